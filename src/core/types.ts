@@ -1,0 +1,272 @@
+// The plain, serialisable types every part of pll shares: the compiled job
+// graph (lang → engine), the stored records (engine ↔ store), the engine's
+// events (engine → API → shell), and the engine's control surface.
+// Nothing here does I/O; everything here survives JSON.stringify/parse.
+
+// ───────────────────────── compiled job graph (output of src/lang) ─────────
+
+/** A position in a `.pll` source, 1-based. */
+export interface SourceLoc {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** Numeric priority: higher runs first. `high`=10, `normal`=0, `low`=-10; integers as written. */
+export type Priority = number;
+export const PRIORITY_NAMES: Record<string, Priority> = { high: 10, normal: 0, low: -10 };
+
+export type HookEvent = "failure" | "success" | "done" | "overrun";
+
+export interface HookSpec {
+  on: HookEvent;
+  command: string;
+  loc: SourceLoc;
+}
+
+export interface RetrySpec {
+  /** extra attempts after the first (retry 2 = up to 3 attempts) */
+  count: number;
+  /** delay before each automatic re-run, ms */
+  backoffMs: number;
+}
+
+/** One job of a compiled graph. `key` is unique within the graph. */
+export interface JobSpec {
+  key: string;
+  /** what users call it: its label (with `{var}` expanded), else a generated name */
+  name: string;
+  command: string;
+  /** absolute; default the directory of the .pll file */
+  cwd: string;
+  /** env modifiers and `for` variables; merged over the server's environment at spawn */
+  env: Record<string, string>;
+  priority: Priority;
+  /** keys of jobs that must succeed (or be skipped) before this one starts */
+  deps: string[];
+  /** enclosing blocks, innermost first (keys into JobGraph.blocks) */
+  blocks: string[];
+  timeoutMs?: number;
+  retry: RetrySpec;
+  expect?: { timeMs?: number; outputBytes?: number };
+  /** skip if this job (same jobset + name) succeeded within this many ms */
+  freshMs?: number;
+  /** resource units held while running (default 1) */
+  units: number;
+  role?: string;
+  /** hooks in scope, innermost first */
+  hooks: HookSpec[];
+  loc: SourceLoc;
+}
+
+export interface BlockSpec {
+  key: string;
+  /** its label, or a generated name */
+  name: string;
+  kind: "seq" | "par";
+  /** enclosing block key; undefined for top-level blocks (the file is not a block here) */
+  parent?: string;
+  /** max jobs of this block running at once */
+  pjc?: number;
+  /** par only: barrier batches of N items (compiled into deps too) */
+  batch?: number;
+  /** keys of every job inside, at any depth */
+  jobs: string[];
+  loc: SourceLoc;
+}
+
+export type OverlapPolicy = "skip" | "queue" | "allow" | "replace";
+export type CatchupPolicy = "none" | "once" | "all";
+
+export interface ScheduleSpec {
+  /** unique within the graph; `<jobset>` for a file-level schedule, else `<jobset>/<item name>` */
+  name: string;
+  /** job keys that one firing runs (the whole file, or one top-level item) */
+  jobs: string[];
+  every?: { ms: number; text: string };
+  cron?: string;
+  at?: string;
+  /** IANA zone; undefined = the server's local zone */
+  tz?: string;
+  overlap: OverlapPolicy;
+  catchup: CatchupPolicy;
+  loc: SourceLoc;
+}
+
+export interface JobGraph {
+  /** `jobset NAME`, else the file's base name without `.pll` */
+  jobset: string;
+  /** absolute path of the source, or "<stdin>" / "<shell>" */
+  file: string;
+  /** file-level `pjc` setting */
+  pjc?: number;
+  jobs: JobSpec[];
+  blocks: BlockSpec[];
+  schedules: ScheduleSpec[];
+}
+
+// ───────────────────────── stored records (src/store) ──────────────────────
+
+export type JobState =
+  | "pending"
+  | "running"
+  | "success"
+  | "errored"
+  | "blocked"
+  | "skipped"
+  | "cancelled";
+
+export const FINAL_STATES: ReadonlySet<JobState> = new Set(["success", "errored", "skipped", "cancelled"]);
+
+export interface Attempt {
+  n: number;
+  startedAt: number;
+  endedAt?: number;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** why it ended other than by its own exit: "timeout" | "killed" | "lost" | "spawn" */
+  reason?: string;
+  pid?: number;
+}
+
+export interface JobRecord {
+  /** store-wide, ever-increasing, never reused */
+  id: number;
+  runId: number;
+  jobset: string;
+  key: string;
+  name: string;
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  priority: Priority;
+  /** job ids this one waits for */
+  deps: number[];
+  /** scoped block ids (`<runId>:<blockKey>`), innermost first */
+  blocks: string[];
+  timeoutMs?: number;
+  retry: RetrySpec;
+  expect?: { timeMs?: number; outputBytes?: number };
+  freshMs?: number;
+  units: number;
+  role?: string;
+  hooks: HookSpec[];
+  state: JobState;
+  /** number of attempts started so far */
+  attempts: Attempt[];
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  exitCode?: number | null;
+  /** short human reason for the last end: "exit 1", "timeout 10s", "killed", "lost", "blocked by #12" */
+  reason?: string;
+  /** not before this time (retry backoff), ms since epoch */
+  notBefore?: number;
+  pid?: number;
+  /** $PLL_HOME/logs/<runId>/<id>.out|.err */
+  logOut: string;
+  logErr: string;
+}
+
+export type RunState = "running" | "success" | "failed" | "cancelled";
+
+export interface RunRecord {
+  id: number;
+  jobset: string;
+  file: string;
+  /** schedule that fired it, if any */
+  schedule?: string;
+  state: RunState;
+  createdAt: number;
+  endedAt?: number;
+  jobIds: number[];
+  /** pjc per scoped block id, and the jobset-level pjc under key "" */
+  blockPjc: Record<string, number>;
+}
+
+export interface ScheduleRecord {
+  name: string;
+  jobset: string;
+  spec: ScheduleSpec;
+  /** the graph one firing instantiates (the scheduled jobs only) */
+  graph: JobGraph;
+  nextFireAt: number | null;
+  lastFireAt?: number;
+  lastRunId?: number;
+  lastResult?: RunState;
+  /** firings not run, with why — never skipped silently */
+  skipped: { at: number; reason: string }[];
+}
+
+export interface Settings {
+  pjc: number;
+  /** units capacity; default: unlimited (Infinity is stored as null) */
+  capacity: number | null;
+  /** paused jobsets; "*" = all */
+  paused: string[];
+  /** per-jobset pjc set from the command language */
+  jobsetPjc: Record<string, number>;
+}
+
+// ───────────────────────── events (engine → subscribers) ───────────────────
+
+export type EngineEvent =
+  | { type: "run"; run: RunRecord }
+  | { type: "job"; job: JobRecord }
+  | { type: "settings"; settings: Settings }
+  | { type: "overrun"; jobId: number; what: "time" | "output"; limit: number }
+  | { type: "schedule"; schedule: ScheduleRecord; fired?: number; skippedReason?: string }
+  | { type: "notice"; level: "info" | "warn" | "error"; message: string };
+
+// ───────────────────────── control surface (engine ↔ server/API) ───────────
+
+export interface JobFilter {
+  runId?: number;
+  jobset?: string;
+  state?: JobState;
+  /** page: jobs with id > afterId, at most limit */
+  afterId?: number;
+  limit?: number;
+}
+
+/** A user mistake the engine refuses (unknown job, wrong state): a value, never a crash. */
+export class UserError extends Error {
+  constructor(message: string, readonly status = 400) {
+    super(message);
+    this.name = "UserError";
+  }
+}
+
+/**
+ * What the engine offers its callers (the HTTP API, `pll run`, tests).
+ * Reads are synchronous (the engine holds the live graph in memory);
+ * writes are async because they are persisted before they are acted on.
+ * Wrong input (unknown job, wrong state) rejects with a UserError.
+ */
+export interface EngineControl {
+  /** store a compiled graph as a new run of its jobset and start it; registers its schedules */
+  submit(graph: JobGraph, source: string): Promise<{ run: RunRecord; jobs: JobRecord[]; notices: string[] }>;
+  listJobs(filter?: JobFilter): JobRecord[];
+  getJob(id: number): JobRecord | undefined;
+  /** resolve a user reference: "12", "#12", a job name (newest run first), or "failed" */
+  resolveJobs(ref: string): JobRecord[];
+  retry(ids: number[]): Promise<JobRecord[]>;
+  kill(ids: number[] | "all"): Promise<JobRecord[]>;
+  /** start a pending job now, past pjc limits but not past its dependencies */
+  start(id: number): Promise<JobRecord>;
+  cancel(ids: number[]): Promise<JobRecord[]>;
+  setPriority(id: number, priority: Priority): Promise<JobRecord>;
+  pause(jobset?: string): Promise<Settings>;
+  resume(jobset?: string): Promise<Settings>;
+  setPjc(n: number, jobset?: string): Promise<Settings>;
+  setCapacity(n: number | null): Promise<Settings>;
+  settings(): Settings;
+  listRuns(): RunRecord[];
+  getRun(id: number): RunRecord | undefined;
+  listSchedules(): ScheduleRecord[];
+  unschedule(name: string): Promise<void>;
+  /** every state change, in order; returns an unsubscribe function */
+  subscribe(listener: (event: EngineEvent) => void): () => void;
+  /** stop dispatching and timers and close the store; `killJobs` also stops running jobs (else they are adopted next time) */
+  close(opts?: { killJobs?: boolean }): Promise<void>;
+}
