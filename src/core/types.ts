@@ -44,6 +44,8 @@ export interface JobSpec {
   priority: Priority;
   /** keys of jobs that must succeed (or be skipped) before this one starts */
   deps: string[];
+  /** existing store job numbers this waits for (job lines typed in the shell: `after 12 $ …`) */
+  afterIds?: number[];
   /** enclosing blocks, innermost first (keys into JobGraph.blocks) */
   blocks: string[];
   timeoutMs?: number;
