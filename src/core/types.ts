@@ -198,6 +198,8 @@ export interface ScheduleRecord {
   lastResult?: RunState;
   /** firings not run, with why — never skipped silently */
   skipped: { at: number; reason: string }[];
+  /** `overlap queue`: firing times waiting for the previous run to end, oldest first */
+  queued?: number[];
 }
 
 export interface Settings {
