@@ -1,0 +1,127 @@
+// Text for the screen: table rows, the header and the status line, as
+// blessed-tagged strings. Pure functions of the model and the clock.
+import type { JobRecord, JobState } from "../core/types.js";
+import type { HeaderInfo, Notice } from "./model.js";
+
+export const STATE_COLOR: Record<JobState, string> = {
+  running: "cyan-fg",
+  pending: "white-fg",
+  blocked: "magenta-fg",
+  success: "green-fg",
+  errored: "red-fg}{bold",
+  skipped: "gray-fg",
+  cancelled: "gray-fg",
+};
+
+/** Blessed reads `{…}` as tags: job names and commands must not be able to inject them. */
+export const escapeTags = (text: string): string => text.replace(/[{}]/g, (c) => (c === "{" ? "{open}" : "{close}"));
+
+const tag = (style: string, text: string): string => `{${style}}${text}{/}`;
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return "—";
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (ms < 10_000) return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
+  if (s < 60) return `${s}s`;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${pad(Math.floor(s / 60) % 60)}m`;
+  return `${Math.floor(s / 86_400)}d${pad(Math.floor(s / 3600) % 24)}h`;
+}
+
+export function formatClock(at: number | undefined): string {
+  if (at === undefined) return "—";
+  const d = new Date(at);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+}
+
+const fit = (text: string, width: number): string =>
+  text.length > width ? text.slice(0, Math.max(0, width - 1)) + "…" : text.padEnd(width);
+const right = (text: string, width: number): string => fit(text.length > width ? text : text.padStart(width), width);
+
+interface Column {
+  title: string;
+  width: number;
+  align: "left" | "right";
+  cell(job: JobRecord, now: number): string;
+}
+
+const exitText = (job: JobRecord): string => {
+  if (job.exitCode !== undefined && job.exitCode !== null) return String(job.exitCode);
+  if (job.reason === "killed" || job.reason === "lost") return job.reason;
+  if (job.reason?.startsWith("timeout")) return "t/o";
+  return job.attempts.at(-1)?.signal ?? "";
+};
+
+const jobDuration = (job: JobRecord, now: number): number | undefined =>
+  job.startedAt === undefined ? undefined : (job.state === "running" ? now : (job.endedAt ?? now)) - job.startedAt;
+
+const COLUMNS: Column[] = [
+  { title: "#", width: 6, align: "right", cell: (j) => String(j.id) },
+  { title: "name", width: 0, align: "left", cell: (j) => j.name },
+  { title: "state", width: 9, align: "left", cell: (j) => j.state },
+  { title: "pri", width: 4, align: "right", cell: (j) => String(j.priority) },
+  { title: "try", width: 3, align: "right", cell: (j) => String(j.attempts.length) },
+  { title: "started", width: 8, align: "left", cell: (j) => formatClock(j.startedAt) },
+  { title: "time", width: 7, align: "right", cell: (j, now) => formatDuration(jobDuration(j, now)) },
+  { title: "exit", width: 6, align: "right", cell: exitText },
+];
+
+/** The columns that fit `width`: the name takes what is left; `started` goes first when narrow. */
+export function tableLayout(width: number): { columns: Column[]; nameWidth: number } {
+  let columns = COLUMNS;
+  const fixed = (cols: Column[]) => cols.reduce((n, c) => n + c.width + 1, 0);
+  if (width - fixed(columns) < 12) columns = columns.filter((c) => c.title !== "started");
+  return { columns, nameWidth: Math.max(6, width - fixed(columns)) };
+}
+
+function cells(columns: Column[], nameWidth: number, text: (c: Column) => string): string[] {
+  return columns.map((c) => {
+    const w = c.width || nameWidth;
+    return c.align === "right" ? right(text(c), w) : fit(text(c), w);
+  });
+}
+
+export function tableHeading(width: number): string {
+  const { columns, nameWidth } = tableLayout(width);
+  return tag("bold", escapeTags(cells(columns, nameWidth, (c) => c.title).join(" ")));
+}
+
+export function tableRow(job: JobRecord, width: number, now: number, selected: boolean): string {
+  const { columns, nameWidth } = tableLayout(width);
+  const parts = cells(columns, nameWidth, (c) => c.cell(job, now)).map(escapeTags);
+  const stateAt = columns.findIndex((c) => c.title === "state");
+  // The selected row is drawn inverse as a whole; colouring its state would break the bar.
+  if (!selected) parts[stateAt] = tag(STATE_COLOR[job.state], parts[stateAt]!);
+  const line = parts.join(" ");
+  return selected ? tag("inverse", line) : line;
+}
+
+const COUNT_ORDER: JobState[] = ["running", "pending", "blocked", "success", "errored", "skipped", "cancelled"];
+/** States shown even at zero: the ones a glance looks for. */
+const ALWAYS_SHOWN = new Set<JobState>(["running", "pending", "success", "errored"]);
+
+export function headerLines(info: HeaderInfo, server: string): [string, string] {
+  const jobsets = info.jobsets.length === 0 ? "none" : info.jobsets.slice(0, 3).join(", ") + (info.jobsets.length > 3 ? ` +${info.jobsets.length - 3}` : "");
+  const pjc = info.pjc === undefined ? "?" : String(info.pjc);
+  const paused = info.paused.length ? `  ${tag("yellow-fg", info.paused.includes("*") ? "PAUSED" : `paused: ${info.paused.join(",")}`)}` : "";
+  const first =
+    `${tag("bold", "pll")} ${escapeTags(server)}  jobset ${tag("bold", escapeTags(jobsets))}  ` +
+    `${tag("bold", `PJC ${pjc}`)} (${info.busy} busy)  elapsed ${formatDuration(info.elapsedMs)}  ETA ${formatDuration(info.etaMs)}${paused}`;
+  const counts = COUNT_ORDER.filter((s) => ALWAYS_SHOWN.has(s) || info.counts[s] > 0)
+    .map((s) => (info.counts[s] > 0 ? tag(STATE_COLOR[s], `${s} ${info.counts[s]}`) : `${s} 0`))
+    .join("  ");
+  return [first, `${counts}   ${tag("bold", `${info.done}/${info.total} done`)}`];
+}
+
+const NOTICE_STYLE: Record<Notice["level"], string> = { info: "white-fg", warn: "yellow-fg", error: "white-fg}{red-bg}{bold" };
+
+/** The status line: the latest notice, and a red failure count that stays while any job is errored. */
+export function statusLine(latest: Notice | undefined, errored: number, width: number): string {
+  const badge = errored > 0 ? ` ✗ ${errored} failed ` : "";
+  const room = Math.max(0, width - badge.length - 1);
+  const text = latest ? fit(latest.message.replace(/\s+/g, " "), room).trimEnd() : "";
+  const left = latest ? tag(NOTICE_STYLE[latest.level], escapeTags(text)) : "";
+  const gap = " ".repeat(Math.max(1, width - text.length - badge.length));
+  return badge ? `${left}${gap}${tag("white-fg}{red-bg}{bold", badge)}` : left;
+}
