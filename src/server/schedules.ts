@@ -1,0 +1,274 @@
+// The server's schedule runner: keeps every ScheduleRecord, arms ONE timer for
+// the nearest firing (no polling), and turns due firings into runs through the
+// host (the engine). The decisions — when, what was missed, overlap — are the
+// pure functions of src/core/recurrence.ts; this file only sequences effects:
+// persist first, then fire, so a restart never fires the same firing twice.
+import { checkSchedule, decideOverlap, describeSchedule, firstFireAt, formatTime, parseAt, planFirings, zoneOf, type MissCause } from "../core/recurrence.js";
+import { firingGraph } from "../core/recurrence-graph.js";
+import { UserError, type EngineEvent, type JobGraph, type RunRecord, type RunState, type ScheduleRecord } from "../core/types.js";
+import { closestName } from "./schedules-names.js";
+
+/** What the runner needs from the engine. `fire` creates and starts a run of `rec.graph` with `schedule: rec.name`; it must not call back into the runner. */
+export interface ScheduleHost {
+  now(): number;
+  /** call `fn` once at wall time `at` (the runner never asks for more than ~24.8 days ahead); returns a cancel function */
+  setTimer(at: number, fn: () => void): () => void;
+  saveSchedule(rec: ScheduleRecord): Promise<void>;
+  deleteSchedule(name: string): Promise<void>;
+  fire(rec: ScheduleRecord, at: number): Promise<RunRecord>;
+  runState(runId: number): RunState | undefined;
+  cancelRun(runId: number): Promise<void>;
+  emit(e: EngineEvent): void;
+}
+
+/** setTimeout's largest delay (2^31-1 ms, ~24.8 days); longer waits wake early and re-arm. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** skipped entries kept per schedule (each may stand for many firings) */
+const SKIPPED_KEPT = 100;
+
+/** A ScheduleHost.setTimer on Node's timers, for the engine to use. */
+export function wallTimer(now: () => number): ScheduleHost["setTimer"] {
+  return (at, fn) => {
+    const handle = setTimeout(fn, Math.min(MAX_TIMER_MS, Math.max(0, at - now())));
+    return () => clearTimeout(handle);
+  };
+}
+
+export class ScheduleRunner {
+  private readonly records = new Map<string, ScheduleRecord>();
+  private cancelTimer: (() => void) | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private started = false;
+  private stopped = false;
+
+  constructor(private readonly host: ScheduleHost, stored: ScheduleRecord[]) {
+    for (const rec of stored) this.records.set(rec.name, structuredClone(rec));
+  }
+
+  /** Apply the catch-up policy to firings missed while no server ran, resume queued firings, and arm the timer. */
+  start(): Promise<void> {
+    return this.serialize(async () => {
+      this.started = true;
+      const now = this.host.now();
+      for (const rec of this.byNextFire()) await this.handleDue(rec, now, { kind: "downtime" });
+      for (const rec of this.records.values()) await this.drainQueue(rec);
+      this.arm();
+    });
+  }
+
+  /** Replace the schedules of `graph.jobset` with the graph's schedules. */
+  register(graph: JobGraph): Promise<{ records: ScheduleRecord[]; notices: string[] }> {
+    return this.serialize(async () => {
+      for (const spec of graph.schedules) {
+        const problem = checkSchedule(spec);
+        if (problem) throw new UserError(`${spec.loc.file}:${spec.loc.line}:${spec.loc.col}: ${problem}`);
+      }
+      const now = this.host.now();
+      const notices: string[] = [];
+      const old = [...this.records.values()].filter((r) => r.jobset === graph.jobset);
+      const keep = new Set(graph.schedules.map((s) => s.name));
+      for (const rec of old) {
+        if (keep.has(rec.name)) continue;
+        this.records.delete(rec.name);
+        await this.host.deleteSchedule(rec.name);
+      }
+      if (old.length > 0) notices.push(`replaced the schedules of jobset ${graph.jobset} (${old.map((r) => r.name).join(", ")})`);
+      const records: ScheduleRecord[] = [];
+      for (const spec of graph.schedules) {
+        const prev = this.records.get(spec.name);
+        const rec: ScheduleRecord = {
+          name: spec.name,
+          jobset: graph.jobset,
+          spec,
+          graph: firingGraph(graph, spec),
+          nextFireAt: firstFireAt(spec, now),
+          skipped: [],
+          queued: [],
+          // the last run stays known, so `overlap` still applies to a run started before the reload
+          ...(prev?.lastRunId === undefined ? {} : { lastRunId: prev.lastRunId }),
+          ...(prev?.lastFireAt === undefined ? {} : { lastFireAt: prev.lastFireAt }),
+          ...(prev?.lastResult === undefined ? {} : { lastResult: prev.lastResult }),
+        };
+        const tz = zoneOf(spec);
+        if (rec.nextFireAt === null) {
+          const at = parseAt(spec.at ?? "", tz);
+          this.recordSkips(rec, [{ at: typeof at === "number" ? at : now, reason: "the `at` time had already passed when the schedule was loaded" }]);
+          notices.push(`schedule ${spec.name}: ${describeSchedule(spec)} is in the past; it will not fire`);
+        } else {
+          notices.push(`schedule ${spec.name}: ${describeSchedule(spec)} (${tz}), next firing ${formatTime(rec.nextFireAt, tz)}`);
+        }
+        this.records.set(rec.name, rec);
+        await this.host.saveSchedule(rec);
+        this.emitSchedule(rec);
+        records.push(structuredClone(rec));
+      }
+      this.arm();
+      return { records, notices };
+    });
+  }
+
+  unschedule(name: string): Promise<void> {
+    return this.serialize(async () => {
+      if (!this.records.has(name)) {
+        const near = closestName(name, [...this.records.keys()]);
+        throw new UserError(`no schedule named "${name}"${near ? ` — did you mean "${near}"?` : ""}`, 404);
+      }
+      this.records.delete(name);
+      await this.host.deleteSchedule(name);
+      this.host.emit({ type: "notice", level: "info", message: `unscheduled ${name}` });
+      this.arm();
+    });
+  }
+
+  /** Every schedule, by name, with the last run's result as the host knows it now. */
+  list(): ScheduleRecord[] {
+    return [...this.records.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((rec) => {
+        const state = rec.lastRunId === undefined ? undefined : this.host.runState(rec.lastRunId);
+        return structuredClone(state === undefined ? rec : { ...rec, lastResult: state });
+      });
+  }
+
+  /** The engine calls this when any run ends: records the result and starts a queued firing. */
+  onRunEnded(run: RunRecord): void {
+    if (run.schedule === undefined) return;
+    const name = run.schedule;
+    void this.serialize(async () => {
+      const rec = this.records.get(name);
+      if (!rec || rec.lastRunId !== run.id) return;
+      rec.lastResult = run.state;
+      await this.host.saveSchedule(rec);
+      this.emitSchedule(rec);
+      await this.drainQueue(rec);
+    }).catch((e) => this.report(e));
+  }
+
+  /** Cancel the timer; nothing fires after this. */
+  stop(): void {
+    this.stopped = true;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+  }
+
+  /** Resolves when work already begun (saves, firings) is done: await it before closing the store. */
+  settled(): Promise<void> {
+    return this.chain.then(() => undefined);
+  }
+
+  // ── effects, in order ────────────────────────────────────────────────────
+
+  private async handleDue(rec: ScheduleRecord, now: number, cause: MissCause): Promise<void> {
+    const plan = planFirings(rec.spec, rec.nextFireAt, now, cause);
+    if (plan.fire.length === 0 && plan.skip.length === 0) return;
+    rec.nextFireAt = plan.nextFireAt;
+    this.recordSkips(rec, plan.skip);
+    // Persisted before firing: a crash from here on loses these firings
+    // rather than running them twice after the restart.
+    await this.host.saveSchedule(rec);
+    for (const message of plan.notices) this.host.emit({ type: "notice", level: "warn", message });
+    for (const s of plan.skip) this.emitSchedule(rec, { skippedReason: s.reason });
+    for (const at of plan.fire) await this.fireOne(rec, at);
+  }
+
+  private async fireOne(rec: ScheduleRecord, at: number): Promise<void> {
+    const running = rec.lastRunId !== undefined && this.host.runState(rec.lastRunId) === "running";
+    const decision = decideOverlap(rec.spec.overlap, running, rec.queued?.length ?? 0, rec.lastRunId);
+    switch (decision.act) {
+      case "fire":
+        return this.launch(rec, at);
+      case "replace":
+        if (rec.lastRunId !== undefined) await this.host.cancelRun(rec.lastRunId);
+        this.host.emit({ type: "notice", level: "info", message: `schedule ${rec.name}: overlap replace cancelled run ${rec.lastRunId}` });
+        return this.launch(rec, at);
+      case "queue":
+        rec.queued = [...(rec.queued ?? []), at];
+        await this.host.saveSchedule(rec);
+        this.emitSchedule(rec);
+        // the previous run may have ended between the check and now
+        return this.drainQueue(rec);
+      case "skip":
+        this.recordSkips(rec, [{ at, reason: decision.reason }]);
+        await this.host.saveSchedule(rec);
+        this.emitSchedule(rec, { skippedReason: decision.reason });
+    }
+  }
+
+  private async launch(rec: ScheduleRecord, at: number): Promise<void> {
+    let run: RunRecord;
+    try {
+      run = await this.host.fire(rec, at);
+    } catch (e) {
+      const reason = `could not start a run: ${(e as Error).message}`;
+      this.recordSkips(rec, [{ at, reason }]);
+      await this.host.saveSchedule(rec);
+      this.emitSchedule(rec, { skippedReason: reason });
+      this.host.emit({ type: "notice", level: "error", message: `schedule ${rec.name}: ${reason}` });
+      return;
+    }
+    rec.lastFireAt = at;
+    rec.lastRunId = run.id;
+    rec.lastResult = run.state;
+    await this.host.saveSchedule(rec);
+    this.emitSchedule(rec, { fired: run.id });
+  }
+
+  /** `overlap queue`: start the oldest waiting firing once the previous run is no longer running. */
+  private async drainQueue(rec: ScheduleRecord): Promise<void> {
+    if (!rec.queued?.length || !this.records.has(rec.name)) return;
+    if (rec.lastRunId !== undefined && this.host.runState(rec.lastRunId) === "running") return;
+    const [at, ...rest] = rec.queued;
+    rec.queued = rest;
+    await this.host.saveSchedule(rec);
+    await this.launch(rec, at);
+  }
+
+  private onTimer(): void {
+    this.cancelTimer = undefined;
+    void this.serialize(async () => {
+      if (this.stopped) return;
+      const now = this.host.now();
+      for (const rec of this.byNextFire()) {
+        if (rec.nextFireAt === null || rec.nextFireAt > now) continue;
+        // A timer that wakes far past its time means the wall clock jumped
+        // (or the machine slept): planFirings applies catch-up, never a burst.
+        await this.handleDue(rec, now, { kind: "late", lateMs: now - rec.nextFireAt });
+      }
+    })
+      .catch((e) => this.report(e))
+      .finally(() => this.arm());
+  }
+
+  /** One timer, for the nearest firing; waits past setTimeout's limit wake early and re-arm. */
+  private arm(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    if (!this.started || this.stopped) return;
+    const next = Math.min(...[...this.records.values()].map((r) => r.nextFireAt ?? Infinity));
+    if (next === Infinity) return;
+    this.cancelTimer = this.host.setTimer(Math.min(next, this.host.now() + MAX_TIMER_MS), () => this.onTimer());
+  }
+
+  private recordSkips(rec: ScheduleRecord, skips: { at: number; reason: string }[]): void {
+    if (skips.length > 0) rec.skipped = [...rec.skipped, ...skips].slice(-SKIPPED_KEPT);
+  }
+
+  private emitSchedule(rec: ScheduleRecord, extra: { fired?: number; skippedReason?: string } = {}): void {
+    this.host.emit({ type: "schedule", schedule: structuredClone(rec), ...extra });
+  }
+
+  private report(e: unknown): void {
+    this.host.emit({ type: "notice", level: "error", message: `schedules: ${(e as Error)?.message ?? String(e)}` });
+  }
+
+  private byNextFire(): ScheduleRecord[] {
+    return [...this.records.values()].sort((a, b) => (a.nextFireAt ?? Infinity) - (b.nextFireAt ?? Infinity));
+  }
+
+  /** Runs `fn` after everything queued before it, so timer firings, loads and run ends never interleave. */
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(fn);
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+}
