@@ -1,0 +1,71 @@
+// A compiled graph → a new run and its job records, numbered from the store's
+// counters. Pure: the engine persists the result before scheduling it.
+import { logPaths } from "../exec/job-files.js";
+import { UserError, type JobGraph, type JobRecord, type RunRecord } from "../core/types.js";
+
+export interface Instantiated {
+  run: RunRecord;
+  jobs: JobRecord[];
+}
+
+export function instantiate(
+  graph: JobGraph,
+  ids: { runId: number; firstJobId: number },
+  logsDir: string,
+  now: number,
+  exists: (jobId: number) => boolean,
+  schedule?: string,
+): Instantiated {
+  const { runId } = ids;
+  const idOf = new Map<string, number>();
+  graph.jobs.forEach((spec, i) => idOf.set(spec.key, ids.firstJobId + i));
+  const blockPjc: Record<string, number> = {};
+  if (graph.pjc !== undefined) blockPjc[""] = graph.pjc;
+  for (const b of graph.blocks) if (b.pjc !== undefined) blockPjc[`${runId}:${b.key}`] = b.pjc;
+
+  const jobs = graph.jobs.map((spec): JobRecord => {
+    const id = idOf.get(spec.key)!;
+    for (const after of spec.afterIds ?? [])
+      if (!exists(after)) throw new UserError(`${spec.name}: after #${after}: no such job`, 404);
+    const deps = [...spec.deps.flatMap((k) => idOf.get(k) ?? []), ...(spec.afterIds ?? [])];
+    const logs = logPaths(logsDir, runId, id);
+    const job: JobRecord = {
+      id,
+      runId,
+      jobset: graph.jobset,
+      key: spec.key,
+      name: spec.name,
+      command: spec.command,
+      cwd: spec.cwd,
+      env: spec.env,
+      priority: spec.priority,
+      deps: [...new Set(deps)],
+      blocks: spec.blocks.map((b) => `${runId}:${b}`),
+      retry: spec.retry,
+      units: spec.units,
+      hooks: spec.hooks,
+      state: "pending",
+      attempts: [],
+      createdAt: now,
+      logOut: logs.out,
+      logErr: logs.err,
+    };
+    if (spec.timeoutMs !== undefined) job.timeoutMs = spec.timeoutMs;
+    if (spec.expect !== undefined) job.expect = spec.expect;
+    if (spec.freshMs !== undefined) job.freshMs = spec.freshMs;
+    if (spec.role !== undefined) job.role = spec.role;
+    return job;
+  });
+
+  const run: RunRecord = {
+    id: runId,
+    jobset: graph.jobset,
+    file: graph.file,
+    state: "running",
+    createdAt: now,
+    jobIds: jobs.map((j) => j.id),
+    blockPjc,
+  };
+  if (schedule !== undefined) run.schedule = schedule;
+  return { run, jobs };
+}

@@ -1,0 +1,441 @@
+// The engine: wires the pure scheduler (src/core), the store and the local
+// executor. Everything happens in "ticks": apply what happened (job ends,
+// user requests), let the scheduler decide, write every change in one batch,
+// and only then act (spawn, kill, emit, run hooks). A job's end starts a
+// tick at once, so the next job starts without any polling.
+import { mkdirSync } from "node:fs";
+import os from "node:os";
+import { Scheduler, type Outcome } from "../core/scheduler.js";
+import {
+  UserError,
+  type EngineControl,
+  type EngineEvent,
+  type JobFilter,
+  type JobGraph,
+  type JobRecord,
+  type Priority,
+  type RunRecord,
+  type ScheduleRecord,
+  type Settings,
+} from "../core/types.js";
+import { unscheduledGraph } from "../core/recurrence-graph.js";
+import { HookRunner } from "../exec/hooks.js";
+import { LocalExecutor } from "../exec/local-executor.js";
+import { homePaths } from "../home.js";
+import { Store, type Counters, type StoreContents } from "../store/store.js";
+import { EventHub } from "./engine-events.js";
+import { filterJobs, resolveRef } from "./engine-queries.js";
+import { ScheduleWiring } from "./engine-schedules.js";
+import { instantiate } from "./engine-submit.js";
+
+export interface EngineOptions {
+  home: string;
+  /** global pjc to use (persisted); default: the stored one, else the number of CPUs */
+  pjc?: number;
+  /** SIGTERM → SIGKILL grace period for timeouts and kills, ms (default 5000) */
+  killGraceMs?: number;
+  clock?: () => number;
+}
+
+/** What reopening found: jobs still running (adopted) and jobs that ended meanwhile. */
+export interface Recovery {
+  adopted: number[];
+  endedWhileAway: number[];
+  lost: number[];
+}
+
+export async function openEngine(opts: EngineOptions): Promise<Engine> {
+  const paths = homePaths(opts.home);
+  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  const store = await Store.open(paths.db);
+  try {
+    const engine = new Engine(store, await store.load(), opts, paths.logs);
+    await engine.recover();
+    return engine;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+export class Engine implements EngineControl {
+  readonly recovery: Recovery = { adopted: [], endedWhileAway: [], lost: [] };
+  private readonly sched: Scheduler;
+  private readonly exec: LocalExecutor;
+  private readonly hooks = new HookRunner();
+  private readonly events = new EventHub();
+  private readonly schedules: ScheduleWiring;
+  private readonly clock: () => number;
+  private counters: Counters;
+  private settingsDirty = false;
+  private closing = false;
+  // tick machinery
+  private ends: [number, Outcome][] = [];
+  private toSpawn: JobRecord[] = [];
+  private ticking = false;
+  private tickWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private endWaiters = new Map<number, (() => void)[]>();
+  private backoffTimer?: { at: number; handle: NodeJS.Timeout };
+  private lazyFlush?: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: Store,
+    contents: StoreContents,
+    opts: EngineOptions,
+    private readonly logsDir: string,
+  ) {
+    this.clock = opts.clock ?? Date.now;
+    this.counters = contents.counters;
+    const settings: Settings = contents.settings ?? {
+      pjc: os.availableParallelism(),
+      capacity: null,
+      paused: [],
+      jobsetPjc: {},
+    };
+    if (!contents.settings) this.settingsDirty = true;
+    if (opts.pjc !== undefined && opts.pjc !== settings.pjc) {
+      checkPjc(opts.pjc);
+      settings.pjc = opts.pjc;
+      this.settingsDirty = true;
+    }
+    this.sched = new Scheduler(settings, this.clock);
+    this.exec = new LocalExecutor(
+      {
+        onEnd: (id, outcome) => this.jobEnded(id, outcome),
+        onOverrun: (jobId, what, limit) => this.overrun(jobId, what, limit),
+      },
+      opts.killGraceMs ?? 5_000,
+      this.clock,
+    );
+    const byRun = new Map<number, JobRecord[]>();
+    for (const job of contents.jobs) {
+      const list = byRun.get(job.runId);
+      if (list) list.push(job);
+      else byRun.set(job.runId, [job]);
+    }
+    for (const run of contents.runs) this.sched.addRun(run, byRun.get(run.id) ?? []);
+    this.schedules = new ScheduleWiring(this, store, contents.schedules, this.clock, (e) => this.events.emit(e));
+  }
+
+  /** Adopts jobs a previous engine left running, learns how the others ended, then resumes dispatching. */
+  async recover(): Promise<void> {
+    for (const job of this.sched.jobs.values()) {
+      if (job.state !== "running") continue;
+      const ended = this.exec.adopt(job);
+      if (!ended) this.recovery.adopted.push(job.id);
+      else {
+        (ended.reason === "lost" ? this.recovery.lost : this.recovery.endedWhileAway).push(job.id);
+        this.ends.push([job.id, ended]);
+      }
+    }
+    await this.tick();
+    await this.schedules.start();
+  }
+
+  // ───────────────────────── submitting ─────────────────────────
+
+  async submit(graph: JobGraph, source: string): Promise<{ run: RunRecord; jobs: JobRecord[]; notices: string[] }> {
+    this.refuseIfClosing();
+    const immediate = graph.schedules.length ? unscheduledGraph(graph) : graph;
+    const notices: string[] = [];
+    if (graph.schedules.length) notices.push(...(await this.schedules.register(graph)));
+    const { run, jobs } = await this.createRun(immediate, undefined, {
+      name: graph.jobset,
+      file: graph.file,
+      source,
+      graph,
+      updatedAt: this.clock(),
+    });
+    return { run, jobs, notices };
+  }
+
+  /** Creates and starts a run of `graph` (also what a schedule firing does). */
+  async createRun(
+    graph: JobGraph,
+    schedule?: string,
+    jobset?: { name: string; file: string; source: string; graph: JobGraph; updatedAt: number },
+  ): Promise<{ run: RunRecord; jobs: JobRecord[] }> {
+    this.refuseIfClosing();
+    const ids = { runId: this.counters.nextRunId, firstJobId: this.counters.nextJobId };
+    const made = instantiate(graph, ids, this.logsDir, this.clock(), (id) => this.sched.jobs.has(id), schedule);
+    this.counters = { nextRunId: ids.runId + 1, nextJobId: ids.firstJobId + made.jobs.length };
+    await this.store.write({
+      jobs: made.jobs,
+      runs: [made.run],
+      counters: this.counters,
+      jobsets: jobset ? [jobset] : [],
+    });
+    this.sched.addRun(made.run, made.jobs);
+    this.events.emit({ type: "run", run: made.run });
+    for (const job of made.jobs) this.events.emit({ type: "job", job });
+    await this.tick();
+    return made;
+  }
+
+  // ───────────────────────── reads ─────────────────────────
+
+  listJobs(filter?: JobFilter): JobRecord[] {
+    return filterJobs(this.sched.jobs, this.sched.runs, filter);
+  }
+
+  getJob(id: number): JobRecord | undefined {
+    return this.sched.jobs.get(id);
+  }
+
+  resolveJobs(ref: string): JobRecord[] {
+    return resolveRef(this.sched.jobs, ref);
+  }
+
+  settings(): Settings {
+    return this.sched.settings;
+  }
+
+  listRuns(): RunRecord[] {
+    return [...this.sched.runs.values()];
+  }
+
+  getRun(id: number): RunRecord | undefined {
+    return this.sched.runs.get(id);
+  }
+
+  listSchedules(): ScheduleRecord[] {
+    return this.schedules.list();
+  }
+
+  subscribe(listener: (event: EngineEvent) => void): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  // ───────────────────────── user requests ─────────────────────────
+
+  async retry(ids: number[]): Promise<JobRecord[]> {
+    const jobs = this.sched.retry(ids);
+    await this.tick();
+    return jobs;
+  }
+
+  async kill(ids: number[] | "all"): Promise<JobRecord[]> {
+    const targets = ids === "all" ? this.listJobs({ state: "running" }).map((j) => j.id) : ids;
+    for (const id of targets) {
+      const job = this.need(id);
+      if (job.state !== "running") throw new UserError(`job #${id} is ${job.state}, not running`);
+    }
+    await this.stopProcesses(targets, "killed");
+    return targets.map((id) => this.need(id));
+  }
+
+  async start(id: number): Promise<JobRecord> {
+    this.refuseIfClosing();
+    const job = this.sched.forceStart(id);
+    this.toSpawn.push(job);
+    await this.tick();
+    return job;
+  }
+
+  async cancel(ids: number[]): Promise<JobRecord[]> {
+    const { toKill } = this.sched.cancel(ids);
+    await this.tick();
+    await this.stopProcesses(
+      toKill.map((j) => j.id),
+      "cancelled",
+    );
+    return ids.map((id) => this.need(id));
+  }
+
+  /** Cancels every open job of a run (Ctrl-C, `overlap replace`). */
+  async cancelRun(runId: number): Promise<void> {
+    const run = this.sched.runs.get(runId);
+    if (!run) throw new UserError(`no run ${runId}`, 404);
+    const open = run.jobIds.filter((id) => {
+      const s = this.sched.jobs.get(id)?.state;
+      return s === "pending" || s === "running" || s === "blocked";
+    });
+    await this.cancel(open);
+  }
+
+  async setPriority(id: number, priority: Priority): Promise<JobRecord> {
+    const job = this.sched.setPriority(id, priority);
+    await this.tick();
+    return job;
+  }
+
+  pause(jobset?: string): Promise<Settings> {
+    const key = jobset ?? "*";
+    const paused = this.sched.settings.paused;
+    return this.changeSettings({ paused: paused.includes(key) ? paused : [...paused, key] });
+  }
+
+  resume(jobset?: string): Promise<Settings> {
+    const paused = this.sched.settings.paused.filter((p) => (jobset === undefined ? false : p !== jobset));
+    return this.changeSettings({ paused });
+  }
+
+  setPjc(n: number, jobset?: string): Promise<Settings> {
+    checkPjc(n);
+    if (jobset === undefined) return this.changeSettings({ pjc: n });
+    return this.changeSettings({ jobsetPjc: { ...this.sched.settings.jobsetPjc, [jobset]: n } });
+  }
+
+  setCapacity(n: number | null): Promise<Settings> {
+    if (n !== null && !(Number.isInteger(n) && n >= 0))
+      throw new UserError(`capacity: expected a whole number of units, got ${n}`);
+    return this.changeSettings({ capacity: n });
+  }
+
+  unschedule(name: string): Promise<void> {
+    return this.schedules.unschedule(name);
+  }
+
+  async close(opts: { killJobs?: boolean } = {}): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.schedules.stop();
+    clearTimeout(this.backoffTimer?.handle);
+    clearTimeout(this.lazyFlush);
+    if (opts.killJobs) {
+      const running = this.listJobs({ state: "running" }).map((j) => j.id);
+      await this.stopProcesses(running, "cancelled");
+      this.hooks.killAll();
+    }
+    await this.tick();
+    this.exec.detachAll();
+    await this.store.close();
+  }
+
+  // ───────────────────────── the tick ─────────────────────────
+
+  /** Resolves once everything requested so far is decided, persisted and acted on. */
+  private tick(): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => this.tickWaiters.push({ resolve, reject }));
+    if (!this.ticking) void this.runTicks();
+    return done;
+  }
+
+  private async runTicks(): Promise<void> {
+    this.ticking = true;
+    try {
+      while (this.tickWaiters.length) {
+        const waiters = this.tickWaiters;
+        this.tickWaiters = [];
+        try {
+          await this.tickOnce();
+          for (const w of waiters) w.resolve();
+        } catch (err) {
+          for (const w of waiters) w.reject(err);
+          this.events.notice("error", `engine: ${(err as Error).message}`);
+        }
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tickOnce(): Promise<void> {
+    const ends = this.ends;
+    this.ends = [];
+    const finished = ends.map(([id, outcome]) => this.sched.finish(id, outcome));
+    const start = this.closing ? [] : this.sched.dispatch().start;
+    const forced = this.toSpawn;
+    this.toSpawn = [];
+    const changes = this.sched.takeChanges();
+    const settings = this.settingsDirty ? this.sched.settings : undefined;
+    this.settingsDirty = false;
+    // Write-ahead: nothing below happens unless this batch is on disk.
+    await this.store.write({ jobs: changes.jobs, runs: changes.runs, settings });
+    for (const job of [...forced, ...start]) this.spawn(job);
+    if (settings) this.events.emit({ type: "settings", settings });
+    for (const job of changes.jobs) this.events.emit({ type: "job", job });
+    for (const run of changes.runs) {
+      this.events.emit({ type: "run", run });
+      if (run.state !== "running") this.schedules.onRunEnded(run);
+    }
+    for (const job of finished) {
+      if (job.state === "success") this.fireHooks(job, "success", "done");
+      else if (job.state === "errored") this.fireHooks(job, "failure", "done");
+      for (const w of this.endWaiters.get(job.id) ?? []) w();
+      this.endWaiters.delete(job.id);
+    }
+    this.armBackoff();
+  }
+
+  private spawn(job: JobRecord): void {
+    const pid = this.exec.start(job);
+    if (pid === undefined) return;
+    job.pid = pid;
+    job.attempts[job.attempts.length - 1]!.pid = pid;
+    // The wrapper's status file holds the pid too; the store learns it with the next write.
+    this.sched.touch(job);
+    this.lazyFlush ??= setTimeout(() => {
+      this.lazyFlush = undefined;
+      if (!this.closing) void this.tick().catch(() => {});
+    }, 200);
+  }
+
+  private jobEnded(id: number, outcome: Outcome): void {
+    this.ends.push([id, outcome]);
+    void this.tick().catch(() => {});
+  }
+
+  private overrun(jobId: number, what: "time" | "output", limit: number): void {
+    const job = this.sched.jobs.get(jobId);
+    this.events.emit({ type: "overrun", jobId, what, limit });
+    if (job) this.fireHooks(job, "overrun");
+  }
+
+  private fireHooks(job: JobRecord, ...events: ("success" | "failure" | "done" | "overrun")[]): void {
+    if (!job.hooks.length || this.closing) return;
+    for (const e of events) this.hooks.fire(job, e);
+  }
+
+  /** One timer, for the earliest retry backoff. */
+  private armBackoff(): void {
+    const at = this.sched.dispatchAt();
+    if (this.backoffTimer && this.backoffTimer.at === at) return;
+    clearTimeout(this.backoffTimer?.handle);
+    this.backoffTimer = undefined;
+    if (at === undefined || this.closing) return;
+    const handle = setTimeout(() => {
+      this.backoffTimer = undefined;
+      void this.tick().catch(() => {});
+    }, Math.max(0, at - this.clock()));
+    this.backoffTimer = { at, handle };
+  }
+
+  /** Signals the jobs' process groups and resolves once their ends are recorded. */
+  private async stopProcesses(ids: number[], reason: "killed" | "cancelled"): Promise<void> {
+    const ended = ids
+      .filter((id) => this.exec.isRunning(id))
+      .map((id) => {
+        const done = new Promise<void>((resolve) => this.endWaiters.set(id, [...(this.endWaiters.get(id) ?? []), resolve]));
+        this.exec.kill(id, reason);
+        return done;
+      });
+    // Running in the store but with no process here (spawn failed mid-way): record the end directly.
+    for (const id of ids) if (!this.exec.isRunning(id) && this.sched.jobs.get(id)?.state === "running") {
+      this.ends.push([id, { exitCode: null, reason }]);
+    }
+    await this.tick();
+    await Promise.all(ended);
+  }
+
+  private async changeSettings(change: Partial<Settings>): Promise<Settings> {
+    this.sched.updateSettings({ ...this.sched.settings, ...change });
+    this.settingsDirty = true;
+    await this.tick();
+    return this.sched.settings;
+  }
+
+  private need(id: number): JobRecord {
+    const job = this.sched.jobs.get(id);
+    if (!job) throw new UserError(`no job #${id}`, 404);
+    return job;
+  }
+
+  private refuseIfClosing(): void {
+    if (this.closing) throw new UserError("the engine is shutting down", 503);
+  }
+}
+
+function checkPjc(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`pjc: expected a whole number of at least 1, got ${n}`);
+}

@@ -1,0 +1,36 @@
+// Who holds the store: a pid file beside the db, so that a second process
+// gets one clear line naming the holder instead of LevelDB's lock error.
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { UserError } from "../core/types.js";
+
+export const lockFileOf = (dbPath: string) => `${dbPath}.pid`;
+
+export function writeHolder(dbPath: string): void {
+  const what = process.argv.slice(1).map((a) => a.replace(/^.*\/(bin|dist)\//, "")).join(" ");
+  writeFileSync(lockFileOf(dbPath), `${process.pid} ${what}\n`);
+}
+
+export function clearHolder(dbPath: string): void {
+  try {
+    if (readFileSync(lockFileOf(dbPath), "utf8").startsWith(`${process.pid} `)) rmSync(lockFileOf(dbPath));
+  } catch {
+    // already gone: nothing to clear
+  }
+}
+
+/** True for LevelDB's "another process holds the lock" failure. */
+export function isLockedError(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } } | undefined;
+  return e?.code === "LEVEL_DATABASE_NOT_OPEN" && e.cause?.code === "LEVEL_LOCKED";
+}
+
+export function lockedError(dbPath: string): UserError {
+  let holder = "another process";
+  try {
+    const [pid, ...what] = readFileSync(lockFileOf(dbPath), "utf8").trim().split(" ");
+    holder = `process ${pid}${what.length ? ` (${what.join(" ")})` : ""}`;
+  } catch {
+    // no pid file: an older or foreign holder
+  }
+  return new UserError(`the pll store ${dbPath} is in use by ${holder}; stop it or use another PLL_HOME`, 409);
+}
