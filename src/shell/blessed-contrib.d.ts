@@ -3,20 +3,20 @@
 declare module "blessed-contrib" {
   import type { Widgets } from "blessed";
 
-  interface LineSeries {
+  export interface LineSeries {
     title: string;
     x: string[];
     y: number[];
     style?: { line?: string };
   }
-  interface LineElement extends Widgets.BoxElement {
+  export interface LineElement extends Widgets.BoxElement {
     setData(series: LineSeries[]): void;
   }
-  interface GaugeElement extends Widgets.BoxElement {
+  export interface GaugeElement extends Widgets.BoxElement {
     setPercent(percent: number): void;
     setStack(stack: { percent: number; stroke: string }[]): void;
   }
-  interface DonutElement extends Widgets.BoxElement {
+  export interface DonutElement extends Widgets.BoxElement {
     setData(data: { percent: number; label: string; color: string }[]): void;
   }
   type Options = Widgets.BoxOptions & Record<string, unknown>;

@@ -1,0 +1,304 @@
+// `pll shell` on a terminal: the full-screen UI. Every line typed goes
+// through the command language's execute(); the screen is a view of the
+// server's events, re-rendered at most ~10 times a second. Nothing typed can
+// crash it: every failure lands in the status line.
+import { appendFileSync } from "node:fs";
+import path from "node:path";
+import type { Widgets } from "blessed";
+import type { Client } from "../client/client.js";
+import type { CommandContext, ExecuteResult } from "../commands/types.js";
+import { homePaths } from "../home.js";
+import { CommandLine } from "./command-line.js";
+import { appendHistory, loadHistory } from "./history.js";
+import { handleKey, type KeyActions } from "./keys.js";
+import { createScreen, ShellLayout } from "./layout.js";
+import { LiveData, LogFollower } from "./live-data.js";
+import { JOB_STATES, ShellModel } from "./model.js";
+import { renderChart, renderScreen, type Pane, type UiState } from "./render.js";
+import { helpScreen, welcomePane, filterFromText, textPane } from "./panes.js";
+
+/** The command language, as the shell uses it (src/commands/index.ts). */
+export interface ShellCommands {
+  execute(line: string, ctx: CommandContext): Promise<ExecuteResult>;
+  complete(partial: string, ctx: CommandContext): Promise<string[]>;
+  helpText(cmd?: string): string;
+}
+
+export interface ShellOptions {
+  client: Client;
+  home: string;
+  /** defaults to src/commands/index.ts */
+  commands?: ShellCommands;
+}
+
+const FRAME_MS = 100;
+const SAMPLE_MS = 1000;
+const DETACH_MESSAGE = "pll: detached — jobs keep running in the server (`pll shell` to come back, `pll stop` to stop it)\n";
+
+export async function runShell(opts: ShellOptions): Promise<number> {
+  const commands = opts.commands ?? ((await import("../commands/index.js")) as ShellCommands);
+  const history = await loadHistory(homePaths(opts.home).history);
+  const app = new ShellApp(opts, commands, new CommandLine(history));
+  const code = await app.run();
+  process.stdout.write(DETACH_MESSAGE);
+  return code;
+}
+
+class ShellApp implements KeyActions {
+  private readonly model = new ShellModel();
+  private readonly ui: UiState;
+  private readonly ctx: CommandContext;
+  private screen!: Widgets.Screen;
+  private layout!: ShellLayout;
+  private live!: LiveData;
+  private follower!: LogFollower;
+  private frame: NodeJS.Timeout | undefined;
+  private lastFrame = 0;
+  /** the command whose streamed output fills the pane (`tail -f`), aborted when the pane is taken */
+  private paneOwner: AbortController | undefined;
+  private finish!: (code: number) => void;
+
+  constructor(
+    private readonly opts: ShellOptions,
+    private readonly commands: ShellCommands,
+    line: CommandLine,
+  ) {
+    this.ui = { server: opts.home, pane: welcomePane(), mode: "command", line, pending: 0 };
+    const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+    this.ctx = { client: opts.client, cwd: process.cwd(), env, color: false };
+  }
+
+  async run(): Promise<number> {
+    const restoreStderr = divertStderr(path.join(this.opts.home, "shell.log"));
+    const guard = (err: unknown) => this.fail(err);
+    process.on("uncaughtException", guard);
+    process.on("unhandledRejection", guard);
+    this.screen = createScreen();
+    const done = new Promise<number>((resolve) => (this.finish = resolve));
+    try {
+      this.layout = new ShellLayout(this.screen);
+      this.follower = new LogFollower(this.opts.client, () => this.changed());
+      this.live = new LiveData(this.opts.client, this.model, () => this.changed());
+      this.screen.on("keypress", (ch: string | undefined, key: Widgets.Events.IKeyEventArg) => this.guarded(() => this.key(ch, key)));
+      this.screen.on("resize", () => this.guarded(() => this.resized()));
+      const sampler = setInterval(() => this.guarded(() => this.tick()), SAMPLE_MS);
+      this.live.start().catch((err: Error) => this.model.notify("error", `cannot load the server's state: ${err.message}`));
+      this.model.sample();
+      this.resized();
+      const code = await done;
+      clearInterval(sampler);
+      return code;
+    } finally {
+      clearTimeout(this.frame);
+      this.follower?.stop();
+      this.paneOwner?.abort();
+      this.live?.close();
+      this.screen.destroy();
+      process.off("uncaughtException", guard);
+      process.off("unhandledRejection", guard);
+      restoreStderr();
+    }
+  }
+
+  // ───────────── rendering ─────────────
+
+  /** Something changed: render soon, but not more than once per frame. */
+  private changed(): void {
+    if (this.frame) return;
+    const wait = Math.max(0, FRAME_MS - (Date.now() - this.lastFrame));
+    this.frame = setTimeout(() => {
+      this.frame = undefined;
+      this.guarded(() => this.render());
+    }, wait);
+  }
+
+  private render(): void {
+    this.lastFrame = Date.now();
+    renderScreen(this.layout, this.model, this.ui, Date.now());
+    this.screen.render();
+  }
+
+  private tick(): void {
+    this.model.sample();
+    renderChart(this.layout, this.model);
+    this.changed();
+  }
+
+  private resized(): void {
+    this.layout.layout();
+    renderChart(this.layout, this.model);
+    this.render();
+  }
+
+  private guarded(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private fail(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.model.notify("error", `internal error: ${message}`);
+    try {
+      this.changed();
+    } catch {
+      // The screen itself is failing: nothing more to show it on.
+    }
+  }
+
+  // ───────────── keys and their actions ─────────────
+
+  private key(ch: string | undefined, key: Widgets.Events.IKeyEventArg): void {
+    if (!this.layout.help.hidden) {
+      this.layout.help.hide();
+      return this.changed();
+    }
+    if (key.full === "C-c" && this.paneOwner) {
+      this.takePane();
+      this.model.notify("info", "stopped");
+      return this.changed();
+    }
+    handleKey(ch, key, this.model, this.ui, this);
+    this.changed();
+  }
+
+  pageRows(): number {
+    return this.layout.tableRows();
+  }
+
+  selectionMoved(): void {
+    this.changed();
+  }
+
+  leave(): void {
+    this.finish(0);
+  }
+
+  showHelp(): void {
+    this.layout.help.setContent(helpScreen(this.commands.helpText()));
+    this.layout.help.show();
+    this.layout.help.setFront();
+  }
+
+  showLog(): void {
+    const job = this.model.selected();
+    if (!job) return this.model.notify("warn", "no job selected");
+    this.takePane();
+    this.follower.follow(job, this.ui.pane);
+  }
+
+  retrySelected(): void {
+    const job = this.model.selected();
+    if (job) this.submit(`retry ${job.id}`, false);
+  }
+
+  killSelected(): void {
+    const job = this.model.selected();
+    if (job) this.submit(`kill ${job.id}`, false);
+  }
+
+  changePjc(delta: number): void {
+    const pjc = this.model.settings?.pjc;
+    if (pjc === undefined) return this.model.notify("warn", "PJC not known yet");
+    this.submit(`pjc ${Math.max(1, pjc + delta)}`, false);
+  }
+
+  applyFilter(text: string): void {
+    const filter = filterFromText(text, JOB_STATES);
+    this.model.setFilter(filter);
+    this.model.notify("info", filter.state || filter.jobset ? `showing ${filter.state ?? ""}${filter.jobset ?? ""}` : "showing all jobs");
+  }
+
+  complete(): void {
+    const line = this.ui.line;
+    this.commands.complete(line.text.slice(0, line.cursor), this.ctx).then(
+      (candidates) => {
+        const listed = line.complete(candidates);
+        if (listed.length) this.model.notify("info", listed.slice(0, 40).join("  "));
+        this.changed();
+      },
+      (err: Error) => this.fail(err),
+    );
+  }
+
+  /** Runs a typed line (or a key's command) through the command language; the answer goes to the pane or the status line. */
+  submit(line: string, record = true): void {
+    if (line === "") return;
+    if (record) appendHistory(homePaths(this.opts.home).history, line).catch(() => {});
+    if (line === "clear") {
+      this.takePane();
+      this.ui.pane = textPane(" ", "");
+      return;
+    }
+    const abort = new AbortController();
+    let streamed: Pane | undefined;
+    const write = (text: string) => {
+      if (abort.signal.aborted) return;
+      if (!streamed) {
+        this.takePane(abort);
+        streamed = this.ui.pane = textPane(line, "");
+      }
+      for (const l of text.replace(/\n$/, "").split("\n")) streamed.lines.push(l.startsWith("! ") ? { text: l.slice(2), err: true } : { text: l });
+      this.changed();
+    };
+    this.ui.pending++;
+    this.commands
+      .execute(line, { ...this.ctx, write, signal: abort.signal })
+      .then(
+        (result) => this.answered(line, result, streamed),
+        (err: unknown) => this.fail(err),
+      )
+      .finally(() => {
+        this.ui.pending--;
+        if (this.paneOwner === abort) this.paneOwner = undefined;
+        this.changed();
+      });
+  }
+
+  private answered(line: string, result: ExecuteResult, streamed: Pane | undefined): void {
+    if (result.quit) return this.leave();
+    const lines = result.output.split("\n");
+    const level = result.ok ? "info" : "error";
+    if (streamed) {
+      if (result.output) for (const l of lines) streamed.lines.push({ text: l });
+      this.model.notify(level, result.ok ? `${line}: done` : lines.at(-1)!);
+    } else if (lines.length > 1) {
+      this.takePane();
+      this.ui.pane = textPane(line, result.output);
+      this.model.notify(level, result.ok ? `${line}: see the output pane` : lines[0]!);
+    } else {
+      this.model.notify(level, result.output || (result.ok ? `${line}: ok` : `${line}: failed`));
+    }
+  }
+
+  /** The pane is about to show something else: stop whatever was streaming into it. */
+  private takePane(owner?: AbortController): void {
+    this.follower.stop();
+    this.paneOwner?.abort();
+    this.paneOwner = owner;
+  }
+}
+
+/**
+ * Anything written to stderr while the screen is up (terminfo warnings on
+ * TERM=screen*, listener errors) would scribble over the UI: it goes to a log
+ * file in the home instead. Returns the function that puts stderr back.
+ */
+function divertStderr(file: string): () => void {
+  const original = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    try {
+      appendFileSync(file, chunk);
+    } catch {
+      // Losing a diagnostic is better than breaking the screen.
+    }
+    const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof process.stderr.write;
+  return () => {
+    process.stderr.write = original;
+  };
+}

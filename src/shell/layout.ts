@@ -1,0 +1,152 @@
+// The screen's widgets and where they go. Sizes are computed from the
+// terminal's size on every resize; blessed-contrib canvases size themselves
+// only when attached, so the chart and gauge are re-created on resize.
+import blessed from "blessed";
+import contrib, { type GaugeElement, type LineElement } from "blessed-contrib";
+import type { Widgets } from "blessed";
+
+const HEADER_ROWS = 2;
+/** status line + command line */
+const FOOTER_ROWS = 2;
+const GAUGE_ROWS = 4;
+/** below this the chart column is left out: the table and the log need the room more */
+const CHART_MIN_WIDTH = 70;
+const CHART_MIN_ROWS = 8;
+
+/** The blessed screen as the shell wants it. */
+export function createScreen(): Widgets.Screen {
+  // smartCSR off: it leaves garbage next to blessed-contrib's canvases.
+  const screen = blessed.screen({ smartCSR: false, fullUnicode: true, autoPadding: true, warnings: false, title: "pll" });
+  // With a UTF-8 locale, draw borders with Unicode box characters rather than
+  // the terminal's alternate charset: same look, and copy/paste or
+  // `tmux capture-pane` give lines instead of "lqqk".
+  const tput = screen.tput as unknown as { unicode?: boolean; brokenACS?: boolean };
+  if (tput.unicode) tput.brokenACS = true;
+  return screen;
+}
+
+export interface Rect {
+  top: number;
+  left: number;
+  width: number;
+  height: number;
+}
+
+export interface Areas {
+  header: Rect;
+  table: Rect;
+  log: Rect;
+  chart: Rect | undefined;
+  gauge: Rect | undefined;
+  status: Rect;
+  input: Rect;
+}
+
+/** Where everything goes in a `width`×`height` terminal (pure: tested without a screen). */
+export function computeAreas(width: number, height: number): Areas {
+  const w = Math.max(20, width);
+  const h = Math.max(10, height);
+  const body = h - HEADER_ROWS - FOOTER_ROWS;
+  const bottom = Math.max(4, Math.min(16, Math.floor(body * 0.55)));
+  const tableRows = Math.max(3, body - bottom);
+  const bottomTop = HEADER_ROWS + tableRows;
+  const bottomRows = Math.max(3, h - FOOTER_ROWS - bottomTop);
+  const withChart = w >= CHART_MIN_WIDTH && bottomRows >= CHART_MIN_ROWS;
+  const chartWidth = withChart ? Math.min(50, Math.floor(w * 0.4)) : 0;
+  return {
+    header: { top: 0, left: 0, width: w, height: HEADER_ROWS },
+    table: { top: HEADER_ROWS, left: 0, width: w, height: tableRows },
+    log: { top: bottomTop, left: 0, width: w - chartWidth, height: bottomRows },
+    chart: withChart ? { top: bottomTop, left: w - chartWidth, width: chartWidth, height: bottomRows - GAUGE_ROWS } : undefined,
+    gauge: withChart ? { top: h - FOOTER_ROWS - GAUGE_ROWS, left: w - chartWidth, width: chartWidth, height: GAUGE_ROWS } : undefined,
+    status: { top: h - 2, left: 0, width: w, height: 1 },
+    input: { top: h - 1, left: 0, width: w, height: 1 },
+  };
+}
+
+const border = { type: "line" as const };
+const place = (el: Widgets.BoxElement, r: Rect) => {
+  el.top = r.top;
+  el.left = r.left;
+  el.width = r.width;
+  el.height = r.height;
+};
+
+export class ShellLayout {
+  readonly header: Widgets.BoxElement;
+  readonly table: Widgets.BoxElement;
+  readonly log: Widgets.BoxElement;
+  readonly status: Widgets.BoxElement;
+  readonly input: Widgets.BoxElement;
+  readonly help: Widgets.BoxElement;
+  chart: LineElement | undefined;
+  gauge: GaugeElement | undefined;
+  areas: Areas;
+
+  constructor(readonly screen: Widgets.Screen) {
+    // wrap off: a long line is clipped at the edge instead of pushing the lines below it down.
+    const box = (opts: Widgets.BoxOptions) => blessed.box({ parent: screen, tags: true, wrap: false, ...opts } as Widgets.BoxOptions);
+    this.areas = computeAreas(Number(screen.width), Number(screen.height));
+    this.header = box({ style: { fg: "white" } });
+    this.table = box({ border, label: " jobs ", style: { border: { fg: "blue" } } });
+    this.log = box({ border, label: " log ", style: { border: { fg: "blue" } } });
+    this.status = box({});
+    this.input = box({});
+    this.help = box({
+      border,
+      label: " help — any key closes ",
+      top: "center",
+      left: "center",
+      width: "90%",
+      height: "90%",
+      hidden: true,
+      scrollable: true,
+      style: { border: { fg: "yellow" }, bg: "black" },
+    });
+    this.layout();
+  }
+
+  /** Place everything for the current size; re-create the canvases (they cannot be resized). */
+  layout(): void {
+    this.areas = computeAreas(Number(this.screen.width), Number(this.screen.height));
+    const a = this.areas;
+    place(this.header, a.header);
+    place(this.table, a.table);
+    place(this.log, a.log);
+    place(this.status, a.status);
+    place(this.input, a.input);
+    for (const el of [this.chart, this.gauge]) if (el) this.screen.remove(el);
+    this.chart = undefined;
+    this.gauge = undefined;
+    if (a.chart && a.gauge) {
+      // blessed-contrib widgets crash when given `parent:`: create, then append.
+      this.chart = contrib.line({
+        ...a.chart,
+        border,
+        label: a.chart.width >= 44 ? " jobs over time " : " running(cyan) done/s(green) ",
+        // The legend box covers half of a narrow chart: name the colours in the label there instead.
+        showLegend: a.chart.width >= 44,
+        legend: { width: 12 },
+        wholeNumbersOnly: true,
+        xPadding: 3,
+        xLabelPadding: 3,
+        style: { line: "cyan", text: "white", baseline: "white", border: { fg: "blue" } },
+      });
+      this.screen.append(this.chart);
+      // No border: the gauge draws its bar on its 3rd and 4th rows, which a border would cut off.
+      this.gauge = contrib.gauge({ ...a.gauge, label: " done ", stroke: "green", fill: "white" });
+      this.screen.append(this.gauge);
+    }
+    // The help overlay stays on top of the re-created canvases.
+    this.help.setFront();
+  }
+
+  /** Rows of job lines the table shows (its box less borders and the column heading). */
+  tableRows(): number {
+    return Math.max(1, this.areas.table.height - 3);
+  }
+
+  innerWidth(area: Rect): number {
+    return Math.max(1, area.width - 2);
+  }
+}

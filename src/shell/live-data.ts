@@ -1,0 +1,117 @@
+// Keeps the view-model in step with the server: subscribe to its events
+// first, then fetch a snapshot (so nothing falls in between), and follow the
+// selected job's log. A lost stream is re-opened, with a fresh snapshot.
+import type { Client } from "../client/client.js";
+import type { JobRecord, RunRecord, Settings } from "../core/types.js";
+import type { JobListResponse, LogLine, RunListResponse, SettingsResponse } from "../server/api-schema.js";
+import type { ShellModel } from "./model.js";
+import type { Pane } from "./render.js";
+
+const PAGE = 10_000;
+const RECONNECT_MS = 1000;
+/** lines of a job's log fetched when following starts, and kept in the pane */
+export const LOG_LINES_KEPT = 500;
+
+async function fetchSnapshot(client: Client): Promise<{ jobs: JobRecord[]; runs: RunRecord[]; settings: Settings }> {
+  const jobs: JobRecord[] = [];
+  for (let afterId: number | null = 0; afterId !== null; ) {
+    const page: JobListResponse = await client.request<JobListResponse>("GET", `/jobs?limit=${PAGE}&afterId=${afterId}`);
+    jobs.push(...page.jobs);
+    afterId = page.next;
+  }
+  const [{ runs }, { settings }] = await Promise.all([
+    client.request<RunListResponse>("GET", "/runs"),
+    client.request<SettingsResponse>("GET", "/settings"),
+  ]);
+  return { jobs, runs, settings };
+}
+
+export class LiveData {
+  private stream: { close(): void } | undefined;
+  private reconnect: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly client: Client,
+    private readonly model: ShellModel,
+    private readonly changed: () => void,
+  ) {}
+
+  /** Resolves once the first snapshot is in the model. */
+  async start(): Promise<void> {
+    const events = this.client.events((e) => {
+      this.model.apply(e);
+      this.changed();
+    });
+    this.stream = events;
+    this.model.beginSync();
+    events.done.then(
+      () => this.lost("the server closed the event stream"),
+      (err: Error) => this.lost(err.message),
+    );
+    await events.ready;
+    this.model.loadSnapshot(await fetchSnapshot(this.client));
+    this.changed();
+  }
+
+  private lost(why: string): void {
+    if (this.closed) return;
+    this.model.notify("error", `${why} — reconnecting (jobs keep running in the server)`);
+    this.changed();
+    this.reconnect = setTimeout(() => {
+      this.start().catch(() => this.lost("the server does not answer"));
+    }, RECONNECT_MS);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.reconnect);
+    this.stream?.close();
+  }
+}
+
+/** Streams one job's log (last lines, then live until it ends) into the pane. */
+export class LogFollower {
+  private abort: AbortController | undefined;
+
+  constructor(
+    private readonly client: Client,
+    private readonly changed: () => void,
+  ) {}
+
+  follow(job: JobRecord, pane: Pane): void {
+    this.stop();
+    const abort = (this.abort = new AbortController());
+    pane.title = `log #${job.id} ${job.name}`;
+    pane.jobId = job.id;
+    pane.lines = [];
+    const path = `/jobs/${job.id}/log?follow=1&tail=${LOG_LINES_KEPT}&format=ndjson`;
+    this.client
+      .lines<LogLine>(
+        path,
+        (l) => {
+          if (abort.signal.aborted) return;
+          pane.lines.push({ text: l.line, err: l.stream === "err" });
+          if (pane.lines.length > LOG_LINES_KEPT * 2) pane.lines.splice(0, pane.lines.length - LOG_LINES_KEPT);
+          this.changed();
+        },
+        abort.signal,
+      )
+      .then(
+        () => {
+          if (!abort.signal.aborted && pane.jobId === job.id) pane.title = `log #${job.id} ${job.name} (ended)`;
+          this.changed();
+        },
+        (err: Error) => {
+          if (abort.signal.aborted) return;
+          pane.lines.push({ text: `cannot read the log: ${err.message}`, err: true });
+          this.changed();
+        },
+      );
+  }
+
+  stop(): void {
+    this.abort?.abort();
+    this.abort = undefined;
+  }
+}

@@ -1,0 +1,104 @@
+// Fills the widgets from the view-model: only the visible rows are formatted,
+// and the canvases are redrawn only when their data changed.
+import type { CommandLine } from "./command-line.js";
+import { escapeTags, formatClock, headerLines, statusLine, tableHeading, tableRow } from "./format.js";
+import type { ShellLayout } from "./layout.js";
+import type { ShellModel } from "./model.js";
+
+/** What the log pane shows: a job's output (followed live) or a command's output. */
+export interface Pane {
+  title: string;
+  lines: { text: string; err?: boolean }[];
+  /** the job whose log this is, while following it */
+  jobId?: number;
+}
+
+export type InputMode = "command" | "table" | "filter";
+
+export interface UiState {
+  server: string;
+  pane: Pane;
+  mode: InputMode;
+  line: CommandLine;
+  /** commands still running (e.g. `wait`), shown in the command bar */
+  pending: number;
+}
+
+const PROMPT: Record<InputMode, string> = { command: "pll> ", filter: "filter (state or jobset, empty clears)> ", table: "" };
+const TABLE_HINT = "↑↓ PgUp/PgDn move  Enter log  r retry  k kill  +/- pjc  / filter  ? help  q quit  Esc/: command line";
+
+function truncate(text: string, width: number): string {
+  // Tabs and control characters would move blessed's cursor: show them as spaces.
+  const clean = text.replace(/\t/g, "  ").replace(/[\x00-\x1f\x7f]/g, " ");
+  return clean.length > width ? clean.slice(0, width - 1) + "…" : clean;
+}
+
+export function renderScreen(layout: ShellLayout, model: ShellModel, ui: UiState, now: number): void {
+  const { areas } = layout;
+  layout.header.setContent(headerLines(model.header(), ui.server).join("\n"));
+  renderTable(layout, model, now);
+  renderPane(layout, ui.pane);
+  const latest = model.notices.at(-1);
+  layout.status.setContent(statusLine(latest, model.countOf("errored"), areas.status.width));
+  layout.input.setContent(inputText(ui, areas.input.width));
+  renderGauge(layout, model);
+}
+
+function renderTable(layout: ShellLayout, model: ShellModel, now: number): void {
+  const width = layout.innerWidth(layout.areas.table);
+  const win = model.window(layout.tableRows());
+  const rows = win.rows.map((job, i) => tableRow(job, width, now, i === win.selected));
+  const { jobset, state } = model.filter;
+  const filter = jobset !== undefined || state !== undefined ? ` [${[jobset, state].filter(Boolean).join(" ")}]` : "";
+  const range = win.total === 0 ? "none" : `${win.first + 1}-${win.first + win.rows.length} of ${win.total}`;
+  layout.table.setLabel(` jobs${escapeTags(filter)} ${range} `);
+  layout.table.setContent([tableHeading(width), ...rows].join("\n"));
+}
+
+function renderPane(layout: ShellLayout, pane: Pane): void {
+  const width = layout.innerWidth(layout.areas.log);
+  const rows = Math.max(1, layout.areas.log.height - 2);
+  const shown = pane.lines.slice(-rows).map((l) => {
+    // stderr lines are marked (and coloured) so they stand out from stdout.
+    const text = escapeTags(truncate(l.err ? `! ${l.text}` : l.text, width));
+    return l.err ? `{red-fg}${text}{/}` : text;
+  });
+  layout.log.setLabel(` ${escapeTags(truncate(pane.title, Math.max(4, width - 4)))} `);
+  layout.log.setContent(shown.join("\n"));
+}
+
+function inputText(ui: UiState, width: number): string {
+  const busy = ui.pending > 0 ? ` {yellow-fg}(${ui.pending} running){/}` : "";
+  if (ui.mode === "table") return `{black-fg}{cyan-bg}${escapeTags(truncate(TABLE_HINT, width))}{/}`;
+  const prompt = PROMPT[ui.mode];
+  const { text, cursor } = ui.line;
+  // Keep the cursor in view on long lines: show the part of the text around it.
+  const room = Math.max(4, width - prompt.length - 12);
+  const start = Math.max(0, cursor - room);
+  const visible = text.slice(start, start + room);
+  const at = cursor - start;
+  const before = escapeTags(visible.slice(0, at));
+  const under = escapeTags(visible[at] ?? " ");
+  const after = escapeTags(visible.slice(at + 1));
+  return `{bold}${escapeTags(prompt)}{/bold}${before}{inverse}${under}{/inverse}${after}${busy}`;
+}
+
+/** Redrawn by the once-a-second sampler (not per event: canvases are the costly part). */
+export function renderChart(layout: ShellLayout, model: ShellModel): void {
+  if (!layout.chart) return;
+  const samples = model.samples().slice(-Math.max(2, layout.areas.chart!.width - 8));
+  const padded = samples.length >= 2 ? samples : [{ at: Date.now(), running: 0, finished: 0 }, ...samples, { at: Date.now(), running: 0, finished: 0 }].slice(0, 2);
+  const x = padded.map((s) => formatClock(s.at).slice(3));
+  layout.chart.setData([
+    { title: "running", x, y: padded.map((s) => s.running), style: { line: "cyan" } },
+    { title: "done/s", x, y: padded.map((s) => s.finished), style: { line: "green" } },
+  ]);
+}
+
+function renderGauge(layout: ShellLayout, model: ShellModel): void {
+  if (!layout.gauge) return;
+  const { done, total } = model.header();
+  const percent = total === 0 ? 0 : Math.round((done / total) * 100);
+  layout.gauge.setLabel(` done ${done}/${total} `);
+  layout.gauge.setPercent(percent);
+}

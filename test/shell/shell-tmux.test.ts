@@ -1,0 +1,112 @@
+// `pll shell` in a real terminal (tmux) against a real server on a temp home:
+// type commands, read the screen.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { connect, type Client } from "../../src/client/client.js";
+import type { JobListResponse } from "../../src/server/api-schema.js";
+import { homePaths } from "../../src/home.js";
+import { pllBin, waitFor } from "../helpers/home.js";
+import { TmuxSession, tmuxAvailable } from "./tmux-session.js";
+
+// Jobs that hold their slot until the test lets them go: no sleeps, no orphans.
+const HOLD = `while [ ! -e "$PLL_HOME/release" ]; do sleep 0.05; done`;
+const demo = `jobset demo
+flaky: priority high $ if [ -e fixed.flag ]; then echo "fixed now"; exit 0; fi; touch fixed.flag; echo "first try"; echo "it broke" >&2; exit 3
+${Array.from({ length: 8 }, (_, i) => `hold${i + 1}: $ ${HOLD}`).join("\n")}
+`;
+
+describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not installed" }, () => {
+  let home: string;
+  let server: ChildProcess | undefined;
+  let client: Client | undefined;
+  let tmux: TmuxSession | undefined;
+  let flakyId = 0;
+
+  before(async () => {
+    home = await mkdtemp(path.join(tmpdir(), "pll-shell-"));
+    await writeFile(path.join(home, "demo.pll"), demo);
+    server = spawn(process.execPath, [pllBin, "serve"], { env: { ...process.env, PLL_HOME: home }, stdio: "ignore" });
+    await waitFor(() => existsSync(homePaths(home).socket), "the server's socket");
+    client = await connect({ home });
+    tmux = await TmuxSession.start(["node", pllBin, "shell"], { PLL_HOME: home, LANG: "C.UTF-8" }, 100, 30);
+    await tmux.waitForText("pll>");
+  });
+
+  after(async () => {
+    await writeFile(path.join(home, "release"), "").catch(() => {});
+    await client?.request("POST", "/jobs/all/kill").catch(() => {});
+    client?.close();
+    await tmux?.kill();
+    if (server?.exitCode === null) {
+      const exited = new Promise((r) => server!.once("exit", r));
+      server.kill("SIGTERM");
+      await exited;
+    }
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it("shows the loaded jobs and their states in the table, and a failure in the status line", async () => {
+    await tmux!.type("pjc 2");
+    await tmux!.waitForText("PJC 2");
+    await tmux!.type(`load ${path.join(home, "demo.pll")}`);
+    const screen = await tmux!.waitForScreen((s) => /flaky\s+errored/.test(s) && /hold\d\s+running/.test(s) && /hold\d\s+pending/.test(s), "flaky errored, holds running and pending");
+    assert.match(screen, /jobset demo/);
+    assert.match(screen, /running 2/);
+    assert.match(screen, /flaky failed/);
+    assert.match(screen, /✗ 1 failed/);
+    const { jobs } = await client!.request<JobListResponse>("GET", "/jobs?ref=flaky");
+    flakyId = jobs[0]!.id;
+  });
+
+  it("`pjc 6` changes the header and lets more jobs run", async () => {
+    await tmux!.type("pjc 6");
+    await tmux!.waitForScreen((s) => s.includes("PJC 6") && /running 6/.test(s), "PJC 6 with six jobs running");
+  });
+
+  it("`tail N` shows the job's output, stderr marked", async () => {
+    await tmux!.type(`tail ${flakyId}`);
+    const screen = await tmux!.waitForText("first try");
+    assert.match(screen, /! it broke/);
+  });
+
+  it("`retry N` re-runs a failed job", async () => {
+    await tmux!.type(`retry ${flakyId}`);
+    await tmux!.waitForScreen((s) => /flaky\s+success/.test(s) && !s.includes("✗ 1 failed"), "flaky to succeed");
+    await tmux!.type(`tail ${flakyId}`);
+    await tmux!.waitForText("fixed now");
+  });
+
+  it("a bad command shows an error and the shell stays up", async () => {
+    await tmux!.type("frobnicate 12");
+    await tmux!.waitForText(/frobnicate/);
+    await tmux!.type("pjc 5");
+    await tmux!.waitForText("PJC 5");
+  });
+
+  it("resizing re-lays out the screen cleanly", async () => {
+    for (const [w, h] of [[80, 24], [120, 40], [100, 30]] as const) {
+      await tmux!.resize(w, h);
+      const screen = await tmux!.waitForScreen((s) => {
+        const lines = s.replace(/\n$/, "").split("\n");
+        return lines.length === h && lines[2]!.startsWith("┌─ jobs") && lines[h - 1]!.startsWith("pll>");
+      }, `a clean ${w}×${h} layout`);
+      const lines = screen.replace(/\n$/, "").split("\n");
+      assert.ok(lines.every((l) => [...l].length <= w), "no line is wider than the terminal");
+      assert.match(lines[0]!, /^pll /);
+      assert.match(lines[1]!, /running \d/);
+    }
+  });
+
+  it("q in the table leaves with the detach message; the jobs keep running", async () => {
+    await tmux!.keys("Escape");
+    await tmux!.keys("q");
+    await tmux!.waitForText("detached — jobs keep running in the server");
+    const { jobs } = await client!.request<JobListResponse>("GET", "/jobs?state=running");
+    assert.ok(jobs.length > 0);
+  });
+});
