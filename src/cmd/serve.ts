@@ -1,5 +1,93 @@
-// Stub: replaced by the module's owner.
-export async function main(_args: string[]): Promise<number> {
-  process.stderr.write("pll: 'serve' is not implemented yet\n");
-  return 2;
+// `pll serve` (foreground), `pll start` (background), `pll stop` (graceful:
+// running jobs keep running and are adopted by the next server).
+import { parseArgs } from "node:util";
+import { startBackgroundServer } from "../client/autostart.js";
+import { connectIfRunning } from "../client/client.js";
+import type { HealthResponse } from "../server/api-schema.js";
+import { pllHome } from "../home.js";
+
+const USAGE = `usage: pll serve [--listen HOST:PORT [--token TOKEN] [--allow-remote]]
+       pll start [same options]    run it in the background (log: $PLL_HOME/server.log)
+       pll stop                    stop it; running jobs keep running and are adopted next time`;
+
+const say = (line: string) => process.stderr.write(`pll: ${line}\n`);
+
+export async function main(argv: string[]): Promise<number> {
+  const [verb, ...args] = argv;
+  let values: { listen?: string; token?: string; "allow-remote"?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { listen: { type: "string" }, token: { type: "string" }, "allow-remote": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    say(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  const home = pllHome();
+  if (verb === "stop") return args.length ? (say(USAGE), 2) : stop(home);
+  if (verb === "start") return start(home, args);
+  const { serve } = await import("../server/daemon.js");
+  return serve({
+    home,
+    ...(values.listen !== undefined ? { listen: values.listen } : {}),
+    ...(values.token ?? process.env.PLL_TOKEN ? { token: (values.token ?? process.env.PLL_TOKEN)! } : {}),
+    allowRemote: values["allow-remote"] === true,
+  });
+}
+
+async function start(home: string, args: string[]): Promise<number> {
+  const running = await connectIfRunning(home);
+  if (running) {
+    const { pid } = await running.request<HealthResponse>("GET", "/health").finally(() => running.close());
+    say(`a server is already running for ${home} (pid ${pid})`);
+    return 0;
+  }
+  try {
+    const { pid } = await startBackgroundServer(home, args);
+    say(`server started for ${home}${pid !== undefined ? ` (pid ${pid})` : ""}`);
+    return 0;
+  } catch (err) {
+    say((err as Error).message);
+    return 1;
+  }
+}
+
+async function stop(home: string): Promise<number> {
+  const client = await connectIfRunning(home);
+  if (!client) {
+    say(`no server is running for ${home}`);
+    return 0;
+  }
+  try {
+    const { pid } = await client.request<HealthResponse>("GET", "/health");
+    await client.request("POST", "/shutdown");
+    const deadline = Date.now() + 30_000;
+    while (isAlive(pid)) {
+      if (Date.now() > deadline) {
+        say(`server ${pid} did not stop within 30 s`);
+        return 1;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    say(`stopped the server (pid ${pid}); running jobs keep running and are adopted by the next server`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

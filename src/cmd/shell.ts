@@ -1,5 +1,73 @@
-// Stub: replaced by the module's owner.
-export async function main(_args: string[]): Promise<number> {
-  process.stderr.write("pll: 'shell' is not implemented yet\n");
-  return 2;
+// `pll shell [--json]`: the full-screen UI on a terminal; on a pipe, one
+// command per line (a script: `#` comments and blank lines skipped), each
+// answered in plain text or, with --json, one JSON object per line. A bad line
+// prints a one-line error and the rest still run; exit 0 only if all succeeded.
+import readline from "node:readline";
+import { parseArgs } from "node:util";
+import { connect, type Client } from "../client/client.js";
+import { clientEnv, wantsColor } from "../client/env.js";
+import { describeError, execute } from "../commands/index.js";
+import { pllHome } from "../home.js";
+
+export async function main(argv: string[]): Promise<number> {
+  let json = false;
+  try {
+    json = parseArgs({ args: argv, options: { json: { type: "boolean" } }, strict: true }).values.json === true;
+  } catch (err) {
+    process.stderr.write(`pll: ${(err as Error).message}\nusage: pll shell [--json]\n`);
+    return 2;
+  }
+  const home = pllHome();
+  let client: Client;
+  try {
+    client = await connect({ home, autostart: true });
+  } catch (err) {
+    const { message, code } = describeError(err);
+    process.stderr.write(`pll: ${message}\n`);
+    return code;
+  }
+  try {
+    if (process.stdin.isTTY && !json) return await fullScreen(client, home);
+    return await lineMode(client, json);
+  } finally {
+    client.close();
+  }
+}
+
+async function fullScreen(client: Client, home: string): Promise<number> {
+  let app: { runShell(opts: { client: Client; home: string }): Promise<number> };
+  try {
+    app = (await import("../shell/app.js")) as typeof app;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw err;
+    process.stderr.write("pll: the full-screen shell is not built yet; pipe commands instead: echo status | pll shell\n");
+    return 2;
+  }
+  return app.runShell({ client, home });
+}
+
+async function lineMode(client: Client, json: boolean): Promise<number> {
+  const color = !json && wantsColor();
+  const env = clientEnv();
+  let worst = 0;
+  let lineNo = 0;
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    lineNo++;
+    const text = line.trim();
+    if (text === "" || text.startsWith("#")) continue;
+    const result = await execute(text, { client, cwd: process.cwd(), env, json, color, write: (t) => void process.stdout.write(t) });
+    if (json) {
+      const record = result.error !== undefined ? { line: lineNo, input: text, ok: false, code: result.code, error: result.error } : { line: lineNo, input: text, ok: result.ok, result: result.data ?? null };
+      process.stdout.write(JSON.stringify(record) + "\n");
+    } else if (result.error !== undefined) {
+      process.stderr.write(`pll: line ${lineNo}: ${result.error}\n`);
+    } else if (result.output !== "") {
+      process.stdout.write(result.output + "\n");
+    }
+    if (!result.ok) worst = Math.max(worst, result.code);
+    if (result.quit) break;
+  }
+  lines.close();
+  return worst;
 }

@@ -1,0 +1,51 @@
+// Starting a server in the background for `pll start` and for clients that
+// find none: a detached `pll serve` whose output goes to $PLL_HOME/server.log.
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { homePaths } from "../home.js";
+import { ServerUnreachable } from "./errors.js";
+import { socketAnswers } from "./socket-probe.js";
+
+export { socketAnswers };
+
+const cliPath = fileURLToPath(new URL("../cli.js", import.meta.url));
+const START_TIMEOUT_MS = 20_000;
+
+/**
+ * Spawns `pll serve` detached and waits until its socket answers. When two
+ * clients race, the loser's server exits (the home is taken) and both simply
+ * find the winner's socket. Returns the pid of the server it started, if that
+ * one is the one now serving.
+ */
+export async function startBackgroundServer(home: string, serveArgs: string[] = []): Promise<{ pid?: number }> {
+  const paths = homePaths(home);
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const log = openSync(paths.serverLog, "a", 0o600);
+  let child;
+  try {
+    child = spawn(process.execPath, [cliPath, "serve", ...serveArgs], {
+      detached: true,
+      stdio: ["ignore", log, log],
+      env: { ...process.env, PLL_HOME: home },
+    });
+  } finally {
+    closeSync(log);
+  }
+  child.unref();
+  let exited: number | null | undefined;
+  child.once("exit", (code) => (exited = code));
+  let deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (await socketAnswers(paths.socket)) return exited === undefined && child.pid !== undefined ? { pid: child.pid } : {};
+    if (exited !== undefined && deadline - Date.now() > 3000) deadline = Date.now() + 3000; // it gave up; maybe another won
+    if (Date.now() > deadline) {
+      // The server's own last words (its `pll:` lines), not a stack trace.
+      const said = await readFile(paths.serverLog, "utf8").then((t) => t.split("\n").filter((l) => l.startsWith("pll")), () => []);
+      const tail = said.slice(-2).join("\n");
+      throw new ServerUnreachable(`could not start a pll server for ${home}${tail ? `:\n${tail}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}

@@ -1,0 +1,130 @@
+// Looking: `status`/`ls` (the job table), `show N`, `runs`, `schedules`.
+import type { JobRecord, JobState, ScheduleRecord, Settings } from "../core/types.js";
+import type { RunListResponse, RunSummary, ScheduleListResponse, SettingsResponse } from "../server/api-schema.js";
+import { jobStates } from "../server/api-schema.js";
+import { formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
+import { fetchJobs, resolveJob } from "./jobs-api.js";
+import { requireArg } from "./args.js";
+import { defineCommand, type Style } from "./types.js";
+
+const exitText = (j: JobRecord) => (j.exitCode !== undefined && j.exitCode !== null ? String(j.exitCode) : (j.reason ?? "-"));
+
+const jobColumns = (style: Style): Column<JobRecord>[] => [
+  { title: "#", align: "right", cell: (j) => String(j.id) },
+  { title: "NAME", cell: (j) => j.name, max: 40 },
+  { title: "STATE", cell: (j) => j.state, paint: (j, t) => paintState(j.state, style, t) },
+  { title: "PRI", cell: (j) => priorityName(j.priority) },
+  { title: "TRIES", align: "right", cell: (j) => String(j.attempts.length) },
+  { title: "STARTED", cell: (j) => formatTime(j.startedAt) },
+  { title: "DURATION", align: "right", cell: (j) => formatDuration(jobDuration(j)) },
+  { title: "EXIT", cell: (j) => exitText(j), max: 30 },
+];
+
+interface StatusResult {
+  jobs: JobRecord[];
+  counts: Partial<Record<JobState, number>>;
+  settings: Settings;
+}
+
+export function countStates(jobs: readonly JobRecord[]): Partial<Record<JobState, number>> {
+  const counts: Partial<Record<JobState, number>> = {};
+  for (const j of jobs) counts[j.state] = (counts[j.state] ?? 0) + 1;
+  return counts;
+}
+
+function summaryLine(r: StatusResult, style: Style): string {
+  const parts = jobStates.filter((s) => r.counts[s]).map((s) => paintState(s, style, `${r.counts[s]} ${s}`));
+  const s = r.settings;
+  const paused = s.paused.length === 0 ? "" : s.paused.includes("*") ? " · paused" : ` · paused: ${s.paused.join(", ")}`;
+  const capacity = s.capacity === null ? "" : ` · capacity ${s.capacity}`;
+  return `${parts.join(" · ") || "no jobs"} · pjc ${s.pjc}${capacity}${paused}`;
+}
+
+export const status = defineCommand<StatusResult>({
+  name: "status",
+  aliases: ["ls"],
+  args: [{ name: "JOBSET|STATE", kind: "jobset", optional: true, words: [...jobStates] }],
+  summary: "the job table: number, name, state, priority, tries, started, duration, exit code",
+  async handler(inv, ctx) {
+    const arg = inv.args[0];
+    const filter: Record<string, string> = arg === undefined ? {} : (jobStates as readonly string[]).includes(arg) ? { state: arg } : { jobset: arg };
+    const [jobs, { settings }] = await Promise.all([fetchJobs(ctx.client, filter), ctx.client.request<SettingsResponse>("GET", "/settings")]);
+    return { jobs, counts: countStates(jobs), settings };
+  },
+  format: (r, style) => (r.jobs.length ? renderTable(r.jobs, jobColumns(style), style) + "\n" : "") + summaryLine(r, style),
+});
+
+export const show = defineCommand<JobRecord>({
+  name: "show",
+  args: [{ name: "N", kind: "job" }],
+  summary: "one job in full: command, cwd, env, dependencies, attempts, log paths",
+  handler: (inv, ctx) => resolveJob(ctx.client, requireArg(inv.args, "show N")),
+  format(j, style) {
+    const b = style.chalk.bold;
+    const lines = [
+      `${b(`#${j.id}`)} ${j.name}  ${paintState(j.state, style)}${j.reason ? ` (${j.reason})` : ""}`,
+      `command   ${j.command}`,
+      `jobset    ${j.jobset} (run ${j.runId})`,
+      `cwd       ${j.cwd}`,
+      `priority  ${priorityName(j.priority)}   units ${j.units}${j.role ? `   role ${j.role}` : ""}`,
+      `after     ${j.deps.length ? j.deps.map((d) => `#${d}`).join(" ") : "-"}`,
+      `retry     ${j.retry.count}${j.retry.backoffMs ? ` backoff ${formatDuration(j.retry.backoffMs)}` : ""}${j.timeoutMs ? `   timeout ${formatDuration(j.timeoutMs)}` : ""}`,
+      `created   ${formatTime(j.createdAt)}   started ${formatTime(j.startedAt)}   ended ${formatTime(j.endedAt)}   exit ${exitText(j)}`,
+      `logs      ${j.logOut}`,
+      `          ${j.logErr}`,
+    ];
+    const env = Object.entries(j.env);
+    if (env.length) lines.push(`env       ${env.length > 12 ? `${env.length} variables (--json shows all)` : env.map(([k, v]) => `${k}=${v}`).join(" ")}`);
+    for (const a of j.attempts) {
+      const how = a.reason ?? (a.signal ? `signal ${a.signal}` : a.exitCode !== undefined ? `exit ${a.exitCode}` : "running");
+      lines.push(`attempt ${a.n}  ${formatTime(a.startedAt)}  ${formatDuration(a.endedAt !== undefined ? a.endedAt - a.startedAt : undefined)}  ${how}`);
+    }
+    return lines.join("\n");
+  },
+});
+
+export const runs = defineCommand<RunSummary[]>({
+  name: "runs",
+  aliases: ["jobsets"],
+  args: [],
+  summary: "runs with their state and counts",
+  handler: async (_inv, ctx) => (await ctx.client.request<RunListResponse>("GET", "/runs")).runs,
+  format: (rs, style) =>
+    rs.length === 0
+      ? "no runs"
+      : renderTable(
+          rs,
+          [
+            { title: "RUN", align: "right", cell: (r) => String(r.id) },
+            { title: "JOBSET", cell: (r) => r.jobset, max: 30 },
+            { title: "STATE", cell: (r) => r.state, paint: (r, t) => paintState(r.state === "failed" ? "errored" : r.state, style, t) },
+            { title: "JOBS", align: "right", cell: (r) => String(r.jobIds.length) },
+            { title: "COUNTS", cell: (r) => jobStates.filter((s) => r.counts[s]).map((s) => `${r.counts[s]} ${s}`).join(", ") },
+            { title: "CREATED", cell: (r) => formatTime(r.createdAt) },
+            { title: "FILE", cell: (r) => (r.schedule ? `${r.file} (schedule ${r.schedule})` : r.file), max: 60 },
+          ],
+          style,
+        ),
+});
+
+export const schedules = defineCommand<ScheduleRecord[]>({
+  name: "schedules",
+  args: [],
+  summary: "recurring jobsets with their next fire times",
+  handler: async (_inv, ctx) => (await ctx.client.request<ScheduleListResponse>("GET", "/schedules")).schedules,
+  format: (ss, style) =>
+    ss.length === 0
+      ? "no schedules"
+      : renderTable(
+          ss,
+          [
+            { title: "NAME", cell: (s) => s.name, max: 40 },
+            { title: "WHEN", cell: (s) => s.spec.every?.text ?? (s.spec.cron ? `cron "${s.spec.cron}"` : s.spec.at ? `at ${s.spec.at}` : "-"), max: 30 },
+            { title: "NEXT", cell: (s) => formatTime(s.nextFireAt) },
+            { title: "LAST", cell: (s) => formatTime(s.lastFireAt) },
+            { title: "RESULT", cell: (s) => s.lastResult ?? "-", paint: (s, t) => paintState(s.lastResult === "failed" ? "errored" : (s.lastResult ?? ""), style, t) },
+            { title: "SKIPPED", cell: (s) => (s.skipped.length ? `${s.skipped.length} (last: ${s.skipped[s.skipped.length - 1]!.reason})` : "0") },
+          ],
+          style,
+        ),
+});

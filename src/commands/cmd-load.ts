@@ -1,0 +1,60 @@
+// Putting work in: `load FILE…` (alias `run`) and job lines (`$ make test`,
+// `priority high after 12 $ ./x.sh`). The server compiles; a bad file or line
+// comes back as formatted diagnostics and is a parse error (exit 2).
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { ApiError } from "../client/errors.js";
+import type { SubmitResponse } from "../server/api-schema.js";
+import { listIds } from "./format.js";
+import { CommandFailed, defineCommand, UsageError, type Style } from "./types.js";
+
+/** A 400 on submit means the source did not compile: a parse error. */
+async function compiled<T>(submit: Promise<T>): Promise<T> {
+  try {
+    return await submit;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 400) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function describe(s: SubmitResponse, style: Style): string {
+  const jobs = s.jobs.length === 0 ? "no jobs" : `${s.jobs.length} job${s.jobs.length === 1 ? "" : "s"} ${listIds(s.jobs, 6)}`;
+  const lines = [`${style.chalk.bold(`run ${s.run.id}`)} ${s.run.jobset}: ${jobs}`];
+  for (const n of s.notices) lines.push(`  ${n}`);
+  return lines.join("\n");
+}
+
+export const load = defineCommand<SubmitResponse[]>({
+  name: "load",
+  aliases: ["run"],
+  args: [{ name: "FILE.pll", kind: "file", variadic: true }],
+  summary: "parse, store and start a jobset; prints the run and job numbers",
+  details: "Relative paths are taken from the current directory. Jobs run in the file's directory unless it says `cwd`.",
+  async handler(inv, ctx) {
+    if (inv.args.length === 0) throw new UsageError("load: which file? (load FILE.pll…)");
+    const results: SubmitResponse[] = [];
+    for (const arg of inv.args) {
+      const file = path.resolve(ctx.cwd, arg);
+      let source: string;
+      try {
+        source = await readFile(file, "utf8");
+      } catch (err) {
+        throw new CommandFailed(`cannot read ${arg}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+      }
+      results.push(await compiled(ctx.client.request<SubmitResponse>("POST", "/runs", { source, path: file, env: ctx.env })));
+    }
+    return results;
+  },
+  format: (results, style) => results.map((r) => describe(r, style)).join("\n"),
+});
+
+/** Not in the table by name: execute() sends every line with a `$` word here. */
+export const jobLine = defineCommand<SubmitResponse>({
+  name: "$",
+  args: [{ name: "CMD", kind: "text", variadic: true }],
+  summary: "enqueue one job, written exactly as a job line of a .pll file (`[MODIFIERS] $ CMD`)",
+  details: "It runs in this directory with this environment, like a command typed into a shell.\nExample: priority high after 12 $ ./cleanup.sh",
+  handler: (inv, ctx) => compiled(ctx.client.request<SubmitResponse>("POST", "/jobs", { line: inv.line, cwd: ctx.cwd, env: ctx.env })),
+  format: (r, style) => r.jobs.map((j) => `${style.chalk.bold(`#${j.id}`)} ${j.name}: queued (run ${r.run.id})`).join("\n") || describe(r, style),
+});

@@ -1,0 +1,67 @@
+// Changing how the server dispatches: pjc, capacity, pause/resume, unschedule.
+import type { Settings } from "../core/types.js";
+import type { SettingsResponse } from "../server/api-schema.js";
+import { noMoreArgs, parseCount, requireArg } from "./args.js";
+import { defineCommand, type Command, type CommandContext } from "./types.js";
+
+const post = async (ctx: CommandContext, path: string, body: unknown) =>
+  (await ctx.client.request<SettingsResponse>("POST", path, body)).settings;
+
+export const pjc = defineCommand<{ settings: Settings; jobset?: string }>({
+  name: "pjc",
+  args: [
+    { name: "N", kind: "number" },
+    { name: "JOBSET", kind: "jobset", optional: true },
+  ],
+  summary: "set the parallel job count — global, or of one jobset; takes effect at once",
+  async handler(inv, ctx) {
+    noMoreArgs(inv.args, 2, "pjc N [JOBSET]");
+    const n = parseCount(requireArg(inv.args, "pjc N [JOBSET]"), "pjc");
+    const jobset = inv.args[1];
+    return { settings: await post(ctx, "/settings/pjc", { pjc: n, ...(jobset ? { jobset } : {}) }), ...(jobset ? { jobset } : {}) };
+  },
+  format: (r) => (r.jobset ? `pjc of ${r.jobset}: ${r.settings.jobsetPjc[r.jobset] ?? "?"}` : `pjc: ${r.settings.pjc}`),
+});
+
+export const capacity = defineCommand<Settings>({
+  name: "capacity",
+  args: [{ name: "N|unlimited", kind: "number", words: ["unlimited"] }],
+  summary: "resource units available for `units`",
+  async handler(inv, ctx) {
+    noMoreArgs(inv.args, 1, "capacity N|unlimited");
+    const arg = requireArg(inv.args, "capacity N|unlimited");
+    const value = arg === "unlimited" || arg === "none" ? null : parseCount(arg, "capacity", 0);
+    return post(ctx, "/settings/capacity", { capacity: value });
+  },
+  format: (s) => `capacity: ${s.capacity === null ? "unlimited" : s.capacity}`,
+});
+
+function pauseOrResume(which: "pause" | "resume", summary: string): Command<unknown> {
+  return defineCommand<Settings>({
+    name: which,
+    args: [{ name: "JOBSET|all", kind: "jobset", optional: true, words: ["all"] }],
+    summary,
+    async handler(inv, ctx) {
+      noMoreArgs(inv.args, 1, `${which} [JOBSET|all]`);
+      const jobset = inv.args[0];
+      return post(ctx, `/settings/${which}`, jobset && jobset !== "all" ? { jobset } : {});
+    },
+    format: (s) => (s.paused.length === 0 ? "dispatching: all jobsets" : s.paused.includes("*") ? "paused: everything" : `paused: ${s.paused.join(", ")}`),
+  });
+}
+
+export const pause = pauseOrResume("pause", "stop dispatching (all, or one jobset); running jobs go on");
+export const resume = pauseOrResume("resume", "restart dispatching (all, or one jobset)");
+
+export const unschedule = defineCommand<{ name: string }>({
+  name: "unschedule",
+  args: [{ name: "NAME", kind: "schedule" }],
+  summary: "remove a recurring schedule (its runs so far stay)",
+  async handler(inv, ctx) {
+    noMoreArgs(inv.args, 1, "unschedule NAME");
+    const name = requireArg(inv.args, "unschedule NAME");
+    await ctx.client.request("DELETE", `/schedules/${encodeURIComponent(name)}`);
+    return { name };
+  },
+  format: (r) => `unscheduled ${r.name}`,
+});

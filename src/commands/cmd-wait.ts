@@ -1,0 +1,110 @@
+// `wait [N|NAME|JOBSET|all]`: block until the jobs can no longer run without
+// a user's action, watching the event stream (no polling). The result is a
+// success only if every one of them succeeded (or was skipped as fresh).
+// Bare `wait` waits for what this session loaded; with nothing loaded, for all.
+import type { Client } from "../client/client.js";
+import { ServerUnreachable } from "../client/errors.js";
+import { FINAL_STATES, type JobRecord } from "../core/types.js";
+import type { RunListResponse } from "../server/api-schema.js";
+import { noMoreArgs } from "./args.js";
+import { listIds, paintState } from "./format.js";
+import { fetchJobs, resolveJobs } from "./jobs-api.js";
+import { countStates } from "./cmd-listing.js";
+import { runsSubmitted } from "./session.js";
+import { CommandFailed, defineCommand } from "./types.js";
+
+interface WaitResult {
+  target: string;
+  jobs: JobRecord[];
+  ok: boolean;
+}
+
+const settled = (j: JobRecord) => FINAL_STATES.has(j.state) || j.state === "blocked";
+const succeeded = (j: JobRecord) => j.state === "success" || j.state === "skipped";
+
+/** The jobs to wait for now, and whether jobs created meanwhile join them. */
+async function targets(client: Client, arg: string | undefined): Promise<{ jobs: JobRecord[]; joins(j: JobRecord): boolean; target: string }> {
+  const never = () => false;
+  const mine = runsSubmitted(client);
+  if (arg === undefined && mine.length > 0) {
+    const runIds = new Set(mine);
+    const jobs = (await Promise.all(mine.map((runId) => fetchJobs(client, { runId })))).flat();
+    return { jobs, joins: (j) => runIds.has(j.runId), target: "the jobs loaded here" };
+  }
+  if (arg === undefined || arg === "all") {
+    const [pending, running, blocked] = await Promise.all(["pending", "running", "blocked"].map((state) => fetchJobs(client, { state })));
+    return { jobs: [...pending!, ...running!, ...blocked!], joins: () => true, target: "all jobs" };
+  }
+  try {
+    // A name may match several runs' jobs: wait for the newest run's.
+    const jobs = await resolveJobs(client, arg);
+    return { jobs: jobs.filter((j) => j.runId === jobs[0]!.runId), joins: never, target: arg };
+  } catch (err) {
+    if (!(err instanceof CommandFailed) || /^#?\d+$/.test(arg)) throw err;
+  }
+  // A jobset: its newest run.
+  const { runs } = await client.request<RunListResponse>("GET", "/runs");
+  const newest = runs.filter((r) => r.jobset === arg).sort((a, b) => b.id - a.id)[0];
+  if (!newest) throw new CommandFailed(`no job or jobset matches '${arg}'`);
+  return { jobs: await fetchJobs(client, { runId: newest.id }), joins: (j) => j.runId === newest.id, target: `run ${newest.id} of ${arg}` };
+}
+
+export const wait = defineCommand<WaitResult>({
+  name: "wait",
+  args: [{ name: "N|JOBSET|all", kind: "job-or-jobset", optional: true, words: ["all"] }],
+  summary: "block until it finishes; the exit status tells success",
+  details: "Without an argument: the jobs loaded in this session (e.g. by `load` on an earlier stdin line), else all jobs.",
+  async handler(inv, ctx) {
+    noMoreArgs(inv.args, 1, "wait [N|JOBSET|all]");
+    const tracked = new Map<number, JobRecord>();
+    const early: JobRecord[] = [];
+    let loaded = false;
+    let joins: (j: JobRecord) => boolean = () => false;
+    let wake = () => {};
+    const apply = (job: JobRecord, fromBefore: boolean) => {
+      const known = tracked.get(job.id);
+      if (!known && !joins(job)) return;
+      // An event older than our snapshot must not undo what the snapshot saw.
+      if (fromBefore && known && settled(known) && !settled(job)) return;
+      tracked.set(job.id, job);
+      wake();
+    };
+    const stream = ctx.client.events((e) => {
+      if (e.type !== "job") return;
+      if (loaded) apply(e.job, false);
+      else early.push(e.job);
+    });
+    try {
+      await stream.ready;
+      const t = await targets(ctx.client, inv.args[0]);
+      joins = t.joins;
+      for (const j of t.jobs) tracked.set(j.id, j);
+      loaded = true;
+      for (const j of early.splice(0)) apply(j, true);
+      const gone = stream.done.then(() => Promise.reject(new ServerUnreachable("the server stopped while waiting")));
+      gone.catch(() => {});
+      const aborted = new Promise<never>((_, reject) => ctx.signal?.addEventListener("abort", () => reject(new CommandFailed("wait: interrupted")), { once: true }));
+      aborted.catch(() => {});
+      while (![...tracked.values()].every(settled)) {
+        await Promise.race([new Promise<void>((r) => (wake = r)), gone, aborted]);
+      }
+      const jobs = [...tracked.values()].sort((a, b) => a.id - b.id);
+      return { target: t.target, jobs, ok: jobs.every(succeeded) };
+    } finally {
+      stream.close();
+    }
+  },
+  succeeded: (r) => r.ok,
+  format(r, style) {
+    if (r.jobs.length === 0) return `nothing to wait for (${r.target})`;
+    const counts = countStates(r.jobs);
+    const summary = Object.entries(counts)
+      .map(([s, n]) => paintState(s, style, `${n} ${s}`))
+      .join(", ");
+    const lines = [`${r.ok ? "done" : "failed"}: ${r.jobs.length} job${r.jobs.length === 1 ? "" : "s"} (${summary})`];
+    const bad = r.jobs.filter((j) => !succeeded(j));
+    for (const j of bad.slice(0, 20)) lines.push(`  #${j.id} ${j.name}: ${paintState(j.state, style)}${j.reason ? ` (${j.reason})` : ""}`);
+    if (bad.length > 20) lines.push(`  … and ${listIds(bad.slice(20), 5)}`);
+    return lines.join("\n");
+  },
+});

@@ -1,0 +1,117 @@
+// The one entry point every door uses: a line in, a result out. Parses the
+// words (or recognises a job line), runs the command from the table, formats
+// its result as text or JSON, and turns every user mistake into a result with
+// an exit code — it does not throw for those.
+import { parseArgs } from "node:util";
+import { ApiError, ServerUnreachable } from "../client/errors.js";
+import type { SubmitResponse } from "../server/api-schema.js";
+import { jobLine } from "./cmd-load.js";
+import { makeStyle } from "./format.js";
+import { rememberRun } from "./session.js";
+import { commandNames, findCommand, helpText } from "./table.js";
+import { CommandFailed, UsageError, type Command, type CommandContext, type ExecuteResult, type Invocation, type Output } from "./types.js";
+import { isJobLine, splitWords } from "./words.js";
+
+export { commandNames, helpText };
+export { complete } from "./complete.js";
+export type { CommandContext, ExecuteResult } from "./types.js";
+
+export async function execute(line: string, ctx: CommandContext): Promise<ExecuteResult> {
+  const trimmed = line.trim();
+  if (trimmed === "" || trimmed.startsWith("#")) return { ok: true, output: "", code: 0 };
+  let json = ctx.json ?? false;
+  try {
+    const parsed = parseLine(trimmed);
+    json ||= parsed.json;
+    if (parsed.help) return { ok: true, output: helpText(parsed.command.name), code: 0 };
+    const { command, inv } = parsed;
+    const out: Output = {
+      streaming: ctx.write !== undefined,
+      emit: (text, value) => ctx.write?.((json ? JSON.stringify(value) : text) + "\n"),
+    };
+    const result = await command.handler(inv, { ...ctx, json }, out);
+    if (command.name === "load") for (const r of result as SubmitResponse[]) rememberRun(ctx.client, r.run.id);
+    if (command.name === "$") rememberRun(ctx.client, (result as SubmitResponse).run.id);
+    const ok = command.succeeded?.(result) ?? true;
+    const output = json ? JSON.stringify(result) : command.format(result, makeStyle(ctx.color ?? false));
+    return { ok, output, code: ok ? 0 : 1, data: result, ...(command.name === "quit" ? { quit: true } : {}) };
+  } catch (err) {
+    const { message, code } = describeError(err);
+    return { ok: false, output: json ? JSON.stringify({ error: message }) : `error: ${message}`, code, error: message };
+  }
+}
+
+/** Whether running this line needs a server (help, quit and malformed lines do not), so the CLI only starts one when it must. */
+export function requiresServer(line: string): boolean {
+  const trimmed = line.trim();
+  if (trimmed === "" || trimmed.startsWith("#")) return false;
+  try {
+    const parsed = parseLine(trimmed);
+    return !parsed.help && parsed.command.needsServer !== false;
+  } catch {
+    return false;
+  }
+}
+
+interface ParsedLine {
+  command: Command<unknown>;
+  inv: Invocation;
+  json: boolean;
+  help: boolean;
+}
+
+/** A placeholder for negative numbers, which parseArgs would take for options (`priority 12 -5`). */
+const NEGATIVE = "\u0000-";
+
+function parseLine(line: string): ParsedLine {
+  if (isJobLine(line)) return { command: jobLine, inv: { line, args: [], options: {} }, json: false, help: false };
+  const [name, ...rest] = splitWords(line);
+  const command = findCommand(name!);
+  if (!command) throw new UsageError(`unknown command '${name}'${suggestion(name!)} — \`help\` lists them`);
+  const options = Object.fromEntries(
+    Object.entries(command.options ?? {}).map(([long, o]) => [long, { type: o.type, ...(o.short ? { short: o.short } : {}) }]),
+  );
+  const { values, positionals } = parseArgs({
+    args: rest.map((w) => (/^-\d+$/.test(w) ? NEGATIVE + w.slice(1) : w)),
+    options: { ...options, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const { json, help, ...own } = values as Record<string, string | boolean | undefined>;
+  const args = positionals.map((w) => (w.startsWith(NEGATIVE) ? "-" + w.slice(NEGATIVE.length) : w));
+  return { command, inv: { line, args, options: own }, json: json === true, help: help === true };
+}
+
+function suggestion(name: string): string {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of commandNames) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best ? ` (did you mean '${best}'?)` : "";
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** User mistakes → message and exit code; anything else is a bug, reported as such. */
+export function describeError(err: unknown): { message: string; code: 1 | 2 | 3 } {
+  if (err instanceof UsageError) return { message: err.message, code: 2 };
+  if (err instanceof CommandFailed || err instanceof ApiError) return { message: err.message, code: 1 };
+  if (err instanceof ServerUnreachable) return { message: err.message, code: 3 };
+  const code = (err as { code?: string }).code;
+  if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) return { message: (err as Error).message, code: 2 };
+  return { message: `internal error: ${err instanceof Error ? err.message : String(err)}`, code: 1 };
+}

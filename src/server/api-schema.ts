@@ -1,0 +1,115 @@
+// The control API's messages: request bodies as zod schemas (validated at the
+// server's edge) and the response shapes, shared by server and client so the
+// protocol cannot drift. Clients import only the types.
+import { z } from "zod";
+import type { JobRecord, JobState, RunRecord, ScheduleRecord, Settings } from "../core/types.js";
+
+const env = z.record(z.string(), z.string());
+const absPath = z.string().min(1).max(4096);
+
+/** POST /runs — a `.pll` file's text (plus where it came from), or just a path the server reads. */
+export const submitRunBody = z
+  .strictObject({
+    source: z.string().optional(),
+    path: absPath.optional(),
+    cwd: absPath.optional(),
+    env: env.optional(),
+  })
+  .refine((b) => b.source !== undefined || b.path !== undefined, { message: "give `source` or `path`" });
+
+/** POST /jobs — one job line, exactly as typed (`priority high after 12 $ ./x.sh`). */
+export const submitLineBody = z.strictObject({
+  line: z.string().min(1).max(64 * 1024),
+  cwd: absPath.optional(),
+  env: env.optional(),
+  jobset: z.string().min(1).max(200).optional(),
+});
+
+export const priorityBody = z.strictObject({
+  priority: z.union([z.enum(["high", "normal", "low"]), z.number().int().min(-1_000_000).max(1_000_000)]),
+});
+
+export const pjcBody = z.strictObject({
+  pjc: z.number().int().min(1).max(100_000),
+  jobset: z.string().min(1).max(200).optional(),
+});
+
+export const capacityBody = z.strictObject({
+  /** null = unlimited */
+  capacity: z.number().int().min(0).max(1_000_000_000).nullable(),
+});
+
+export const pauseBody = z.strictObject({
+  jobset: z.string().min(1).max(200).optional(),
+});
+
+export const jobStates = ["pending", "running", "success", "errored", "blocked", "skipped", "cancelled"] as const satisfies readonly JobState[];
+
+/** GET /jobs query string. */
+export const jobQuery = z.strictObject({
+  runId: z.coerce.number().int().positive().optional(),
+  jobset: z.string().min(1).optional(),
+  state: z.enum(jobStates).optional(),
+  afterId: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** a user reference resolved by the engine: "12", "#12", a name, "failed" */
+  ref: z.string().min(1).optional(),
+});
+
+/** GET /jobs/:id/log query string. */
+export const logQuery = z.strictObject({
+  follow: z.enum(["0", "1", "true", "false"]).optional(),
+  /** last N lines of each stream; absent = everything */
+  tail: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  stream: z.enum(["out", "err", "both"]).optional(),
+  /** text: stderr lines prefixed "! "; ndjson: {stream, line} per line */
+  format: z.enum(["text", "ndjson"]).optional(),
+});
+
+// ───────────────────────── responses ─────────────────────────
+
+export type StateCounts = Partial<Record<JobState, number>>;
+export type RunSummary = RunRecord & { counts: StateCounts };
+
+export interface SubmitResponse {
+  run: RunRecord;
+  jobs: JobRecord[];
+  notices: string[];
+}
+export interface JobListResponse {
+  jobs: JobRecord[];
+  /** pass as afterId for the next page; null when this was the last one */
+  next: number | null;
+}
+export interface JobResponse {
+  job: JobRecord;
+}
+export interface JobsResponse {
+  jobs: JobRecord[];
+}
+export interface RunListResponse {
+  runs: RunSummary[];
+}
+export interface RunResponse {
+  run: RunSummary;
+  jobs: JobRecord[];
+}
+export interface SettingsResponse {
+  settings: Settings;
+}
+export interface ScheduleListResponse {
+  schedules: ScheduleRecord[];
+}
+export interface HealthResponse {
+  ok: true;
+  pid: number;
+  home: string;
+}
+export interface ErrorResponse {
+  error: string;
+}
+/** One line of a job's log in `format=ndjson`. */
+export interface LogLine {
+  stream: "out" | "err";
+  line: string;
+}

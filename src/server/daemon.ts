@@ -1,0 +1,104 @@
+// One server per home: open the engine (its store lock is the real guard),
+// serve the API, write the pid file, and stop gracefully on a signal or
+// POST /shutdown — leaving running jobs running for the next server to adopt.
+import { chmod, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import type { EngineControl } from "../core/types.js";
+import { homePaths } from "../home.js";
+import { isLoopback, loadOrCreateToken, parseListen } from "./auth.js";
+import { openEngine } from "./engine.js";
+import { socketAnswers } from "../client/socket-probe.js";
+import { startApiServer } from "./http.js";
+
+export interface ServeOptions {
+  home: string;
+  /** "HOST:PORT" to also serve TCP */
+  listen?: string;
+  token?: string;
+  allowRemote?: boolean;
+}
+
+const say = (line: string) => process.stderr.write(`pll: ${line}\n`);
+
+/** Runs the server in this process until it is stopped; resolves to the exit code. */
+export async function serve(opts: ServeOptions): Promise<number> {
+  const paths = homePaths(opts.home);
+  await mkdir(opts.home, { recursive: true, mode: 0o700 });
+  if (((await stat(opts.home)).mode & 0o077) !== 0) await chmod(opts.home, 0o700);
+
+  if (await socketAnswers(paths.socket)) {
+    say(`a server is already running for ${opts.home}${await pidNote(paths.pidFile)}`);
+    return 1;
+  }
+  let listen: { host: string; port: number } | undefined;
+  let token: string | undefined;
+  if (opts.listen !== undefined) {
+    const parsed = parseListen(opts.listen);
+    if ("error" in parsed) return usage(parsed.error);
+    if (!isLoopback(parsed.host) && !opts.allowRemote) {
+      return usage(`refusing to listen on non-loopback address ${parsed.host} without --allow-remote (anyone who can reach it and has the token controls your jobs)`);
+    }
+    listen = parsed;
+    const t = await loadOrCreateToken(paths.token, opts.token);
+    token = t.token;
+    if (t.created) say(`generated a token in ${paths.token} (mode 0600)`);
+  }
+
+  let engine: EngineControl;
+  try {
+    engine = await openEngine({ home: opts.home });
+  } catch (err) {
+    if (isLocked(err)) {
+      say(`another pll process (a server or a \`pll run\`) is using ${opts.home}${await pidNote(paths.pidFile)}`);
+      return 1;
+    }
+    if (err instanceof Error && err.name === "UserError") {
+      say(err.message);
+      return 1;
+    }
+    throw err;
+  }
+
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const api = await startApiServer(engine, { socketPath: paths.socket, home: opts.home, ...(listen ? { listen, token: token! } : {}), shutdown: () => stop() }).catch(
+    async (err: unknown) => {
+      await engine.close({ killJobs: false });
+      throw err;
+    },
+  );
+  await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+  const unsubscribe = engine.subscribe((e) => {
+    if (e.type === "notice") say(`${e.level}: ${e.message}`);
+  });
+  const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+  for (const s of signals) process.on(s, stop);
+  say(`server ${process.pid} serving ${paths.socket}${api.tcpPort !== undefined ? ` and http://${listen!.host}:${api.tcpPort} (bearer token required)` : ""}`);
+
+  await stopped;
+  for (const s of signals) process.off(s, stop);
+  say("stopping: running jobs keep running and are adopted by the next server");
+  unsubscribe();
+  await api.close();
+  await engine.close({ killJobs: false });
+  await unlink(paths.pidFile).catch(() => {});
+  return 0;
+}
+
+function usage(message: string): number {
+  say(message);
+  return 2;
+}
+
+/** LevelDB's lock error, however the engine wraps it. */
+function isLocked(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: string }).code === "LEVEL_LOCKED") return true;
+    if (/LOCK|locked/.test(e.message)) return true;
+  }
+  return false;
+}
+
+async function pidNote(pidFile: string): Promise<string> {
+  const pid = await readFile(pidFile, "utf8").then((t) => t.trim(), () => "");
+  return pid ? ` (pid ${pid})` : "";
+}

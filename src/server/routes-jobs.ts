@@ -1,0 +1,91 @@
+// /jobs — list (filters, paging), get, submit a job line, and the actions on
+// existing jobs. Action paths take a user reference (`12`, `#12`, a name,
+// `failed`; `all` for kill; a jobset for cancel), resolved by the engine.
+import { PRIORITY_NAMES, type JobRecord } from "../core/types.js";
+import type { JobListResponse, JobResponse, JobsResponse, SubmitResponse } from "./api-schema.js";
+import { jobQuery, priorityBody, submitLineBody } from "./api-schema.js";
+import { HttpError, idParam, queryObject, validate, type Route, type RouteContext } from "./routing.js";
+import { compileLine, resolveRef } from "./submit.js";
+
+const DEFAULT_PAGE = 1000;
+
+function listJobs(ctx: RouteContext): { body: JobListResponse } {
+  const q = validate(jobQuery, queryObject(ctx.query), "query");
+  if (q.ref !== undefined) return { body: { jobs: ctx.engine.resolveJobs(q.ref), next: null } };
+  const limit = q.limit ?? DEFAULT_PAGE;
+  const jobs = ctx.engine.listJobs({
+    ...(q.runId !== undefined ? { runId: q.runId } : {}),
+    ...(q.jobset !== undefined ? { jobset: q.jobset } : {}),
+    ...(q.state !== undefined ? { state: q.state } : {}),
+    ...(q.afterId !== undefined ? { afterId: q.afterId } : {}),
+    limit,
+  });
+  return { body: { jobs, next: jobs.length === limit ? jobs[jobs.length - 1]!.id : null } };
+}
+
+function getJob(ctx: RouteContext): { body: JobResponse } {
+  const id = idParam(ctx);
+  const job = ctx.engine.getJob(id);
+  if (!job) throw new HttpError(404, `no such job: #${id}`);
+  return { body: { job } };
+}
+
+async function submitLine(ctx: RouteContext): Promise<{ status: number; body: SubmitResponse }> {
+  const body = validate(submitLineBody, await ctx.body());
+  const { graph, source } = await compileLine(ctx.engine, body);
+  return { status: 201, body: await ctx.engine.submit(graph, source) };
+}
+
+const ids = (jobs: JobRecord[]) => jobs.map((j) => j.id);
+
+async function retry(ctx: RouteContext): Promise<{ body: JobsResponse }> {
+  return { body: { jobs: await ctx.engine.retry(ids(resolveRef(ctx.engine, ctx.params.ref!))) } };
+}
+
+async function kill(ctx: RouteContext): Promise<{ body: JobsResponse }> {
+  const ref = ctx.params.ref!;
+  const target = ref === "all" ? "all" : ids(resolveRef(ctx.engine, ref));
+  return { body: { jobs: await ctx.engine.kill(target) } };
+}
+
+/** `cancel N|NAME|JOBSET`: a job reference first, else every pending job of that jobset. */
+async function cancel(ctx: RouteContext): Promise<{ body: JobsResponse }> {
+  const ref = ctx.params.ref!;
+  let jobs = ctx.engine.resolveJobs(ref);
+  if (jobs.length === 0) {
+    const ofJobset = ctx.engine.listJobs({ jobset: ref });
+    if (ofJobset.length === 0) throw new HttpError(404, /^#?\d+$/.test(ref) ? `no such job: #${ref.replace(/^#/, "")}` : `no job or jobset matches '${ref}'`);
+    jobs = ofJobset.filter((j) => j.state === "pending" || j.state === "blocked");
+    if (jobs.length === 0) throw new HttpError(409, `jobset '${ref}' has no pending jobs to cancel`);
+  }
+  return { body: { jobs: await ctx.engine.cancel(ids(jobs)) } };
+}
+
+async function start(ctx: RouteContext): Promise<{ body: JobResponse }> {
+  return { body: { job: await ctx.engine.start(existingId(ctx)) } };
+}
+
+async function setPriority(ctx: RouteContext): Promise<{ body: JobResponse }> {
+  const id = existingId(ctx);
+  const { priority } = validate(priorityBody, await ctx.body());
+  const value = typeof priority === "number" ? priority : PRIORITY_NAMES[priority]!;
+  return { body: { job: await ctx.engine.setPriority(id, value) } };
+}
+
+/** A numeric job id that exists — checked here so "unknown job" is a 404 whatever the engine says. */
+function existingId(ctx: RouteContext): number {
+  const id = idParam(ctx);
+  if (!ctx.engine.getJob(id)) throw new HttpError(404, `no such job: #${id}`);
+  return id;
+}
+
+export const jobRoutes: Route[] = [
+  { method: "GET", path: "/jobs", handler: listJobs },
+  { method: "POST", path: "/jobs", handler: submitLine },
+  { method: "GET", path: "/jobs/:id", handler: getJob },
+  { method: "POST", path: "/jobs/:ref/retry", handler: retry },
+  { method: "POST", path: "/jobs/:ref/kill", handler: kill },
+  { method: "POST", path: "/jobs/:ref/cancel", handler: cancel },
+  { method: "POST", path: "/jobs/:id/start", handler: start },
+  { method: "POST", path: "/jobs/:id/priority", handler: setPriority },
+];

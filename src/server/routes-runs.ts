@@ -1,0 +1,41 @@
+// /runs (alias /jobsets) — submit a `.pll` source or path as a new run, list
+// runs with their per-state job counts, get one run with its jobs.
+import type { EngineControl, JobRecord, RunRecord } from "../core/types.js";
+import { submitRunBody, type RunListResponse, type RunResponse, type RunSummary, type StateCounts, type SubmitResponse } from "./api-schema.js";
+import { HttpError, idParam, validate, type Route, type RouteContext } from "./routing.js";
+import { compileRun } from "./submit.js";
+
+function summarise(engine: EngineControl, run: RunRecord): { run: RunSummary; jobs: JobRecord[] } {
+  const counts: StateCounts = {};
+  const jobs: JobRecord[] = [];
+  for (const id of run.jobIds) {
+    const job = engine.getJob(id);
+    if (!job) continue;
+    jobs.push(job);
+    counts[job.state] = (counts[job.state] ?? 0) + 1;
+  }
+  return { run: { ...run, counts }, jobs };
+}
+
+async function submitRun(ctx: RouteContext): Promise<{ status: number; body: SubmitResponse }> {
+  const body = validate(submitRunBody, await ctx.body());
+  const { graph, source } = await compileRun(body);
+  return { status: 201, body: await ctx.engine.submit(graph, source) };
+}
+
+function listRuns(ctx: RouteContext): { body: RunListResponse } {
+  return { body: { runs: ctx.engine.listRuns().map((r) => summarise(ctx.engine, r).run) } };
+}
+
+function getRun(ctx: RouteContext): { body: RunResponse } {
+  const id = idParam(ctx);
+  const run = ctx.engine.getRun(id);
+  if (!run) throw new HttpError(404, `no such run: ${id}`);
+  return { body: summarise(ctx.engine, run) };
+}
+
+export const runRoutes: Route[] = ["/runs", "/jobsets"].flatMap((base): Route[] => [
+  { method: "GET", path: base, handler: listRuns },
+  { method: "POST", path: base, handler: submitRun },
+  { method: "GET", path: `${base}/:id`, handler: getRun },
+]);

@@ -1,0 +1,56 @@
+// /settings (pjc, capacity, pause/resume), /schedules, and the server's own
+// /health and /shutdown.
+import { capacityBody, pauseBody, pjcBody } from "./api-schema.js";
+import type { HealthResponse, ScheduleListResponse, SettingsResponse } from "./api-schema.js";
+import { HttpError, validate, type Route, type RouteContext } from "./routing.js";
+
+const settings = (ctx: RouteContext): { body: SettingsResponse } => ({ body: { settings: ctx.engine.settings() } });
+
+async function setPjc(ctx: RouteContext): Promise<{ body: SettingsResponse }> {
+  const { pjc, jobset } = validate(pjcBody, await ctx.body());
+  return { body: { settings: await ctx.engine.setPjc(pjc, jobset) } };
+}
+
+async function setCapacity(ctx: RouteContext): Promise<{ body: SettingsResponse }> {
+  const { capacity } = validate(capacityBody, await ctx.body());
+  return { body: { settings: await ctx.engine.setCapacity(capacity) } };
+}
+
+const pauseOrResume =
+  (which: "pause" | "resume") =>
+  async (ctx: RouteContext): Promise<{ body: SettingsResponse }> => {
+    const { jobset } = validate(pauseBody, await ctx.body());
+    const target = jobset === "all" ? undefined : jobset;
+    return { body: { settings: await ctx.engine[which](target) } };
+  };
+
+const schedules = (ctx: RouteContext): { body: ScheduleListResponse } => ({ body: { schedules: ctx.engine.listSchedules() } });
+
+async function unschedule(ctx: RouteContext): Promise<{ body: { ok: true } }> {
+  const name = ctx.params.name!;
+  if (!ctx.engine.listSchedules().some((s) => s.name === name)) throw new HttpError(404, `no such schedule: ${name}`);
+  await ctx.engine.unschedule(name);
+  return { body: { ok: true } };
+}
+
+const health = (ctx: RouteContext): { body: HealthResponse } => ({ body: { ok: true, pid: process.pid, home: ctx.home } });
+
+function shutdown(ctx: RouteContext): { status: number; body: { ok: true } } {
+  if (!ctx.shutdown) throw new HttpError(404, "this server cannot be stopped over the API (it ends with its run)");
+  // Answer first: the server closes its connections while stopping.
+  setImmediate(ctx.shutdown);
+  return { status: 202, body: { ok: true } };
+}
+
+export const settingsRoutes: Route[] = [
+  { method: "GET", path: "/settings", handler: settings },
+  { method: "POST", path: "/settings/pjc", handler: setPjc },
+  { method: "POST", path: "/settings/capacity", handler: setCapacity },
+  { method: "POST", path: "/settings/pause", handler: pauseOrResume("pause") },
+  { method: "POST", path: "/settings/resume", handler: pauseOrResume("resume") },
+  { method: "GET", path: "/schedules", handler: schedules },
+  { method: "DELETE", path: "/schedules/:name", handler: unschedule },
+  { method: "POST", path: "/schedules/:name/unschedule", handler: unschedule },
+  { method: "GET", path: "/health", handler: health },
+  { method: "POST", path: "/shutdown", handler: shutdown },
+];

@@ -1,0 +1,103 @@
+// The pieces every route uses: the route type, HTTP errors as values, body
+// reading with a size cap, and zod validation with messages that say what was wrong.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { z } from "zod";
+import type { EngineControl } from "../core/types.js";
+
+/** A request the server refuses: answered as `{ error }` with this status. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+export interface RouteContext {
+  engine: EngineControl;
+  /** the $PLL_HOME this server serves (reported by /health) */
+  home: string;
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** the request body parsed as JSON (an empty body is `{}`) */
+  body(): Promise<unknown>;
+  /** stops the whole server (POST /shutdown); absent when the host does not allow it */
+  shutdown?: () => void;
+  /** called with a cleanup function that runs when the server closes (open streams) */
+  onServerClose(cleanup: () => void): () => void;
+}
+
+/** What a handler answers: JSON with a status, or nothing when it streamed the response itself. */
+export type Reply = { status?: number; body: unknown } | undefined;
+
+export interface Route {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** "/jobs/:id/log" — `:name` segments are captured, URL-decoded */
+  path: string;
+  handler(ctx: RouteContext): Promise<Reply> | Reply;
+}
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Reads the whole body, refusing (413) past the cap before buffering it all. */
+export async function readJsonBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > maxBytes) throw new HttpError(413, `request body too large (limit ${maxBytes} bytes)`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new HttpError(413, `request body too large (limit ${maxBytes} bytes)`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, `malformed JSON body: ${(err as Error).message}`);
+  }
+}
+
+/** Validates `value` against `schema`; a mismatch is a 400 naming each wrong field. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what = "body"): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${[what, ...i.path.map(String)].join(".")}: ${i.message}`);
+  throw new HttpError(400, `invalid request ${problems.join("; ")}`);
+}
+
+/** The query string as a plain object for schema validation (last value wins). */
+export function queryObject(query: URLSearchParams): Record<string, string> {
+  return Object.fromEntries(query.entries());
+}
+
+/** A numeric path parameter (`/jobs/12`, also `#12`); anything else is a 404. */
+export function idParam(ctx: RouteContext, name = "id"): number {
+  const raw = (ctx.params[name] ?? "").replace(/^#/, "");
+  if (!/^\d{1,15}$/.test(raw)) throw new HttpError(404, `no such ${name === "id" ? "job" : name}: ${ctx.params[name]}`);
+  return Number(raw);
+}
+
+/** Matches a route pattern against a path's segments; returns the captured params or null. */
+export function matchPath(pattern: string, segments: string[]): Record<string, string> | null {
+  const parts = pattern.split("/").filter(Boolean);
+  if (parts.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const seg = segments[i]!;
+    if (part.startsWith(":")) {
+      try {
+        params[part.slice(1)] = decodeURIComponent(seg);
+      } catch {
+        return null;
+      }
+    } else if (part !== seg) return null;
+  }
+  return params;
+}
