@@ -1,5 +1,76 @@
-// Stub: replaced by the module's owner.
-export async function main(_args: string[]): Promise<number> {
-  process.stderr.write("pll: 'check' is not implemented yet\n");
-  return 2;
+// `pll check FILE… [--json]`: compile each file; a one-line summary per valid
+// file (exit 0), or every error of every file (exit 1). `--json` prints the graph.
+import { compileFile, formatDiagnostics } from "../lang/index.js";
+import type { JobGraph } from "../core/types.js";
+
+const USAGE = "usage: pll check FILE.pll… [--json]\n";
+
+export async function main(args: string[]): Promise<number> {
+  const parsed = parseFileArgs(args, { flags: ["--json"], options: [] }, USAGE);
+  if (typeof parsed === "number") return parsed;
+  const json = parsed.flags.has("--json");
+  let failed = false;
+  const graphs: JobGraph[] = [];
+  for (const file of parsed.files) {
+    const r = await compileFile(file);
+    if (r.diagnostics.length) process.stderr.write(formatDiagnostics(r.diagnostics, r.source, { color: useColor(process.stderr) }));
+    if (!r.graph) {
+      failed = true;
+      continue;
+    }
+    graphs.push(r.graph);
+    if (!json) process.stdout.write(`${file}: ok — ${summary(r.graph)}\n`);
+  }
+  if (json && !failed) process.stdout.write(`${JSON.stringify(graphs.length === 1 ? graphs[0] : graphs, null, 2)}\n`);
+  return failed ? 1 : 0;
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+export function summary(g: JobGraph): string {
+  const edges = g.jobs.reduce((n, j) => n + j.deps.length, 0);
+  return `jobset ${g.jobset}: ${plural(g.jobs.length, "job")}, ${plural(g.blocks.length, "block")}, ${plural(edges, "dependency")}, ${plural(g.schedules.length, "schedule")}`.replace("dependencys", "dependencies");
+}
+
+// Argument parsing shared with `pll graph`: files, flags and `--opt value` / `--opt=value`;
+// a usage mistake prints the usage and gives exit code 2.
+export interface FileArgs {
+  files: string[];
+  flags: Set<string>;
+  options: Map<string, string>;
+}
+
+export function parseFileArgs(args: string[], spec: { flags: string[]; options: string[] }, usage: string): FileArgs | number {
+  const out: FileArgs = { files: [], flags: new Set(), options: new Map() };
+  const bad = (why: string): number => {
+    process.stderr.write(`pll: ${why}\n${usage}`);
+    return 2;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "-h" || a === "--help") {
+      process.stdout.write(usage);
+      return 0;
+    }
+    if (a === "--") {
+      out.files.push(...args.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") {
+      out.files.push(a);
+      continue;
+    }
+    const [name, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    if (spec.flags.includes(name) && inline === undefined) out.flags.add(name);
+    else if (spec.options.includes(name)) {
+      const value = inline ?? args[++i];
+      if (value === undefined) return bad(`${name} needs a value`);
+      out.options.set(name, value);
+    } else return bad(`unknown option ${a}`);
+  }
+  if (!out.files.length) return bad("missing FILE argument");
+  return out;
+}
+
+/** Colour only on a terminal, and never with NO_COLOR set. */
+export const useColor = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !process.env.NO_COLOR;

@@ -1,5 +1,26 @@
-// Stub: replaced by the module's owner.
-export async function main(_args: string[]): Promise<number> {
-  process.stderr.write("pll: 'graph' is not implemented yet\n");
-  return 2;
+// `pll graph FILE [--format dot|text]`: the compiled dependency graph as
+// Graphviz DOT (default) or an indented text tree.
+import { compileFile, formatDiagnostics } from "../lang/index.js";
+import { toDot, toText } from "../lang/render-graph.js";
+import { parseFileArgs, useColor } from "./check.js";
+
+const USAGE = "usage: pll graph FILE.pll [--format dot|text]\n";
+
+export async function main(args: string[]): Promise<number> {
+  const parsed = parseFileArgs(args, { flags: [], options: ["--format"] }, USAGE);
+  if (typeof parsed === "number") return parsed;
+  const format = parsed.options.get("--format") ?? "dot";
+  if (format !== "dot" && format !== "text") {
+    process.stderr.write(`pll: unknown format \`${format}\` (use dot or text)\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.files.length !== 1) {
+    process.stderr.write(`pll: graph takes one file\n${USAGE}`);
+    return 2;
+  }
+  const r = await compileFile(parsed.files[0]!);
+  if (r.diagnostics.length) process.stderr.write(formatDiagnostics(r.diagnostics, r.source, { color: useColor(process.stderr) }));
+  if (!r.graph) return 1;
+  process.stdout.write(format === "dot" ? toDot(r.graph) : toText(r.graph));
+  return 0;
 }

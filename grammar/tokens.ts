@@ -1,0 +1,146 @@
+// The .pll lexer. Two modes: the default mode reads the language (words,
+// keywords, `<` `>` `:` `,` `=`, strings, comments); `$` pushes the command
+// mode, which takes the rest of the line verbatim (a `\` before the newline
+// continues it) so that the shell's `<`, `>`, `|`, `#` and quotes never reach
+// the language. Order inside a mode matters: keywords before Name, Int before
+// Name, HashNumber/Value (context-sensitive custom patterns) before Comment/Name.
+import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
+
+/** Category: any bare word, keywords and integers included (labels and `after` refs accept all of them). */
+export const AnyWord = createToken({ name: "AnyWord", pattern: Lexer.NA, label: "a name" });
+
+/** A bare word: names, durations, sizes, globs, paths, `{var}` placeholders. */
+export const Name = createToken({
+  name: "Name",
+  pattern: /[^\s"'#$<>=,:\\]+/,
+  categories: [AnyWord],
+  label: "a name",
+});
+
+export const Int = createToken({ name: "Int", pattern: /-?\d+/, longer_alt: Name, categories: [AnyWord], label: "a number" });
+
+const keywordNames = [
+  "jobset", "on", "seq", "par", "priority", "after", "every", "cron", "at", "tz", "overlap", "catchup",
+  "pjc", "batch", "timeout", "retry", "backoff", "expect", "fresh", "units", "role", "env", "cwd", "for", "in",
+] as const;
+export type Keyword = (typeof keywordNames)[number];
+
+export const KeywordCategory = createToken({ name: "Keyword", pattern: Lexer.NA, label: "a keyword" });
+
+function keyword(word: Keyword): TokenType {
+  return createToken({
+    name: word[0]!.toUpperCase() + word.slice(1),
+    pattern: new RegExp(word),
+    longer_alt: Name,
+    categories: [AnyWord, KeywordCategory],
+    label: `\`${word}\``,
+  });
+}
+
+export const K = Object.fromEntries(keywordNames.map((w) => [w, keyword(w)])) as Record<Keyword, TokenType>;
+export const KEYWORDS: readonly string[] = keywordNames;
+/** Words that start a modifier: the "did you mean" candidates for a misspelt one. */
+export const MODIFIER_WORDS: readonly string[] = [
+  "priority", "after", "every", "cron", "at", "tz", "overlap", "catchup", "pjc", "batch",
+  "timeout", "retry", "expect", "fresh", "units", "role", "env", "cwd", "for",
+];
+
+export const Newline = createToken({ name: "Newline", pattern: /\r?\n/, line_breaks: true, label: "the end of the line" });
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\f]+/, group: Lexer.SKIPPED });
+/** `\` at the end of a line outside a command: the item goes on on the next line. */
+export const Continuation = createToken({ name: "Continuation", pattern: /\\\r?\n/, line_breaks: true, group: Lexer.SKIPPED });
+
+const lastToken = (tokens: IToken[]): IToken | undefined => tokens[tokens.length - 1];
+
+function afterTokenOf(types: TokenType[], re: RegExp, adjacent: boolean) {
+  return {
+    exec(text: string, offset: number, tokens: IToken[]): RegExpExecArray | null {
+      const prev = lastToken(tokens);
+      if (!prev || !types.includes(prev.tokenType)) return null;
+      if (adjacent && prev.endOffset !== offset - 1) return null;
+      re.lastIndex = offset;
+      return re.exec(text);
+    },
+  };
+}
+
+export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`" });
+export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`" });
+
+/** `#12`: a job number, only right after `after` or `,` (elsewhere `#` starts a comment). */
+export const HashNumber = createToken({
+  name: "HashNumber",
+  pattern: afterTokenOf([K.after, Comma], /#\d+/y, false),
+  line_breaks: false,
+  start_chars_hint: ["#"],
+  label: "a job number",
+});
+
+/** The value of `env NAME=value`: anything up to white space, `:` and `$` included. */
+export const Value = createToken({
+  name: "Value",
+  pattern: afterTokenOf([Equals], /[^\s"']+/y, true),
+  line_breaks: false,
+  label: "a value",
+});
+
+export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: Lexer.SKIPPED });
+export const StringLit = createToken({
+  name: "StringLit",
+  pattern: /"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'/,
+  label: "a quoted string",
+});
+/** A string missing its closing quote: lexed so the error can say so, then reported by the AST builder. */
+export const OpenString = createToken({ name: "OpenString", pattern: /["'][^\r\n]*/, label: "a quoted string" });
+
+export const Colon = createToken({ name: "Colon", pattern: /:/, label: "`:`" });
+export const LAngle = createToken({ name: "LAngle", pattern: /</, label: "`<`" });
+export const RAngle = createToken({ name: "RAngle", pattern: />/, label: "`>`" });
+export const Dollar = createToken({ name: "Dollar", pattern: /\$/, push_mode: "command", label: "`$`" });
+
+/** Everything after `$` up to the end of the line; `\` + newline continues it (kept verbatim for sh). */
+export const CommandText = createToken({
+  name: "CommandText",
+  pattern: /(?:\\\r?\n|\\[^\r\n]|[^\\\r\n])+/,
+  line_breaks: true,
+  label: "a command",
+});
+const CommandSpace = createToken({ name: "CommandSpace", pattern: /[ \t]+/, group: Lexer.SKIPPED });
+export const CommandEnd = createToken({
+  name: "CommandEnd",
+  pattern: /\r?\n/,
+  line_breaks: true,
+  pop_mode: true,
+  categories: [Newline],
+  label: "the end of the line",
+});
+
+const defaultMode: TokenType[] = [
+  WhiteSpace,
+  Continuation,
+  Newline,
+  HashNumber,
+  Comment,
+  Value,
+  StringLit,
+  OpenString,
+  Dollar,
+  Colon,
+  Comma,
+  Equals,
+  LAngle,
+  RAngle,
+  ...Object.values(K),
+  Int,
+  Name,
+];
+
+export const lexerDefinition = {
+  modes: { language: defaultMode, command: [CommandSpace, CommandEnd, CommandText] },
+  defaultMode: "language",
+};
+
+/** Every token type (for the parser). */
+export const allTokens: TokenType[] = [AnyWord, KeywordCategory, ...defaultMode, CommandSpace, CommandEnd, CommandText];
+
+export const pllLexer = new Lexer(lexerDefinition, { positionTracking: "full", ensureOptimizations: false });

@@ -1,0 +1,112 @@
+// The language's front door: source text → JobGraph + diagnostics.
+// Syntax (syntax.ts) → AST (cst-to-ast.ts) → graph and checks (compile.ts).
+// Semantic checks run only on a file without syntax errors, so every error
+// reported is real and not an echo of a broken line.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { JobGraph } from "../core/types.js";
+import type { Line } from "./ast.js";
+import { GraphCompiler, type CompileContext } from "./compile.js";
+import { toAst } from "./cst-to-ast.js";
+import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { rootScope } from "./scope.js";
+import { parseSource } from "./syntax.js";
+
+export { formatDiagnostics, type Diagnostic } from "./diagnostics.js";
+
+const JOBSET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+function parseLines(source: string, file: string): { lines?: Line[]; diagnostics: Diagnostic[] } {
+  const syntax = parseSource(source, file);
+  if (!syntax.cst) return { diagnostics: syntax.diagnostics };
+  const ast = toAst(syntax.cst);
+  const diagnostics = ast.problems.map((p): Diagnostic => ({ file, ...p.span, severity: "error", message: p.message }));
+  return diagnostics.length ? { diagnostics } : { lines: ast.lines, diagnostics };
+}
+
+/** `jobset NAME` (top level, once), else the file's base name without `.pll`. */
+function jobsetName(lines: Line[], file: string, diagnostics: Diagnostic[]): string {
+  let name: string | undefined;
+  for (const l of lines) {
+    if (l.type !== "jobset") continue;
+    if (name !== undefined) diagnostics.push({ file, ...l.span, severity: "error", message: `\`jobset\` is given twice (the file is already \`${name}\`)` });
+    else if (!JOBSET_NAME.test(l.name.text)) diagnostics.push({ file, ...l.name.span, severity: "error", message: `\`${l.name.text}\` is not a valid jobset name: use letters, digits, _, - and .` });
+    else name = l.name.text;
+  }
+  if (name !== undefined) return name;
+  const base = path.basename(file).replace(/\.pll$/, "");
+  return JOBSET_NAME.test(base) ? base : base.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^[-.]/, "_") || "jobset";
+}
+
+function finish<T extends { diagnostics: Diagnostic[] }>(r: T & { graph?: JobGraph }): T & { graph?: JobGraph } {
+  r.diagnostics = sortDiagnostics(r.diagnostics);
+  if (hasErrors(r.diagnostics)) delete r.graph;
+  return r;
+}
+
+/** Compile a .pll source. `graph` is present iff there are no errors (warnings may be). */
+export function compileSource(
+  source: string,
+  file: string,
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): { graph?: JobGraph; diagnostics: Diagnostic[] } {
+  const parsed = parseLines(source, file);
+  if (!parsed.lines) return finish({ diagnostics: parsed.diagnostics });
+  const diagnostics = parsed.diagnostics;
+  const jobset = jobsetName(parsed.lines, file, diagnostics);
+  const cwd = opts.cwd ?? path.dirname(path.resolve(file));
+  const ctx: CompileContext = { file, mode: "file", jobset, root: rootScope(cwd), homeEnv: opts.env ?? (process.env as Record<string, string>) };
+  const compiler = new GraphCompiler(ctx);
+  const graph = compiler.compileFile(parsed.lines);
+  return finish({ graph, diagnostics: [...diagnostics, ...compiler.diagnostics] });
+}
+
+/** Read and compile a file; a missing or unreadable file is a diagnostic, not a throw. */
+export async function compileFile(file: string): Promise<{ graph?: JobGraph; source: string; diagnostics: Diagnostic[] }> {
+  let source: string;
+  try {
+    source = await readFile(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String((e as Error).message);
+    return { source: "", diagnostics: [{ file, line: 0, col: 0, severity: "error", message: `can't read ${file}: ${why}` }] };
+  }
+  const abs = path.resolve(file);
+  return { source, ...compileSource(source, abs) };
+}
+
+/** A name for an unlabeled shell job: the command's first word, without its directory. */
+function commandName(command: string): string {
+  const first = command.trim().split(/\s+/)[0] ?? "";
+  const name = path.basename(first).replace(/[^A-Za-z0-9_.-]/g, "").replace(/^[-.]+/, "");
+  return !name || /^\d+$/.test(name) ? "job" : name;
+}
+
+/**
+ * Compile one job line typed in the shell (`$ make test`, `priority high after 12 $ ./x.sh`).
+ * Numeric `after` refs become `afterIds` on each job; other refs are returned for the server to resolve.
+ */
+export function compileJobLine(
+  line: string,
+  opts: { cwd: string; env: Record<string, string>; jobset?: string },
+): { graph?: JobGraph; afterRefs: string[]; diagnostics: Diagnostic[] } {
+  const file = "<shell>";
+  const parsed = parseLines(line, file);
+  if (!parsed.lines) return finish({ afterRefs: [], diagnostics: parsed.diagnostics });
+  const items = parsed.lines.filter((l) => l.type === "item");
+  const others = parsed.lines.filter((l) => l.type !== "item");
+  const item = items[0];
+  if (others.length || items.length !== 1 || !item || !("command" in item.body)) {
+    const at = others[0]?.span ?? item?.span ?? { line: 1, col: 1 };
+    return { afterRefs: [], diagnostics: [{ file, ...at, severity: "error", message: "a job line is modifiers, then `$` and a command (e.g. `priority high $ make test`)" }] };
+  }
+  const jobset = opts.jobset ?? "shell";
+  const ctx: CompileContext = { file, mode: "shell", jobset, root: rootScope(opts.cwd, opts.env), homeEnv: opts.env };
+  const compiler = new GraphCompiler(ctx);
+  // An unlabeled shell job is named after its command, not `shell.1`.
+  const forVars = item.mods.flatMap((m) => (m.kind === "for" ? [`.{${m.name.text}}`] : []));
+  const named = item.label ? item : { ...item, label: { text: commandName(item.body.command.text) + forVars.join(""), span: item.span } };
+  const graph = compiler.compileFile([named]);
+  if (compiler.afterIds.length) for (const j of graph.jobs) j.afterIds = [...new Set(compiler.afterIds)];
+  return finish({ graph, afterRefs: [...new Set(compiler.afterRefs)], diagnostics: compiler.diagnostics });
+}
