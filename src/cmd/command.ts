@@ -4,7 +4,7 @@
 import { Client, connect } from "../client/client.js";
 import { clientEnv, wantsColor } from "../client/env.js";
 import { describeError, execute, helpText, requiresServer } from "../commands/index.js";
-import { quoteWord } from "../commands/words.js";
+import { isJobLine, quoteWord } from "../commands/words.js";
 import { homePaths, pllHome } from "../home.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -17,7 +17,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // A job line is passed verbatim (`pll '$ make test'` or `pll priority high '$' ./x.sh`).
-  const line = argv.some((w) => w.startsWith("$")) ? argv.join(" ") : argv.map(quoteWord).join(" ");
+  const line = argv.some(isJobLine) ? argv.join(" ") : argv.map(quoteWord).join(" ");
   const home = pllHome();
   let client: Client;
   try {

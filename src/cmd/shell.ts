@@ -61,7 +61,9 @@ async function lineMode(client: Client, json: boolean): Promise<number> {
       const record = result.error !== undefined ? { line: lineNo, input: text, ok: false, code: result.code, error: result.error } : { line: lineNo, input: text, ok: result.ok, result: result.data ?? null };
       process.stdout.write(JSON.stringify(record) + "\n");
     } else if (result.error !== undefined) {
-      process.stderr.write(`pll: line ${lineNo}: ${result.error}\n`);
+      // One line per problem: compiler diagnostics lose their source excerpt and caret here.
+      const problems = result.error.split("\n").filter((l) => l.trim() !== "" && !/^\s/.test(l));
+      for (const p of problems) process.stderr.write(`pll: line ${lineNo}: ${p}\n`);
     } else if (result.output !== "") {
       process.stdout.write(result.output + "\n");
     }

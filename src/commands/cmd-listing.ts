@@ -4,7 +4,7 @@ import type { RunListResponse, RunSummary, ScheduleListResponse, SettingsRespons
 import { jobStates } from "../server/api-schema.js";
 import { formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
 import { fetchJobs, resolveJob } from "./jobs-api.js";
-import { requireArg } from "./args.js";
+import { noMoreArgs, requireArg } from "./args.js";
 import { defineCommand, type Style } from "./types.js";
 
 const exitText = (j: JobRecord) => (j.exitCode !== undefined && j.exitCode !== null ? String(j.exitCode) : (j.reason ?? "-"));
@@ -43,10 +43,12 @@ function summaryLine(r: StatusResult, style: Style): string {
 export const status = defineCommand<StatusResult>({
   name: "status",
   aliases: ["ls"],
-  args: [{ name: "JOBSET|STATE", kind: "jobset", optional: true, words: [...jobStates] }],
+  args: [{ name: "JOBSET|STATE", kind: "jobset", optional: true, words: [...jobStates, "failed"] }],
   summary: "the job table: number, name, state, priority, tries, started, duration, exit code",
   async handler(inv, ctx) {
-    const arg = inv.args[0];
+    noMoreArgs(inv.args, 1, "status [JOBSET|STATE]");
+    // "failed" is what people say for errored.
+    const arg = inv.args[0] === "failed" ? "errored" : inv.args[0];
     const filter: Record<string, string> = arg === undefined ? {} : (jobStates as readonly string[]).includes(arg) ? { state: arg } : { jobset: arg };
     const [jobs, { settings }] = await Promise.all([fetchJobs(ctx.client, filter), ctx.client.request<SettingsResponse>("GET", "/settings")]);
     return { jobs, counts: countStates(jobs), settings };

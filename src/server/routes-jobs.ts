@@ -32,8 +32,9 @@ function getJob(ctx: RouteContext): { body: JobResponse } {
 
 async function submitLine(ctx: RouteContext): Promise<{ status: number; body: SubmitResponse }> {
   const body = validate(submitLineBody, await ctx.body());
-  const { graph, source } = await compileLine(ctx.engine, body);
-  return { status: 201, body: await ctx.engine.submit(graph, source) };
+  const { graph, source, warnings } = await compileLine(ctx.engine, body);
+  const submitted = await ctx.engine.submit(graph, source);
+  return { status: 201, body: { ...submitted, notices: [...warnings, ...submitted.notices] } };
 }
 
 const ids = (jobs: JobRecord[]) => jobs.map((j) => j.id);

@@ -19,8 +19,9 @@ function summarise(engine: EngineControl, run: RunRecord): { run: RunSummary; jo
 
 async function submitRun(ctx: RouteContext): Promise<{ status: number; body: SubmitResponse }> {
   const body = validate(submitRunBody, await ctx.body());
-  const { graph, source } = await compileRun(body);
-  return { status: 201, body: await ctx.engine.submit(graph, source) };
+  const { graph, source, warnings } = await compileRun(body);
+  const submitted = await ctx.engine.submit(graph, source);
+  return { status: 201, body: { ...submitted, notices: [...warnings, ...submitted.notices] } };
 }
 
 function listRuns(ctx: RouteContext): { body: RunListResponse } {

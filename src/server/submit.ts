@@ -12,6 +12,13 @@ import { HttpError } from "./routing.js";
 
 type Diagnostics = Parameters<typeof formatDiagnostics>[0];
 
+export interface Compiled {
+  graph: JobGraph;
+  source: string;
+  /** formatted compiler warnings, for the response's notices */
+  warnings: string[];
+}
+
 const lang = () => import("../lang/index.js");
 
 async function refuse(diagnostics: Diagnostics, source: string): Promise<never> {
@@ -20,7 +27,7 @@ async function refuse(diagnostics: Diagnostics, source: string): Promise<never> 
 }
 
 /** A `.pll` source (given, or read from `path` by the server) → graph. Bad source is a 400 with the diagnostics. */
-export async function compileRun(body: z.output<typeof submitRunBody>): Promise<{ graph: JobGraph; source: string }> {
+export async function compileRun(body: z.output<typeof submitRunBody>): Promise<Compiled> {
   const file = body.path !== undefined ? path.resolve(body.cwd ?? "/", body.path) : "<stdin>";
   let source = body.source;
   if (source === undefined) {
@@ -33,11 +40,11 @@ export async function compileRun(body: z.output<typeof submitRunBody>): Promise<
   const cwd = body.cwd ?? (body.path !== undefined ? path.dirname(file) : process.cwd());
   const result = (await lang()).compileSource(source, file, { cwd, env: body.env ?? {} });
   if (!result.graph || hasErrors(result.diagnostics)) return refuse(result.diagnostics, source);
-  return { graph: result.graph, source };
+  return { graph: result.graph, source, warnings: await warningsOf(result.diagnostics, source) };
 }
 
 /** One job line → graph, with `after NAME` references resolved to existing job numbers. */
-export async function compileLine(engine: EngineControl, body: z.output<typeof submitLineBody>): Promise<{ graph: JobGraph; source: string }> {
+export async function compileLine(engine: EngineControl, body: z.output<typeof submitLineBody>): Promise<Compiled> {
   const result = (await lang()).compileJobLine(body.line, {
     cwd: body.cwd ?? process.cwd(),
     env: body.env ?? {},
@@ -52,7 +59,14 @@ export async function compileLine(engine: EngineControl, body: z.output<typeof s
   if (resolved.length > 0) {
     for (const job of result.graph.jobs) job.afterIds = [...new Set([...(job.afterIds ?? []), ...resolved])];
   }
-  return { graph: result.graph, source: body.line };
+  return { graph: result.graph, source: body.line, warnings: await warningsOf(result.diagnostics, body.line) };
+}
+
+/** Warnings do not stop a submit; they travel back as notices. */
+async function warningsOf(diagnostics: Diagnostics, source: string): Promise<string[]> {
+  if (diagnostics.length === 0) return [];
+  const { formatDiagnostics } = await lang();
+  return [formatDiagnostics(diagnostics, source).trimEnd()];
 }
 
 function hasErrors(diagnostics: Diagnostics): boolean {
