@@ -6,7 +6,7 @@
 import { checkSchedule, decideOverlap, describeSchedule, firstFireAt, formatTime, parseAt, planFirings, zoneOf, type MissCause } from "../core/recurrence.js";
 import { firingGraph } from "../core/recurrence-graph.js";
 import { UserError, type EngineEvent, type JobGraph, type RunRecord, type RunState, type ScheduleRecord } from "../core/types.js";
-import { closestName } from "./schedules-names.js";
+import { didYouMean } from "../lang/suggest.js";
 
 /** What the runner needs from the engine. `fire` creates and starts a run of `rec.graph` with `schedule: rec.name`; it must not call back into the runner. */
 export interface ScheduleHost {
@@ -110,8 +110,7 @@ export class ScheduleRunner {
   unschedule(name: string): Promise<void> {
     return this.serialize(async () => {
       if (!this.records.has(name)) {
-        const near = closestName(name, [...this.records.keys()]);
-        throw new UserError(`no schedule named "${name}"${near ? ` — did you mean "${near}"?` : ""}`, 404);
+        throw new UserError(`no schedule named \`${name}\`${didYouMean(name, this.records.keys())}`, 404);
       }
       this.records.delete(name);
       await this.host.deleteSchedule(name);

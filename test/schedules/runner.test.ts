@@ -204,7 +204,7 @@ test("a bad schedule is refused at registration with its position", async () => 
 test("unschedule removes a schedule and its timer; an unknown name suggests the nearest", async () => {
   const host = await startRunner(T0);
   await host.runner.register(tickGraph(every(HOUR), "nightly"));
-  await assert.rejects(host.runner.unschedule("nightyl"), /no schedule named "nightyl" — did you mean "nightly"\?/);
+  await assert.rejects(host.runner.unschedule("nightyl"), /no schedule named `nightyl` — did you mean `nightly`\?/);
   await assert.rejects(host.runner.unschedule("zzz"), (e: unknown) => e instanceof UserError && !/did you mean/.test(e.message));
   await host.runner.unschedule("nightly");
   assert.deepEqual(host.runner.list(), []);
