@@ -6,6 +6,8 @@ import { appendFileSync } from "node:fs";
 import path from "node:path";
 import type { Widgets } from "blessed";
 import type { Client } from "../client/client.js";
+import { clientEnv } from "../client/env.js";
+import type { EngineEvent } from "../core/types.js";
 import type { CommandContext, ExecuteResult } from "../commands/types.js";
 import { homePaths } from "../home.js";
 import { CommandLine } from "./command-line.js";
@@ -33,6 +35,7 @@ export interface ShellOptions {
 
 const FRAME_MS = 100;
 const SAMPLE_MS = 1000;
+const FOLLOW_DELAY_MS = 250;
 const DETACH_MESSAGE = "pll: detached — jobs keep running in the server (`pll shell` to come back, `pll stop` to stop it)\n";
 
 export async function runShell(opts: ShellOptions): Promise<number> {
@@ -53,6 +56,7 @@ class ShellApp implements KeyActions {
   private live!: LiveData;
   private follower!: LogFollower;
   private frame: NodeJS.Timeout | undefined;
+  private followSoon: NodeJS.Timeout | undefined;
   private lastFrame = 0;
   /** the command whose streamed output fills the pane (`tail -f`), aborted when the pane is taken */
   private paneOwner: AbortController | undefined;
@@ -64,8 +68,8 @@ class ShellApp implements KeyActions {
     line: CommandLine,
   ) {
     this.ui = { server: opts.home, pane: welcomePane(), mode: "command", line, pending: 0 };
-    const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-    this.ctx = { client: opts.client, cwd: process.cwd(), env, color: false };
+    // No colour: blessed draws the text, and ANSI codes inside it would be counted as characters.
+    this.ctx = { client: opts.client, cwd: process.cwd(), env: clientEnv(), color: false };
   }
 
   async run(): Promise<number> {
@@ -78,7 +82,7 @@ class ShellApp implements KeyActions {
     try {
       this.layout = new ShellLayout(this.screen);
       this.follower = new LogFollower(this.opts.client, () => this.changed());
-      this.live = new LiveData(this.opts.client, this.model, () => this.changed());
+      this.live = new LiveData(this.opts.client, this.model, (e) => this.guarded(() => this.eventArrived(e)));
       this.screen.on("keypress", (ch: string | undefined, key: Widgets.Events.IKeyEventArg) => this.guarded(() => this.key(ch, key)));
       this.screen.on("resize", () => this.guarded(() => this.resized()));
       const sampler = setInterval(() => this.guarded(() => this.tick()), SAMPLE_MS);
@@ -90,6 +94,7 @@ class ShellApp implements KeyActions {
       return code;
     } finally {
       clearTimeout(this.frame);
+      clearTimeout(this.followSoon);
       this.follower?.stop();
       this.paneOwner?.abort();
       this.live?.close();
@@ -110,6 +115,13 @@ class ShellApp implements KeyActions {
       this.frame = undefined;
       this.guarded(() => this.render());
     }, wait);
+  }
+
+  private eventArrived(event: EngineEvent | undefined): void {
+    // A followed job that starts again (retry) gets its new output followed too.
+    const job = event?.type === "job" ? event.job : undefined;
+    if (job && job.id === this.follower.ended && job.state === "running") this.follower.follow(job, this.ui.pane);
+    this.changed();
   }
 
   private render(): void {
@@ -168,7 +180,10 @@ class ShellApp implements KeyActions {
     return this.layout.tableRows();
   }
 
+  /** In the table, the log pane follows the selection (after a short pause, not on every row passed). */
   selectionMoved(): void {
+    clearTimeout(this.followSoon);
+    if (this.ui.mode === "table") this.followSoon = setTimeout(() => this.guarded(() => this.showLog()), FOLLOW_DELAY_MS);
     this.changed();
   }
 

@@ -46,7 +46,11 @@ interface Column {
   cell(job: JobRecord, now: number): string;
 }
 
+/** A job waiting to (re)run shows no start, time or exit: those of an earlier attempt would mislead. */
+const waiting = (job: JobRecord): boolean => job.state === "pending" || job.state === "blocked";
+
 const exitText = (job: JobRecord): string => {
+  if (waiting(job)) return "";
   if (job.exitCode !== undefined && job.exitCode !== null) return String(job.exitCode);
   if (job.reason === "killed" || job.reason === "lost") return job.reason;
   if (job.reason?.startsWith("timeout")) return "t/o";
@@ -54,7 +58,7 @@ const exitText = (job: JobRecord): string => {
 };
 
 const jobDuration = (job: JobRecord, now: number): number | undefined =>
-  job.startedAt === undefined ? undefined : (job.state === "running" ? now : (job.endedAt ?? now)) - job.startedAt;
+  job.startedAt === undefined || waiting(job) ? undefined : (job.state === "running" ? now : (job.endedAt ?? now)) - job.startedAt;
 
 const COLUMNS: Column[] = [
   { title: "#", width: 6, align: "right", cell: (j) => String(j.id) },
@@ -62,7 +66,7 @@ const COLUMNS: Column[] = [
   { title: "state", width: 9, align: "left", cell: (j) => j.state },
   { title: "pri", width: 4, align: "right", cell: (j) => String(j.priority) },
   { title: "try", width: 3, align: "right", cell: (j) => String(j.attempts.length) },
-  { title: "started", width: 8, align: "left", cell: (j) => formatClock(j.startedAt) },
+  { title: "started", width: 8, align: "left", cell: (j) => formatClock(waiting(j) ? undefined : j.startedAt) },
   { title: "time", width: 7, align: "right", cell: (j, now) => formatDuration(jobDuration(j, now)) },
   { title: "exit", width: 6, align: "right", cell: exitText },
 ];
@@ -72,7 +76,8 @@ export function tableLayout(width: number): { columns: Column[]; nameWidth: numb
   let columns = COLUMNS;
   const fixed = (cols: Column[]) => cols.reduce((n, c) => n + c.width + 1, 0);
   if (width - fixed(columns) < 12) columns = columns.filter((c) => c.title !== "started");
-  return { columns, nameWidth: Math.max(6, width - fixed(columns)) };
+  // fixed() counts a separator after every column; a row has one fewer.
+  return { columns, nameWidth: Math.max(6, width - fixed(columns) + 1) };
 }
 
 function cells(columns: Column[], nameWidth: number, text: (c: Column) => string): string[] {

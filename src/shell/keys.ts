@@ -47,6 +47,11 @@ export function handleKey(ch: string | undefined, key: KeyPress, model: ShellMod
     TABLE_MOVES[name]!(model, act.pageRows());
     return act.selectionMoved();
   }
+  // Esc then a key typed quickly arrives as Meta+key: treat it as exactly that, Esc then the key.
+  if (key.meta && ui.mode !== "table" && name.length === 1) {
+    ui.mode = "table";
+    return tableKey(name, name, model, ui, act);
+  }
   if (ui.mode === "table") return tableKey(ch, name, model, ui, act);
   return lineKey(ch, key, ui, act);
 }

@@ -2,7 +2,7 @@
 // first, then fetch a snapshot (so nothing falls in between), and follow the
 // selected job's log. A lost stream is re-opened, with a fresh snapshot.
 import type { Client } from "../client/client.js";
-import type { JobRecord, RunRecord, Settings } from "../core/types.js";
+import type { EngineEvent, JobRecord, RunRecord, Settings } from "../core/types.js";
 import type { JobListResponse, LogLine, RunListResponse, SettingsResponse } from "../server/api-schema.js";
 import type { ShellModel } from "./model.js";
 import type { Pane } from "./render.js";
@@ -34,14 +34,15 @@ export class LiveData {
   constructor(
     private readonly client: Client,
     private readonly model: ShellModel,
-    private readonly changed: () => void,
+    /** after each event (already applied to the model), and after a snapshot (no event) */
+    private readonly changed: (event?: EngineEvent) => void,
   ) {}
 
   /** Resolves once the first snapshot is in the model. */
   async start(): Promise<void> {
     const events = this.client.events((e) => {
       this.model.apply(e);
-      this.changed();
+      this.changed(e);
     });
     this.stream = events;
     this.model.beginSync();
@@ -73,6 +74,8 @@ export class LiveData {
 /** Streams one job's log (last lines, then live until it ends) into the pane. */
 export class LogFollower {
   private abort: AbortController | undefined;
+  /** the job followed, once its log stream has ended (a retry starts it again) */
+  ended: number | undefined;
 
   constructor(
     private readonly client: Client,
@@ -85,6 +88,7 @@ export class LogFollower {
     pane.title = `log #${job.id} ${job.name}`;
     pane.jobId = job.id;
     pane.lines = [];
+    this.ended = undefined;
     const path = `/jobs/${job.id}/log?follow=1&tail=${LOG_LINES_KEPT}&format=ndjson`;
     this.client
       .lines<LogLine>(
@@ -99,7 +103,10 @@ export class LogFollower {
       )
       .then(
         () => {
-          if (!abort.signal.aborted && pane.jobId === job.id) pane.title = `log #${job.id} ${job.name} (ended)`;
+          if (!abort.signal.aborted && pane.jobId === job.id) {
+            pane.title = `log #${job.id} ${job.name} (ended)`;
+            this.ended = job.id;
+          }
           this.changed();
         },
         (err: Error) => {
@@ -113,5 +120,6 @@ export class LogFollower {
   stop(): void {
     this.abort?.abort();
     this.abort = undefined;
+    this.ended = undefined;
   }
 }

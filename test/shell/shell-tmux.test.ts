@@ -76,6 +76,9 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not ins
 
   it("`retry N` re-runs a failed job", async () => {
     await tmux!.type(`retry ${flakyId}`);
+    await tmux!.waitForScreen((s) => /flaky\s+pending/.test(s), "flaky to wait for a slot");
+    // A free slot (six holds run): flaky is high priority, so it takes it before hold7.
+    await tmux!.type("pjc 7");
     await tmux!.waitForScreen((s) => /flaky\s+success/.test(s) && !s.includes("✗ 1 failed"), "flaky to succeed");
     await tmux!.type(`tail ${flakyId}`);
     await tmux!.waitForText("fixed now");
@@ -104,8 +107,10 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not ins
 
   it("q in the table leaves with the detach message; the jobs keep running", async () => {
     await tmux!.keys("Escape");
+    await tmux!.waitForText("r retry");
     await tmux!.keys("q");
-    await tmux!.waitForText("detached — jobs keep running in the server");
+    // The message is printed after the full screen is gone: it is in the scrollback.
+    await tmux!.waitForText("detached — jobs keep running in the server", undefined, true);
     const { jobs } = await client!.request<JobListResponse>("GET", "/jobs?state=running");
     assert.ok(jobs.length > 0);
   });

@@ -34,8 +34,9 @@ export class TmuxSession {
     return run("tmux", ["-L", this.name, ...args], { encoding: "utf8" });
   }
 
-  async capture(): Promise<string> {
-    return (await this.tmux("capture-pane", "-p", "-t", this.name)).stdout;
+  /** The visible screen; with `history`, the scrollback too (where a dead pane's last words end up). */
+  async capture(history = false): Promise<string> {
+    return (await this.tmux("capture-pane", "-p", ...(history ? ["-S", "-"] : []), "-t", this.name)).stdout;
   }
 
   /** Types `text` literally, then presses Enter. */
@@ -54,12 +55,12 @@ export class TmuxSession {
   }
 
   /** Polls the screen until `check` accepts it; the failure message shows the last screen. */
-  async waitForScreen(check: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+  async waitForScreen(check: (screen: string) => boolean, what: string, timeoutMs = 15_000, history = false): Promise<string> {
     let last = "";
     try {
       return await waitFor(
         async () => {
-          last = await this.capture();
+          last = await this.capture(history);
           return check(last) ? last : undefined;
         },
         what,
@@ -71,9 +72,9 @@ export class TmuxSession {
     }
   }
 
-  async waitForText(text: string | RegExp, timeoutMs?: number): Promise<string> {
+  async waitForText(text: string | RegExp, timeoutMs?: number, history = false): Promise<string> {
     const found = (s: string) => (typeof text === "string" ? s.includes(text) : text.test(s));
-    return this.waitForScreen(found, `the screen to show ${String(text)}`, timeoutMs);
+    return this.waitForScreen(found, `the screen to show ${String(text)}`, timeoutMs, history);
   }
 
   /** Ends this session (and so its private tmux server) by name. */

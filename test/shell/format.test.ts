@@ -1,0 +1,46 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { JobRecord } from "../../src/core/types.js";
+import { escapeTags, formatDuration, statusLine, tableHeading, tableRow } from "../../src/shell/format.js";
+import { JOB_STATES } from "../../src/shell/model.js";
+import { filterFromText } from "../../src/shell/panes.js";
+
+const untag = (s: string) =>
+  s.replace(/\{open\}/g, "\0o").replace(/\{close\}/g, "\0c").replace(/\{\/?[a-z-]*\}/g, "").replace(/\0o/g, "{").replace(/\0c/g, "}");
+
+const job: JobRecord = {
+  id: 12, runId: 1, jobset: "x", key: "k", name: "build {all}", command: "make", cwd: "/", env: {}, priority: 10, deps: [],
+  blocks: [], retry: { count: 0, backoffMs: 0 }, units: 1, hooks: [], state: "errored",
+  attempts: [{ n: 1, startedAt: 0, endedAt: 65_000, exitCode: 2 }], createdAt: 0, startedAt: 0, endedAt: 65_000, exitCode: 2,
+  logOut: "", logErr: "",
+};
+
+test("a row holds number, name, state, priority, tries, duration and exit code, exactly as wide as the table", () => {
+  const row = untag(tableRow(job, 78, 100_000, false));
+  assert.equal(row.length, 78);
+  assert.match(row, /^\s+12 build \{all\}\s+errored\s+10\s+1 \S+\s+1m05s\s+2$/);
+  assert.equal(untag(tableHeading(78)).length, 78);
+});
+
+test("names cannot inject blessed tags", () => {
+  assert.equal(escapeTags("{red-fg}x{/}"), "{open}red-fg{close}x{open}/{close}");
+  assert.ok(tableRow(job, 78, 0, false).includes("build {open}all{close}"));
+});
+
+test("durations read like a person would say them", () => {
+  assert.deepEqual([1500, 42_000, 65_000, 3_725_000, 90_000_000].map(formatDuration), ["1.5s", "42s", "1m05s", "1h02m", "1d01h"]);
+  assert.equal(formatDuration(undefined), "—");
+});
+
+test("the status line keeps a red failure count on its right while jobs are errored", () => {
+  const line = untag(statusLine({ level: "info", message: "pjc set to 6", at: 0 }, 3, 60));
+  assert.equal(line.length, 60);
+  assert.match(line, /^pjc set to 6\s+ ✗ 3 failed $/);
+  assert.equal(untag(statusLine(undefined, 0, 60)), "");
+});
+
+test("the filter prompt takes a state (failed = errored) and/or a jobset", () => {
+  assert.deepEqual(filterFromText("failed", JOB_STATES), { state: "errored" });
+  assert.deepEqual(filterFromText(" nightly running ", JOB_STATES), { jobset: "nightly", state: "running" });
+  assert.deepEqual(filterFromText("", JOB_STATES), {});
+});

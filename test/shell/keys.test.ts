@@ -1,0 +1,77 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { CommandLine } from "../../src/shell/command-line.js";
+import { handleKey, type KeyActions, type KeyPress } from "../../src/shell/keys.js";
+import { ShellModel } from "../../src/shell/model.js";
+import type { UiState } from "../../src/shell/render.js";
+
+function setup() {
+  const calls: string[] = [];
+  const model = new ShellModel();
+  const ui: UiState = { server: "", pane: { title: "", lines: [] }, mode: "command", line: new CommandLine(), pending: 0 };
+  const record = (name: string) => (...args: unknown[]) => void calls.push([name, ...args].join(" "));
+  const act: KeyActions = {
+    submit: record("submit"), applyFilter: record("filter"), complete: record("complete"), showLog: record("log"),
+    selectionMoved: record("moved"), retrySelected: record("retry"), killSelected: record("kill"), changePjc: record("pjc"),
+    showHelp: record("help"), leave: record("leave"), pageRows: () => 5,
+  };
+  /** Feeds keys the way blessed reports them: printable characters, or named keys in <angle brackets>. */
+  const press = (...keys: string[]) => {
+    for (const k of keys) {
+      if (k.startsWith("<M-")) {
+        const name = k.slice(3, -1);
+        handleKey(undefined, { name, full: `M-${name}`, meta: true }, model, ui, act);
+      } else if (k.startsWith("<")) {
+        const name = k.slice(1, -1);
+        handleKey(undefined, { name, full: name } satisfies KeyPress, model, ui, act);
+      } else for (const ch of k) handleKey(ch, { name: ch, full: ch }, model, ui, act);
+    }
+  };
+  return { calls, ui, press };
+}
+
+test("typing a command never fires table keys, Enter submits it", () => {
+  const { calls, press } = setup();
+  press("retry 3 kill q", "<enter>", "<return>");
+  assert.deepEqual(calls, ["submit retry 3 kill q"]);
+});
+
+test("after Esc, single keys act on the table and other characters go back to the command bar", () => {
+  const { calls, ui, press } = setup();
+  press("<escape>", "r", "k", "+", "-", "?", "<down>", "<enter>");
+  assert.deepEqual(calls, ["retry", "kill", "pjc 1", "pjc -1", "help", "moved", "log"]);
+  press("p");
+  assert.equal(ui.mode, "command");
+  press("jc 6", "<enter>");
+  assert.equal(calls.at(-1), "submit pjc 6");
+});
+
+test("/ opens the filter prompt; Enter applies it and returns to the table", () => {
+  const { calls, ui, press } = setup();
+  press("<escape>", "/", "errored", "<enter>");
+  assert.deepEqual(calls, ["filter errored"]);
+  assert.equal(ui.mode, "table");
+});
+
+test("q in the table and Ctrl-C anywhere leave", () => {
+  const { calls, press } = setup();
+  press("<C-c>", "<escape>", "q");
+  assert.deepEqual(calls, ["leave", "leave"]);
+});
+
+test("Esc and a key typed fast (reported as Meta+key) act as Esc, then the key", () => {
+  const { calls, ui, press } = setup();
+  press("<escape>", ":");
+  assert.equal(ui.mode, "command");
+  press("<M-r>");
+  assert.deepEqual(calls, ["retry"]);
+  assert.equal(ui.mode, "table");
+});
+
+test("↑ in the command bar recalls history, Tab asks for completion", () => {
+  const { calls, ui, press } = setup();
+  press("pjc 2", "<enter>", "<up>");
+  assert.equal(ui.line.text, "pjc 2");
+  press("<tab>");
+  assert.equal(calls.at(-1), "complete");
+});
