@@ -69,9 +69,12 @@ export class PllParser extends CstParser {
     this.CONSUME2(Newline);
   });
 
-  /** block := ['seq' | 'par'] '<' NEWLINE line* '>' NEWLINE */
+  /** block := [('seq' | 'par') modifier*] '<' NEWLINE line* '>' NEWLINE   (`par batch 5 <` reads naturally) */
   public block = this.RULE("block", () => {
-    this.OPTION(() => this.OR([{ ALT: () => this.CONSUME(K.seq) }, { ALT: () => this.CONSUME(K.par) }]));
+    this.OPTION(() => {
+      this.OR([{ ALT: () => this.CONSUME(K.seq) }, { ALT: () => this.CONSUME(K.par) }]);
+      this.MANY2(() => this.SUBRULE(this.modifier));
+    });
     this.CONSUME(LAngle);
     this.CONSUME(Newline);
     this.MANY(() => this.SUBRULE(this.line));
@@ -154,7 +157,7 @@ export class PllParser extends CstParser {
     this.CONSUME(K.env);
     this.CONSUME(AnyWord, { LABEL: "name" });
     this.CONSUME(Equals);
-    this.OR([{ ALT: () => this.CONSUME(Value, { LABEL: "value" }) }, { ALT: () => this.CONSUME(StringLit, { LABEL: "value" }) }]);
+    this.CONSUME(Value, { LABEL: "value" });
   });
 
   /** for := 'for' NAME 'in' (WORD | STRING | INT)+ */
@@ -199,7 +202,7 @@ export interface Lexed {
   openStrings: IToken[];
 }
 
-const isNewline = (t: IToken): boolean => t.tokenType === Newline || t.tokenType === CommandEnd;
+const isNewline = (t: IToken): boolean => t.tokenType === Newline || (t.tokenType.CATEGORIES ?? []).includes(Newline);
 
 /** Lex a .pll source (or one shell line). The token list always ends with a newline token. */
 export function lexPll(source: string): Lexed {

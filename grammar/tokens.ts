@@ -10,9 +10,12 @@ import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 export const AnyWord = createToken({ name: "AnyWord", pattern: Lexer.NA, label: "a name" });
 
 /** A bare word: names, durations, sizes, globs, paths, `{var}` placeholders. */
+// Character classes are spelled out as ranges (printable ASCII minus the
+// language's own punctuation, plus everything past ASCII): Chevrotain cannot
+// use its first-character optimisation on negated classes like [^…].
 export const Name = createToken({
   name: "Name",
-  pattern: /[^\s"'#$<>=,:\\]+/,
+  pattern: /[!%&()*+\-./0-9;?@A-Z[\]^_`a-z{|}~\u0080-\uffff]+/,
   categories: [AnyWord],
   label: "a name",
 });
@@ -52,12 +55,11 @@ export const Continuation = createToken({ name: "Continuation", pattern: /\\\r?\
 
 const lastToken = (tokens: IToken[]): IToken | undefined => tokens[tokens.length - 1];
 
-function afterTokenOf(types: TokenType[], re: RegExp, adjacent: boolean) {
+function afterTokenOf(types: TokenType[], re: RegExp) {
   return {
     exec(text: string, offset: number, tokens: IToken[]): RegExpExecArray | null {
       const prev = lastToken(tokens);
       if (!prev || !types.includes(prev.tokenType)) return null;
-      if (adjacent && prev.endOffset !== offset - 1) return null;
       re.lastIndex = offset;
       return re.exec(text);
     },
@@ -65,24 +67,26 @@ function afterTokenOf(types: TokenType[], re: RegExp, adjacent: boolean) {
 }
 
 export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`" });
-export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`" });
+export const Equals = createToken({ name: "Equals", pattern: /=/, push_mode: "value", label: "`=`" });
 
 /** `#12`: a job number, only right after `after` or `,` (elsewhere `#` starts a comment). */
 export const HashNumber = createToken({
   name: "HashNumber",
-  pattern: afterTokenOf([K.after, Comma], /#\d+/y, false),
+  pattern: afterTokenOf([K.after, Comma], /#\d+/y),
   line_breaks: false,
   start_chars_hint: ["#"],
   label: "a job number",
 });
 
-/** The value of `env NAME=value`: anything up to white space, `:` and `$` included. */
+/** The value of `env NAME=value`, right after `=` (value mode): quoted, or anything up to white space. */
 export const Value = createToken({
   name: "Value",
-  pattern: afterTokenOf([Equals], /[^\s"']+/y, true),
-  line_breaks: false,
+  pattern: /"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|[!#-&(-~\u0080-\uffff]+/,
+  pop_mode: true,
   label: "a value",
 });
+const ValueBreak = createToken({ name: "ValueBreak", pattern: /[ \t\f]+/, pop_mode: true, group: Lexer.SKIPPED });
+const ValueEnd = createToken({ name: "ValueEnd", pattern: /\r?\n/, line_breaks: true, pop_mode: true, categories: [Newline], label: "the end of the line" });
 
 export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: Lexer.SKIPPED });
 export const StringLit = createToken({
@@ -101,7 +105,7 @@ export const Dollar = createToken({ name: "Dollar", pattern: /\$/, push_mode: "c
 /** Everything after `$` up to the end of the line; `\` + newline continues it (kept verbatim for sh). */
 export const CommandText = createToken({
   name: "CommandText",
-  pattern: /(?:\\\r?\n|\\[^\r\n]|[^\\\r\n])+/,
+  pattern: /(?:\\\r?\n|\\[\x00-\x09\x0b\x0c\x0e-\uffff]|[\x00-\x09\x0b\x0c\x0e-\x5b\x5d-\uffff])+/,
   line_breaks: true,
   label: "a command",
 });
@@ -121,7 +125,6 @@ const defaultMode: TokenType[] = [
   Newline,
   HashNumber,
   Comment,
-  Value,
   StringLit,
   OpenString,
   Dollar,
@@ -136,11 +139,11 @@ const defaultMode: TokenType[] = [
 ];
 
 export const lexerDefinition = {
-  modes: { language: defaultMode, command: [CommandSpace, CommandEnd, CommandText] },
+  modes: { language: defaultMode, command: [CommandSpace, CommandEnd, CommandText], value: [ValueBreak, ValueEnd, Value] },
   defaultMode: "language",
 };
 
 /** Every token type (for the parser). */
-export const allTokens: TokenType[] = [AnyWord, KeywordCategory, ...defaultMode, CommandSpace, CommandEnd, CommandText];
+export const allTokens: TokenType[] = [AnyWord, KeywordCategory, ...defaultMode, CommandSpace, CommandEnd, CommandText, ValueBreak, ValueEnd, Value];
 
-export const pllLexer = new Lexer(lexerDefinition, { positionTracking: "full", ensureOptimizations: false });
+export const pllLexer = new Lexer(lexerDefinition, { positionTracking: "full", ensureOptimizations: true });

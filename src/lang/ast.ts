@@ -30,6 +30,8 @@ export interface BlockNode {
   kind: "seq" | "par";
   /** the `seq`/`par` keyword or the `<` */
   span: Span;
+  /** modifiers written after `seq`/`par` (`par batch 5 <`); they belong to the block like those before it */
+  mods: Modifier[];
   lines: Line[];
 }
 

@@ -129,6 +129,7 @@ export class GraphCompiler {
 
   /** Expand `{var}` in a label or `after` ref. */
   private expand(w: Word, vars: Record<string, string>): string {
+    if (!w.text.includes("{")) return w.text;
     return w.text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
       if (name in vars) return vars[name]!;
       this.report(w.span, `unknown variable \`{${name}}\` in \`${w.text}\`: no \`for ${name} in …\` encloses it`);
@@ -159,8 +160,9 @@ export class GraphCompiler {
     const forVars = item.mods.flatMap((m) => (m.kind === "for" ? [m.name.text] : []));
     const name = this.itemName(item, parent, index, vars, forVars);
     const span = item.label?.span ?? item.span;
-    const varEnv = Object.fromEntries(forVars.map((v) => [v, vars[v]!]));
-    const inScope: Scope = { ...parent.scope, vars, env: { ...parent.scope.env, ...varEnv } };
+    const inScope: Scope = forVars.length
+      ? { ...parent.scope, vars, env: { ...parent.scope.env, ...Object.fromEntries(forVars.map((v) => [v, vars[v]!])) } }
+      : parent.scope;
     const firstJob = this.jobs.length;
     let frag: Frag;
     let itemScope: Scope;

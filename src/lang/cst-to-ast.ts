@@ -80,7 +80,7 @@ class AstBuilder extends BaseVisitor {
     if (commandNode) return { type: "item", label, mods, body: { command: this.visit(commandNode) }, span };
     if (blockNode) {
       const block = this.visit(blockNode) as BlockNode;
-      return { type: "item", label, mods, body: { block }, span: label?.span ?? mods[0]?.span ?? block.span };
+      return { type: "item", label, mods: [...mods, ...block.mods], body: { block }, span: label?.span ?? mods[0]?.span ?? block.span };
     }
     if (label) {
       this.problems.push({ span: label.span, message: `\`${label.text}:\` labels nothing: give it a command (\`$ …\`) or a block (\`< … >\`) on the same line` });
@@ -102,12 +102,14 @@ class AstBuilder extends BaseVisitor {
   block(ctx: Ctx): BlockNode {
     const kindTok = tok(ctx, "Seq") ?? tok(ctx, "Par");
     const kind = tok(ctx, "Seq") ? "seq" : "par";
-    return { kind, span: tokenSpan(kindTok ?? tok(ctx, "LAngle")!), lines: this.lines(nodes(ctx, "line")) };
+    const mods = nodes(ctx, "modifier").map((m) => this.visit(m) as Modifier);
+    return { kind, span: tokenSpan(kindTok ?? tok(ctx, "LAngle")!), mods, lines: this.lines(nodes(ctx, "line")) };
   }
 
   modifier(ctx: Ctx): Modifier {
-    const [key, children] = Object.entries(ctx)[0]!;
-    const n = children![0] as CstNode;
+    let key = "";
+    for (key in ctx) break; // a modifier node has exactly one child: the rule that matched
+    const n = ctx[key]![0] as CstNode;
     if (key in SIMPLE_MODS) {
       const c = n.children as Ctx;
       const kw = tok(c, "keyword")!;

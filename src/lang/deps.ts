@@ -55,6 +55,21 @@ function globRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/** The names starting with `prefix`, by binary search in the sorted list (globs are mostly `prefix*`). */
+function withPrefix(sorted: string[], prefix: string): string[] {
+  if (!prefix) return sorted;
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < sorted.length && sorted[end]!.startsWith(prefix)) end++;
+  return sorted.slice(lo, end);
+}
+
 /** Does waiting on `target` from `req` mean waiting on itself (the item, a block around it, or a block inside it)? */
 function overlaps(target: Entity, req: AfterRequest): boolean {
   return target.name === req.owner || req.chain.includes(target.name) || target.chain.includes(req.owner);
@@ -62,6 +77,7 @@ function overlaps(target: Entity, req: AfterRequest): boolean {
 
 export function resolveAfter(t: DepTarget): void {
   const names = [...t.entities.keys()];
+  const sorted = [...names].sort();
   const globCache = new Map<string, Entity[]>();
   const afterEdges = new Map<number, Map<number, Span>>();
   for (const req of t.afterRequests) {
@@ -70,7 +86,9 @@ export function resolveAfter(t: DepTarget): void {
       let matches = globCache.get(req.ref);
       if (!matches) {
         const re = globRegExp(req.ref);
-        matches = names.filter((n) => re.test(n)).map((n) => t.entities.get(n)!);
+        matches = withPrefix(sorted, req.ref.slice(0, req.ref.search(/[*?[]/)))
+          .filter((n) => re.test(n))
+          .map((n) => t.entities.get(n)!);
         globCache.set(req.ref, matches);
       }
       targets = matches.filter((e) => !overlaps(e, req));

@@ -45,6 +45,7 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Report a modifier given twice on one line (`priority high priority low`). */
 export function checkRepeats(mods: Modifier[], report: Report): void {
+  if (mods.length < 2) return;
   const seen = new Map<string, Span>();
   for (const m of mods) {
     const key = m.kind === "env" ? `env ${m.name.text}` : m.kind === "expect" ? `expect ${m.what.text}` : m.kind;
@@ -68,6 +69,7 @@ function expandHome(p: string, env: Record<string, string>): string {
 
 /** The scope below a line carrying `mods` (job settings only; the caller handles the rest). */
 export function applyJobSettings(outer: Scope, mods: Modifier[], report: Report, homeEnv: Record<string, string>): Scope {
+  if (!mods.some((m) => JOB_SETTINGS.has(m.kind))) return outer;
   const s: Scope = { ...outer };
   for (const m of mods) {
     if (!JOB_SETTINGS.has(m.kind)) continue;

@@ -124,7 +124,8 @@ export function parseSource(source: string, file: string): SyntaxResult {
       return { diagnostics };
     }
     const i = tokens.indexOf(err.token);
-    at(tokenSpan(err.token), i < 0 ? err.message : explain(err, tokens, i));
+    // An unterminated string is already reported; the parser tripping over it is an echo.
+    if (!lexed.openStrings.some((o) => o.startOffset === err.token.startOffset)) at(tokenSpan(err.token), i < 0 ? err.message : explain(err, tokens, i));
     const s = lineStart(tokens, i);
     const e = lineEnd(tokens, i);
     if (i < 0 || e === s) return { diagnostics };

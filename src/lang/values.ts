@@ -10,13 +10,20 @@ const fail = <T>(error: string): Parsed<T> => ({ ok: false, error });
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** `500ms`, `30s`, `5m`, `1h30m`, `2d`, `1w`: one or more number+unit parts, added up. */
+const durationCache = new Map<string, number>();
+
 export function parseDuration(text: string, what: string): Parsed<number> {
+  // Generated files repeat the same few durations on thousands of lines.
+  const cached = durationCache.get(text);
+  if (cached !== undefined) return ok(cached);
   const example = "e.g. 30s, 5m, 1h30m, 2d";
   if (/^\d+$/.test(text)) return fail(`\`${text}\` needs a unit: ${text}s, ${text}m or ${text}h (${what} takes a duration)`);
   const parts = [...text.matchAll(/(\d+)(ms|s|m|h|d|w)/gy)];
   const consumed = parts.reduce((n, p) => n + p[0].length, 0);
   if (!parts.length || consumed !== text.length) return fail(`invalid duration \`${text}\` for ${what}: use whole numbers with units ms, s, m, h, d or w, ${example}`);
-  return ok(parts.reduce((ms, p) => ms + Number(p[1]) * DURATION_UNITS[p[2]!]!, 0));
+  const ms = parts.reduce((sum, p) => sum + Number(p[1]) * DURATION_UNITS[p[2]!]!, 0);
+  if (durationCache.size < 1000) durationCache.set(text, ms);
+  return ok(ms);
 }
 
 const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
