@@ -158,7 +158,20 @@ export class ScheduleRunner {
   // ── effects, in order ────────────────────────────────────────────────────
 
   private async handleDue(rec: ScheduleRecord, now: number, cause: MissCause): Promise<void> {
-    const plan = planFirings(rec.spec, rec.nextFireAt, now, cause);
+    let plan;
+    try {
+      plan = planFirings(rec.spec, rec.nextFireAt, now, cause);
+    } catch (e) {
+      // A stored spec that no longer computes (say, a zone the system dropped)
+      // must not spin the timer on a past time: park it, loudly.
+      const reason = `cannot compute its firings any more (${(e as Error).message}); load the file again to fix it`;
+      this.recordSkips(rec, [{ at: rec.nextFireAt ?? now, reason }]);
+      rec.nextFireAt = null;
+      await this.host.saveSchedule(rec);
+      this.emitSchedule(rec, { skippedReason: reason });
+      this.host.emit({ type: "notice", level: "error", message: `schedule ${rec.name}: ${reason}` });
+      return;
+    }
     if (plan.fire.length === 0 && plan.skip.length === 0) return;
     rec.nextFireAt = plan.nextFireAt;
     this.recordSkips(rec, plan.skip);
@@ -214,7 +227,8 @@ export class ScheduleRunner {
 
   /** `overlap queue`: start the oldest waiting firing once the previous run is no longer running. */
   private async drainQueue(rec: ScheduleRecord): Promise<void> {
-    if (!rec.queued?.length || !this.records.has(rec.name)) return;
+    // once stopped, queued firings stay stored for the next start
+    if (this.stopped || !rec.queued?.length || !this.records.has(rec.name)) return;
     if (rec.lastRunId !== undefined && this.host.runState(rec.lastRunId) === "running") return;
     const [at, ...rest] = rec.queued;
     rec.queued = rest;

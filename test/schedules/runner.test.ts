@@ -230,3 +230,30 @@ test("list reports the last run's current result", async () => {
   host.runs.get(1)!.state = "failed"; // ended, and the engine has not told the runner yet
   assert.equal(host.runner.list()[0].lastResult, "failed");
 });
+
+test("a stored schedule that no longer computes is parked with the reason, not spun on", async () => {
+  const host = await startRunner(T0);
+  await host.runner.register(tickGraph({ cron: "0 * * * *", tz: "UTC" }));
+  host.runner.stop();
+  const [rec] = [...host.saved.values()];
+  rec.spec.tz = "Mars/Olympus"; // as if the system's zone database dropped it
+  await startRunner(T0 + 2 * HOUR, [rec], host);
+  const parked = host.saved.get("tick")!;
+  assert.equal(parked.nextFireAt, null);
+  assert.match(parked.skipped[0].reason, /cannot compute its firings any more .*; load the file again to fix it/);
+  assert.ok(host.notices().some((n) => n.startsWith("schedule tick: cannot compute")));
+  assert.equal(host.liveTimers().length, 0);
+  assert.equal(host.firedRuns().length, 0);
+});
+
+test("after stop, a run's end keeps queued firings stored instead of starting them", async () => {
+  const host = await startRunner(T0);
+  await host.runner.register(tickGraph({ ...every(10 * SEC), overlap: "queue" }));
+  await host.advance(T0 + 10 * SEC);
+  host.runner.stop();
+  host.endRun(1, "success");
+  await host.runner.settled();
+  assert.equal(host.firedRuns().length, 1);
+  assert.deepEqual(host.saved.get("tick")!.queued, [T0 + 10 * SEC]);
+  assert.equal(host.saved.get("tick")!.lastResult, "success");
+});
