@@ -21,8 +21,13 @@ const START_TIMEOUT_MS = 20_000;
  */
 export async function startBackgroundServer(home: string, serveArgs: string[] = []): Promise<{ pid?: number }> {
   const paths = homePaths(home);
-  await mkdir(home, { recursive: true, mode: 0o700 });
-  const log = openSync(paths.serverLog, "a", 0o600);
+  let log: number;
+  try {
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    log = openSync(paths.serverLog, "a", 0o600);
+  } catch (err) {
+    throw new ServerUnreachable(`cannot start a pll server in ${home}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   let child;
   try {
     child = spawn(process.execPath, [cliPath, "serve", ...serveArgs], {

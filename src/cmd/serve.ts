@@ -14,6 +14,8 @@ const say = (line: string) => process.stderr.write(`pll: ${line}\n`);
 
 export async function main(argv: string[]): Promise<number> {
   const [verb, ...args] = argv;
+  // `pll start 12` is the command language's `start N` (run a pending job now), not a server.
+  if (verb === "start" && args[0] !== undefined && !args[0].startsWith("-")) return (await import("./command.js")).main(argv);
   let values: { listen?: string; token?: string; "allow-remote"?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({

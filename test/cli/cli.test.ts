@@ -1,0 +1,207 @@
+// Every command from the CLI (`pll pjc 6`, `pll retry 12`, `pll tail -f 3`)
+// against a real server: output, --json, colour, and the exit codes
+// 0 ok · 1 failed · 2 usage/parse · 3 unreachable.
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { homePaths } from "../../src/home.js";
+import { waitFor, withTempHome } from "../helpers/home.js";
+import { raw, spawnPll, startServer, type ServerProcess } from "../server/server-process.js";
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+async function pll(home: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
+  const child = spawnPll(home, args, opts.env);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stdout, stderr };
+}
+
+describe("pll COMMAND from the CLI", () => {
+  let home: string;
+  let server: ServerProcess;
+  const run = (...args: string[]) => pll(home, args);
+  before(async () => {
+    home = await mkdtemp(path.join(tmpdir(), "pll-cli-"));
+    server = await startServer(home);
+  });
+  after(async () => {
+    try {
+      await raw(server, "POST", "/jobs/all/kill").catch(() => {});
+    } finally {
+      await server?.stop();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  test("load prints the run and job numbers; wait exits 1 when a job failed; status lists them aligned", async () => {
+    const file = path.join(home, "cli-a.pll");
+    await writeFile(file, "jobset cli-a\nok1: $ echo one\nboom: $ echo two >&2; exit 4\n");
+    const loaded = await run("load", file);
+    assert.equal(loaded.code, 0, loaded.stderr);
+    assert.match(loaded.stdout, /^run (\d+) cli-a: 2 jobs #(\d+) and #(\d+)\n$/);
+    const [, , a, b] = /^run (\d+) cli-a: 2 jobs #(\d+) and #(\d+)/.exec(loaded.stdout)!;
+    const waited = await run("wait", "cli-a");
+    assert.equal(waited.code, 1, waited.stdout + waited.stderr);
+    assert.match(waited.stdout, /failed: 2 jobs .*\n  #\d+ boom: errored \(exit 4\)/);
+    assert.equal((await run("wait", a!)).code, 0);
+    const status = await run("status", "cli-a");
+    assert.equal(status.code, 0);
+    const lines = status.stdout.trimEnd().split("\n");
+    assert.match(lines[0]!, /^\s*#\s+NAME\s+STATE\s+PRI\s+TRIES\s+STARTED\s+DURATION\s+EXIT$/);
+    const stateCol = lines[0]!.indexOf("STATE");
+    assert.equal(lines[1]!.slice(stateCol, stateCol + 7), "success");
+    assert.equal(lines[2]!.slice(stateCol, stateCol + 7), "errored");
+    assert.match(lines[3]!, /1 success · 1 errored · pjc \d+/);
+    assert.doesNotMatch(status.stdout, /\x1b\[/, "no colour on a pipe / with NO_COLOR");
+    const tail = await run("tail", b!);
+    assert.equal(tail.stdout, "! two\n");
+    const show = await run("show", "boom");
+    assert.match(show.stdout, new RegExp(`^#${b} boom  errored \\(exit 4\\)\\ncommand   echo two >&2; exit 4\\n`));
+  });
+
+  test("listing commands take --json and print one JSON document", async () => {
+    for (const args of [["status"], ["ls", "errored"], ["runs"], ["jobsets"], ["schedules"], ["show", "1"], ["pjc", "3"], ["capacity", "unlimited"]]) {
+      const r = await run(...args, "--json");
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+      assert.doesNotThrow(() => JSON.parse(r.stdout), args.join(" "));
+    }
+    assert.equal(JSON.parse((await run("status", "--json")).stdout).settings.pjc, 3);
+    const err = await run("show", "424242", "--json");
+    assert.equal(err.code, 1);
+    assert.deepEqual(JSON.parse(err.stdout), { error: "no such job: #424242" });
+  });
+
+  test("colour follows FORCE_COLOR and NO_COLOR", async () => {
+    const coloured = await pll(home, ["status"], { env: { NO_COLOR: "", FORCE_COLOR: "1" } });
+    assert.match(coloured.stdout, /\x1b\[3\dm(success|errored)/);
+    const plain = await pll(home, ["status"], { env: { NO_COLOR: "1", FORCE_COLOR: "1" } });
+    assert.doesNotMatch(plain.stdout, /\x1b\[/);
+  });
+
+  test("job lines, pjc, capacity, pause/resume, priority, start, cancel, kill, retry — by CLI arguments", async () => {
+    const gate = path.join(home, "cli-gate");
+    assert.equal((await run("pause")).stdout, "paused: everything\n");
+    const queued = await run(`$ while [ ! -e ${gate} ]; do sleep 0.02; done`);
+    assert.equal(queued.code, 0, queued.stderr);
+    const id = /^#(\d+) while: queued/.exec(queued.stdout)![1]!;
+    const second = await run("priority", "low", "$", "true");
+    const id2 = /^#(\d+)/.exec(second.stdout)![1]!;
+    assert.equal((await run("priority", id2, "high")).stdout, `#${id2} true: priority high\n`);
+    assert.equal((await run("priority", id2, "-5")).stdout, `#${id2} true: priority -5\n`);
+    assert.equal((await run("cancel", id2)).stdout, `#${id2} true: cancelled\n`);
+    assert.equal((await run("pjc", "4")).stdout, "pjc: 4\n");
+    assert.equal((await run("pjc", "2", "shell")).stdout, "pjc of shell: 2\n");
+    assert.equal((await run("capacity", "8")).stdout, "capacity: 8\n");
+    const started = await run("start", id);
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, new RegExp(`^#${id} while: running`));
+    assert.equal((await run("resume")).stdout, "dispatching: all jobsets\n");
+    const killed = await run("kill", id);
+    assert.equal(killed.code, 0, killed.stderr);
+    await waitFor(async () => JSON.parse((await run("show", id, "--json")).stdout).state === "errored", "the kill to land");
+    await writeFile(gate, "");
+    const retried = await run("retry", id);
+    assert.equal(retried.code, 0, retried.stderr);
+    assert.equal((await run("wait", id)).code, 0);
+    assert.equal((await run("retry", id2)).code, 0, "cancelled jobs can be retried");
+  });
+
+  test("tail -f follows a job's output until it ends", async () => {
+    const go = path.join(home, "tail-go");
+    const q = await run(`$ echo before; while [ ! -e ${go} ]; do sleep 0.02; done; echo after; echo bad >&2`);
+    const id = /^#(\d+)/.exec(q.stdout)![1]!;
+    const child = spawnPll(home, ["tail", "-f", id]);
+    let out = "";
+    child.stdout!.setEncoding("utf8").on("data", (c: string) => (out += c));
+    child.stderr!.resume();
+    await waitFor(() => out.includes("before\n"), "the first line to arrive");
+    assert.doesNotMatch(out, /after/);
+    await writeFile(go, "");
+    const [code] = await once(child, "exit");
+    assert.equal(code, 0);
+    assert.match(out, /^before\nafter\n! bad\n── #\d+ echo: success\n$/);
+    const last = await run("tail", id, "-n", "1");
+    assert.equal(last.stdout, "after\n! bad\n");
+  });
+
+  test("mistakes: usage errors exit 2, failed commands exit 1, each with a one-line message", async () => {
+    const cases: [string[], number, RegExp][] = [
+      [["frobnicate"], 2, /unknown command 'frobnicate'/],
+      [["statsu"], 2, /did you mean 'status'\?/],
+      [["pjc"], 2, /missing argument: pjc N/],
+      [["pjc", "zero"], 2, /pjc must be a whole number/],
+      [["pjc", "1", "a", "b"], 2, /too many arguments/],
+      [["tail", "-x", "1"], 2, /Unknown option '-x'/],
+      [["priority", "1", "sky"], 2, /priority must be high, normal, low/],
+      [["load", "no-such-file.pll"], 1, /cannot read no-such-file\.pll: no such file/],
+      [["show", "999999"], 1, /no such job: #999999/],
+      [["retry", "no_such_job"], 1, /no job matches 'no_such_job'/],
+      [["kill", "999999"], 1, /no such job/],
+      [["unschedule", "nope"], 1, /no such schedule: nope/],
+      [["wait", "nothing_by_that_name"], 1, /no job or jobset matches/],
+      [["help", "bogus"], 2, /unknown command 'bogus'/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await run(...args);
+      assert.equal(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(" "));
+      assert.equal(r.stderr.trimEnd().split("\n").length, 1, `one line: ${r.stderr}`);
+    }
+    const badFile = path.join(home, "bad.pll");
+    await writeFile(badFile, "seq <\n  $ true\n");
+    const parse = await run("load", badFile);
+    assert.equal(parse.code, 2);
+    assert.match(parse.stderr, /bad\.pll:\d+:\d+: error/);
+  });
+
+  test("help lists every command and explains one", async () => {
+    const all = await run("help");
+    assert.equal(all.code, 0);
+    for (const c of ["load", "pjc", "status", "show", "tail", "retry", "kill", "start", "pause", "resume", "priority", "cancel", "runs", "schedules", "unschedule", "wait", "capacity", "help"]) {
+      assert.match(all.stdout, new RegExp(`^  ${c}\\b`, "m"), c);
+    }
+    assert.match((await run("help", "tail")).stdout, /^usage: tail N \[-n LINES\] \[-f\]/);
+    assert.match((await run("--help")).stdout, /exit status: 0 ok/);
+  });
+});
+
+test("a CLI command with no server running starts one in the background and says so", async () => {
+  await withTempHome(async (home) => {
+    let pid: number | undefined;
+    try {
+      const r = await pll(home, ["status"]);
+      assert.equal(r.code, 0, r.stderr);
+      pid = Number(/pid (\d+)/.exec(r.stderr)?.[1]);
+      assert.match(r.stderr, /started a background server for .* \(pid \d+/);
+      assert.match(r.stdout, /no jobs · pjc/);
+      assert.equal((await raw({ socket: homePaths(home).socket }, "GET", "/health")).json.pid, pid);
+      const quiet = await pll(home, ["status"]);
+      assert.equal(quiet.stderr, "", "the next command finds it");
+      assert.equal((await pll(home, ["stop"])).code, 0);
+      pid = undefined;
+    } finally {
+      if (pid) process.kill(pid, "SIGTERM");
+    }
+  });
+});
+
+test("an unreachable server is exit code 3", async () => {
+  await withTempHome(async (dir) => {
+    const notADir = path.join(dir, "file");
+    await writeFile(notADir, "");
+    const r = await pll(path.join(notADir, "home"), ["status"]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /cannot start a pll server/);
+  });
+});
