@@ -23,7 +23,15 @@
 //   forward) and the `catchup` policy decides: `none` skips them, `once`
 //   (default) runs only the latest, `all` runs them all, at most
 //   CATCHUP_BOUND, and records the older ones as skipped with a notice.
-//   Catch-up firings still obey `overlap`.
+//   The same applies when the server's timer wakes far too late (the wall
+//   clock jumped forward by hours): no burst, the catch-up policy decides.
+// - `overlap` applies while the schedule's last run is still going: `skip`
+//   (default) records the firing as skipped; `queue` keeps it (stored, up to
+//   CATCHUP_BOUND) and starts it when that run ends; `allow` starts another
+//   run alongside; `replace` cancels the last run, then starts. Catch-up
+//   firings obey `overlap` too: `catchup all` with `overlap skip` runs one.
+// - The next firing is stored before a firing starts a run: a crash between
+//   the two loses that one firing instead of running it twice.
 import { CronExpressionParser } from "cron-parser";
 import type { OverlapPolicy, ScheduleSpec } from "./types.js";
 
