@@ -16,8 +16,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export function spawnPll(home: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, [pllBin, ...args], { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export function spawnPll(home: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin: "ignore" | "pipe" = "ignore"): ChildProcess {
+  return spawn(process.execPath, [pllBin, ...args], { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1", ...env }, stdio: [stdin, "pipe", "pipe"] });
 }
 
 /** Starts `pll serve ARGS` and waits until its socket answers. */
