@@ -3,7 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -89,6 +89,20 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not ins
     await tmux!.waitForText(/frobnicate/);
     await tmux!.type("pjc 5");
     await tmux!.waitForText("PJC 5");
+  });
+
+  it("↑ recalls earlier commands, which are kept in $PLL_HOME/history; Tab completes", async () => {
+    await tmux!.keys("Up");
+    await tmux!.waitForText(/pll> pjc 5/);
+    await tmux!.keys("C-u");
+    const history = await readFile(homePaths(home).history, "utf8");
+    assert.match(history, /^pjc 6$/m);
+    assert.match(history, /^frobnicate 12$/m);
+    await tmux!.type("retr", false);
+    await tmux!.keys("Tab");
+    await tmux!.type("1", false);
+    await tmux!.waitForText(/pll> retry 1/);
+    await tmux!.keys("C-u");
   });
 
   it("resizing re-lays out the screen cleanly", async () => {
