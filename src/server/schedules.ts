@@ -38,6 +38,7 @@ export class ScheduleRunner {
   private readonly records = new Map<string, ScheduleRecord>();
   private cancelTimer: (() => void) | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly cancelling = new Set<Promise<void>>();
   private started = false;
   private stopped = false;
 
@@ -151,8 +152,9 @@ export class ScheduleRunner {
   }
 
   /** Resolves when work already begun (saves, firings) is done: await it before closing the store. */
-  settled(): Promise<void> {
-    return this.chain.then(() => undefined);
+  async settled(): Promise<void> {
+    await this.chain;
+    await Promise.all(this.cancelling);
   }
 
   // ── effects, in order ────────────────────────────────────────────────────
@@ -190,8 +192,7 @@ export class ScheduleRunner {
       case "fire":
         return this.launch(rec, at);
       case "replace":
-        if (rec.lastRunId !== undefined) await this.host.cancelRun(rec.lastRunId);
-        this.host.emit({ type: "notice", level: "info", message: `schedule ${rec.name}: overlap replace cancelled run ${rec.lastRunId}` });
+        if (rec.lastRunId !== undefined) this.replaceRun(rec, rec.lastRunId);
         return this.launch(rec, at);
       case "queue":
         rec.queued = [...(rec.queued ?? []), at];
@@ -204,6 +205,17 @@ export class ScheduleRunner {
         await this.host.saveSchedule(rec);
         this.emitSchedule(rec, { skippedReason: decision.reason });
     }
+  }
+
+  /** Cancels the last run without waiting for its processes to stop (a kill grace would hold up every schedule); the cancel itself starts now. */
+  private replaceRun(rec: ScheduleRecord, runId: number): void {
+    const done = this.host.cancelRun(runId).then(
+      () => this.host.emit({ type: "notice", level: "info", message: `schedule ${rec.name}: overlap replace cancelled run ${runId}` }),
+      // the new run still starts: a firing is not lost to a failed cancel
+      (e) => this.host.emit({ type: "notice", level: "warn", message: `schedule ${rec.name}: overlap replace could not cancel run ${runId}: ${(e as Error).message}` }),
+    );
+    this.cancelling.add(done);
+    void done.finally(() => this.cancelling.delete(done));
   }
 
   private async launch(rec: ScheduleRecord, at: number): Promise<void> {
