@@ -203,3 +203,13 @@ test("durations read like the language writes them", () => {
   assert.equal(formatDuration(90 * MIN + 30_000), "1h30m");
   assert.equal(formatDuration(50 * HOUR), "2d2h");
 });
+
+test("an at firing missed while the server was down runs late under once/all and is skipped under none", () => {
+  const at = utc("2026-12-01T01:00:00Z");
+  const later = at + 3 * HOUR;
+  const once = planFirings(spec({ at: "2026-12-01 02:00", tz: "Europe/Berlin" }), at, later, { kind: "downtime" });
+  assert.deepEqual([once.fire, once.skip, once.nextFireAt], [[at], [], null]);
+  const none = planFirings(spec({ at: "2026-12-01 02:00", tz: "Europe/Berlin", catchup: "none" }), at, later, { kind: "downtime" });
+  assert.deepEqual([none.fire, none.nextFireAt], [[], null]);
+  assert.equal(none.skip[0].reason, "missed while no server was running; catchup none");
+});
