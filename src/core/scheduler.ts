@@ -369,11 +369,10 @@ export class Scheduler {
   private wakeParked(): boolean {
     let moved = false;
     for (const l of this.roomy) {
+      // Units differ per job: wake them all once per release; misfits re-park until the next release.
       const room = l.key === UNITS ? l.parked.size : limitOf(l.key, this.runs, this.settingsValue) - l.running;
-      if (room <= 0 || l.parked.size === 0) {
-        this.roomy.delete(l);
-        continue;
-      }
+      if (room <= 0 || l.parked.size === 0 || l.key === UNITS) this.roomy.delete(l);
+      if (room <= 0) continue;
       for (let i = 0; i < room && l.parked.size; i++) {
         const e = l.parked.pop()!;
         if (e.dead) i--;

@@ -1,0 +1,60 @@
+// The end of `pll run`: one line for the run, then a table of the jobs that
+// did not succeed, each with the tail of its stderr and how to see more.
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { Chalk } from "chalk";
+import type { JobRecord, RunRecord } from "../core/types.js";
+import { formatDuration } from "./run-progress.js";
+
+const TAIL_LINES = 5;
+const TAIL_BYTES = 4096;
+const MAX_LISTED = 20;
+
+export function renderSummary(run: RunRecord | undefined, jobs: JobRecord[], opts: { color: boolean; elapsedMs: number }): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const count = (s: string) => jobs.filter((j) => j.state === s).length;
+  const ok = count("success") + count("skipped");
+  const state = run?.state ?? "running";
+  const paint = state === "success" ? c.green : c.red;
+  const out = [
+    `${paint(`run ${run?.id ?? "?"} ${state}`)}: ${ok}/${jobs.length} succeeded` +
+      `${count("skipped") ? ` (${count("skipped")} fresh, skipped)` : ""}` +
+      `, ${count("errored")} errored, ${count("blocked")} blocked, ${count("cancelled")} cancelled` +
+      ` in ${formatDuration(opts.elapsedMs)}`,
+  ];
+  const failed = jobs.filter((j) => j.state === "errored");
+  for (const job of failed.slice(0, MAX_LISTED)) {
+    out.push("", `${c.red.bold(`#${job.id}`)} ${c.bold(job.name)}  ${job.reason ?? "errored"}  ${c.dim(`$ ${firstLine(job.command)}`)}`);
+    for (const line of tailLines(job.logErr)) out.push(`  ${c.dim("│")} ${line}`);
+    out.push(`  ${c.dim(`more: pll tail ${job.id}`)}`);
+  }
+  if (failed.length > MAX_LISTED) out.push("", `… and ${failed.length - MAX_LISTED} more errored jobs: pll ls errored`);
+  const blocked = jobs.filter((j) => j.state === "blocked");
+  if (blocked.length) {
+    const names = blocked.slice(0, 10).map((j) => `#${j.id} ${j.name}`).join(", ");
+    out.push("", `${c.yellow("blocked")}: ${names}${blocked.length > 10 ? `, … (${blocked.length})` : ""} — they run when the failed jobs are retried (pll retry failed)`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+const firstLine = (s: string) => (s.includes("\n") ? `${s.slice(0, s.indexOf("\n"))} …` : s);
+
+/** The last few lines of a log file, reading only its end. */
+export function tailLines(file: string, n = TAIL_LINES): string[] {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return [];
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, TAIL_BYTES);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    const lines = buf.toString("utf8").split("\n");
+    if (lines[lines.length - 1] === "") lines.pop();
+    return lines.slice(-n);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,223 @@
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { Scheduler } from "../../src/core/scheduler.js";
+import { transition, IllegalTransition } from "../../src/core/job-machine.js";
+import { UserError } from "../../src/core/types.js";
+import { fakeClock, runOf, settings } from "./records.js";
+
+const ids = (jobs: { id: number }[]) => jobs.map((j) => j.id);
+
+function scheduler(pjc: number, more = {}) {
+  const clock = fakeClock();
+  return { s: new Scheduler(settings(pjc, more), clock.now), clock };
+}
+
+describe("job state machine", () => {
+  test("illegal transitions throw", () => {
+    const { jobs } = runOf(1, [{ id: 1 }]);
+    assert.throws(() => transition(jobs[0]!, "success"), IllegalTransition);
+    transition(jobs[0]!, "running");
+    transition(jobs[0]!, "success");
+    assert.throws(() => transition(jobs[0]!, "pending"), IllegalTransition);
+  });
+});
+
+describe("scheduler", () => {
+  test("ready jobs start by priority, then lowest job number, within the global pjc", () => {
+    const { s } = scheduler(2);
+    const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2, priority: 10 }, { id: 3, priority: -10 }, { id: 4, priority: 10 }]);
+    s.addRun(run, jobs);
+    assert.deepEqual(ids(s.dispatch().start), [2, 4]);
+    s.finish(4, { exitCode: 0 });
+    assert.deepEqual(ids(s.dispatch().start), [1]);
+    s.finish(1, { exitCode: 0 });
+    s.finish(2, { exitCode: 0 });
+    assert.deepEqual(ids(s.dispatch().start), [3]);
+  });
+
+  test("a job waits for its dependencies", () => {
+    const { s } = scheduler(4);
+    const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2, deps: [1] }, { id: 3, deps: [1, 2] }]);
+    s.addRun(run, jobs);
+    assert.deepEqual(ids(s.dispatch().start), [1]);
+    s.finish(1, { exitCode: 0 });
+    assert.deepEqual(ids(s.dispatch().start), [2]);
+    s.finish(2, { exitCode: 0 });
+    assert.deepEqual(ids(s.dispatch().start), [3]);
+    s.finish(3, { exitCode: 0 });
+    assert.equal(run.state, "success");
+  });
+
+  test("a failed job blocks its dependants but not its siblings; retry and success release them", () => {
+    const { s } = scheduler(4);
+    const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2, deps: [1] }, { id: 3, deps: [2] }, { id: 4 }]);
+    s.addRun(run, jobs);
+    assert.deepEqual(ids(s.dispatch().start), [1, 4]);
+    s.finish(1, { exitCode: 2 });
+    assert.equal(s.jobs.get(1)!.reason, "exit 2");
+    assert.equal(s.jobs.get(2)!.state, "blocked");
+    assert.equal(s.jobs.get(3)!.state, "blocked");
+    assert.equal(s.jobs.get(3)!.reason, "blocked by #1");
+    assert.equal(run.state, "running");
+    s.finish(4, { exitCode: 0 });
+    assert.equal(run.state, "failed");
+    s.retry([1]);
+    assert.equal(run.state, "running");
+    assert.deepEqual(ids(s.dispatch().start), [1]);
+    s.finish(1, { exitCode: 0 });
+    assert.deepEqual(ids(s.dispatch().start), [2]);
+    s.finish(2, { exitCode: 0 });
+    assert.deepEqual(ids(s.dispatch().start), [3]);
+    s.finish(3, { exitCode: 0 });
+    assert.equal(run.state, "success");
+  });
+
+  test("retry N with backoff re-runs automatically after the delay", () => {
+    const { s, clock } = scheduler(1);
+    const { run, jobs } = runOf(1, [{ id: 1, retry: { count: 2, backoffMs: 1000 } }]);
+    s.addRun(run, jobs);
+    s.dispatch();
+    s.finish(1, { exitCode: 1 });
+    assert.equal(s.jobs.get(1)!.state, "pending");
+    const d = s.dispatch();
+    assert.deepEqual(d.start, []);
+    assert.equal(d.timerAt, clock.now() + 1000);
+    clock.advance(1000);
+    assert.deepEqual(ids(s.dispatch().start), [1]);
+    s.finish(1, { exitCode: 1 });
+    clock.advance(1000);
+    s.dispatch();
+    s.finish(1, { exitCode: 1 });
+    assert.equal(s.jobs.get(1)!.state, "errored");
+    assert.equal(s.jobs.get(1)!.attempts.length, 3);
+  });
+
+  test("a killed job is not retried automatically", () => {
+    const { s } = scheduler(1);
+    const { run, jobs } = runOf(1, [{ id: 1, retry: { count: 2, backoffMs: 0 } }]);
+    s.addRun(run, jobs);
+    s.dispatch();
+    s.finish(1, { exitCode: null, signal: "SIGTERM", reason: "killed" });
+    assert.equal(s.jobs.get(1)!.state, "errored");
+    assert.equal(s.jobs.get(1)!.reason, "killed");
+  });
+
+  test("a block's pjc holds its jobs back while others run", () => {
+    const { s } = scheduler(10);
+    const { run, jobs } = runOf(
+      1,
+      [{ id: 1, blocks: ["1:b"] }, { id: 2, blocks: ["1:b"] }, { id: 3, blocks: ["1:b"] }, { id: 4 }],
+      { "1:b": 1 },
+    );
+    s.addRun(run, jobs);
+    assert.deepEqual(ids(s.dispatch().start), [1, 4]);
+    s.finish(1, { exitCode: 0 });
+    assert.deepEqual(ids(s.dispatch().start), [2]);
+  });
+
+  test("lowering pjc lets running jobs finish; raising it starts jobs at once", () => {
+    const { s } = scheduler(3);
+    const { run, jobs } = runOf(1, [1, 2, 3, 4, 5, 6].map((id) => ({ id })));
+    s.addRun(run, jobs);
+    assert.equal(s.dispatch().start.length, 3);
+    s.updateSettings(settings(1));
+    s.finish(1, { exitCode: 0 });
+    assert.deepEqual(s.dispatch().start, []);
+    s.finish(2, { exitCode: 0 });
+    s.finish(3, { exitCode: 0 });
+    assert.deepEqual(ids(s.dispatch().start), [4]);
+    s.updateSettings(settings(5));
+    assert.deepEqual(ids(s.dispatch().start), [5, 6]);
+  });
+
+  test("a jobset's pjc and pause apply, and resume restarts dispatching", () => {
+    const { s } = scheduler(10, { jobsetPjc: { js: 1 } });
+    const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2 }, { id: 3 }]);
+    s.addRun(run, jobs);
+    assert.deepEqual(ids(s.dispatch().start), [1]);
+    s.updateSettings(settings(10, { paused: ["js"] }));
+    s.finish(1, { exitCode: 0 });
+    assert.deepEqual(s.dispatch().start, []);
+    s.updateSettings(settings(10));
+    assert.deepEqual(ids(s.dispatch().start), [2, 3]);
+  });
+
+  test("units are held against the capacity", () => {
+    const { s } = scheduler(10, { capacity: 3 });
+    const { run, jobs } = runOf(1, [{ id: 1, units: 2 }, { id: 2, units: 2 }, { id: 3, units: 1 }]);
+    s.addRun(run, jobs);
+    assert.deepEqual(ids(s.dispatch().start), [1, 3]);
+    s.finish(1, { exitCode: 0 });
+    assert.deepEqual(ids(s.dispatch().start), [2]);
+  });
+
+  test("fresh skips a job that succeeded recently in an earlier run", () => {
+    const { s, clock } = scheduler(2);
+    const first = runOf(1, [{ id: 1, name: "dump", freshMs: 60_000 }]);
+    s.addRun(first.run, first.jobs);
+    s.dispatch();
+    s.finish(1, { exitCode: 0 });
+    clock.advance(10_000);
+    const second = runOf(2, [{ id: 2, name: "dump", freshMs: 60_000 }, { id: 3, deps: [2] }]);
+    s.addRun(second.run, second.jobs);
+    assert.deepEqual(ids(s.dispatch().start), [3]);
+    assert.equal(s.jobs.get(2)!.state, "skipped");
+    clock.advance(100_000);
+    const third = runOf(3, [{ id: 4, name: "dump", freshMs: 60_000 }]);
+    s.addRun(third.run, third.jobs);
+    assert.deepEqual(ids(s.dispatch().start), [4]);
+  });
+
+  test("forced start passes the pjc but not dependencies", () => {
+    const { s } = scheduler(1);
+    const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2 }, { id: 3, deps: [1] }]);
+    s.addRun(run, jobs);
+    s.dispatch();
+    assert.equal(s.forceStart(2).state, "running");
+    assert.throws(() => s.forceStart(3), UserError);
+    assert.throws(() => s.retry([3]), UserError);
+  });
+
+  test("cancel removes pending jobs and hands running ones back to kill", () => {
+    const { s } = scheduler(1);
+    const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2 }, { id: 3, deps: [2] }]);
+    s.addRun(run, jobs);
+    s.dispatch();
+    const { cancelled, toKill } = s.cancel([1, 2]);
+    assert.deepEqual(ids(cancelled), [2]);
+    assert.deepEqual(ids(toKill), [1]);
+    assert.equal(s.jobs.get(3)!.state, "blocked");
+    s.finish(1, { exitCode: null, reason: "cancelled" });
+    assert.equal(run.state, "cancelled");
+  });
+
+  test("priority changes re-order the queue", () => {
+    const { s } = scheduler(1);
+    const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2 }, { id: 3 }]);
+    s.addRun(run, jobs);
+    s.dispatch();
+    s.setPriority(3, 5);
+    s.finish(1, { exitCode: 0 });
+    assert.deepEqual(ids(s.dispatch().start), [3]);
+  });
+
+  test("a restored run resumes: running jobs keep their slots, pending ones wait for them", () => {
+    const { s } = scheduler(1);
+    const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2 }]);
+    jobs[0]!.state = "running";
+    jobs[0]!.attempts.push({ n: 1, startedAt: 0 });
+    s.addRun(run, jobs);
+    assert.deepEqual(s.dispatch().start, []);
+    s.finish(1, { exitCode: 0 });
+    assert.deepEqual(ids(s.dispatch().start), [2]);
+  });
+
+  test("changes are collected for one write", () => {
+    const { s } = scheduler(2);
+    const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2 }]);
+    s.addRun(run, jobs);
+    s.dispatch();
+    assert.deepEqual(ids(s.takeChanges().jobs), [1, 2]);
+    assert.deepEqual(s.takeChanges().jobs, []);
+  });
+});
