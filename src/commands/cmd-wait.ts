@@ -43,8 +43,8 @@ async function targets(client: Client, arg: string | undefined): Promise<{ jobs:
     if (!(err instanceof CommandFailed) || /^#?\d+$/.test(arg)) throw err;
   }
   // A jobset: its newest run.
-  const { runs } = await client.request<RunListResponse>("GET", "/runs");
-  const newest = runs.filter((r) => r.jobset === arg).sort((a, b) => b.id - a.id)[0];
+  const { runs } = await client.request<RunListResponse>("GET", `/runs?${new URLSearchParams({ jobset: arg, limit: "1" })}`);
+  const newest = runs[0];
   if (!newest) throw new CommandFailed(`no job or jobset matches '${arg}'`);
   return { jobs: await fetchJobs(client, { runId: newest.id }), joins: (j) => j.runId === newest.id, target: `run ${newest.id} of ${arg}` };
 }

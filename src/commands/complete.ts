@@ -59,7 +59,7 @@ async function valuesOf(kind: ArgKind, current: string, ctx: CommandContext): Pr
       return kind === "job" ? values : [...values, ...jobs.map((j) => j.jobset)];
     }
     case "jobset": {
-      const { runs } = await ctx.client.request<RunListResponse>("GET", "/runs");
+      const { runs } = await ctx.client.request<RunListResponse>("GET", "/runs?limit=500");
       return [...runs.map((r) => r.jobset), ...jobStates];
     }
     case "state":

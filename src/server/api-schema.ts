@@ -56,6 +56,13 @@ export const jobQuery = z.strictObject({
   ref: z.string().min(1).optional(),
 });
 
+/** GET /runs query string: `limit` keeps the newest N (still oldest first). */
+export const runQuery = z.strictObject({
+  jobset: z.string().min(1).optional(),
+  state: z.enum(["running", "success", "failed", "cancelled"]).optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+});
+
 /** GET /jobs/:id/log query string. */
 export const logQuery = z.strictObject({
   follow: z.enum(["0", "1", "true", "false"]).optional(),

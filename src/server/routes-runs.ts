@@ -1,8 +1,8 @@
 // /runs (alias /jobsets) — submit a `.pll` source or path as a new run, list
 // runs with their per-state job counts, get one run with its jobs.
 import type { EngineControl, JobRecord, RunRecord } from "../core/types.js";
-import { submitRunBody, type RunListResponse, type RunResponse, type RunSummary, type StateCounts, type SubmitResponse } from "./api-schema.js";
-import { HttpError, idParam, validate, type Route, type RouteContext } from "./routing.js";
+import { runQuery, submitRunBody, type RunListResponse, type RunResponse, type RunSummary, type StateCounts, type SubmitResponse } from "./api-schema.js";
+import { HttpError, idParam, queryObject, validate, type Route, type RouteContext } from "./routing.js";
 import { compileRun } from "./submit.js";
 
 function summarise(engine: EngineControl, run: RunRecord): { run: RunSummary; jobs: JobRecord[] } {
@@ -25,7 +25,10 @@ async function submitRun(ctx: RouteContext): Promise<{ status: number; body: Sub
 }
 
 function listRuns(ctx: RouteContext): { body: RunListResponse } {
-  return { body: { runs: ctx.engine.listRuns().map((r) => summarise(ctx.engine, r).run) } };
+  const q = validate(runQuery, queryObject(ctx.query), "query");
+  let runs = ctx.engine.listRuns().filter((r) => (q.jobset === undefined || r.jobset === q.jobset) && (q.state === undefined || r.state === q.state));
+  if (q.limit !== undefined) runs = runs.slice(-q.limit);
+  return { body: { runs: runs.map((r) => summarise(ctx.engine, r).run) } };
 }
 
 function getRun(ctx: RouteContext): { body: RunResponse } {
