@@ -253,7 +253,7 @@ class ShellApp implements KeyActions {
       if (abort.signal.aborted) return;
       if (!streamed) {
         this.takePane(abort);
-        streamed = this.ui.pane = textPane(line, "");
+        streamed = this.ui.pane = textPane(line, "", "bottom");
       }
       for (const l of text.replace(/\n$/, "").split("\n")) streamed.lines.push(l.startsWith("! ") ? { text: l.slice(2), err: true } : { text: l });
       this.changed();
@@ -281,7 +281,8 @@ class ShellApp implements KeyActions {
       this.model.notify(level, result.ok ? `${line}: done` : lines.at(-1)!);
     } else if (lines.length > 1) {
       this.takePane();
-      this.ui.pane = textPane(line, result.output);
+      // A job's output keeps its newest lines in view; a listing its heading.
+      this.ui.pane = textPane(line, result.output, /^tail\b/.test(line) ? "bottom" : "top");
       this.model.notify(level, result.ok ? `${line}: see the output pane` : lines[0]!);
     } else {
       this.model.notify(level, result.output || (result.ok ? `${line}: ok` : `${line}: failed`));

@@ -87,6 +87,7 @@ export class LogFollower {
     const abort = (this.abort = new AbortController());
     pane.title = `log #${job.id} ${job.name}`;
     pane.jobId = job.id;
+    pane.anchor = "bottom";
     pane.lines = [];
     this.ended = undefined;
     const path = `/jobs/${job.id}/log?follow=1&tail=${LOG_LINES_KEPT}&format=ndjson`;

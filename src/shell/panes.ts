@@ -5,22 +5,25 @@ import { escapeTags } from "./format.js";
 import type { ViewFilter } from "./model.js";
 import type { Pane } from "./render.js";
 
+// Lines fit the log pane of an 80-column terminal (44 characters).
 export const KEY_HELP = [
-  "Command bar (default)",
-  "  type any command, Enter runs it     ↑/↓ history     Tab completes",
-  "  Esc switches to the table           Ctrl-C stops tail -f, else leaves",
-  "Table (after Esc)",
-  "  ↑/↓ PgUp/PgDn Home/End  move        Enter  follow the job's log",
-  "  r retry   k kill   +/- PJC   / filter by state or jobset   ? help",
-  "  q  leave (jobs keep running in the server)   any other key: command bar",
+  "Command bar (where you type):",
+  "  Enter runs · ↑/↓ history · Tab completes",
+  "  Esc: to the table · Ctrl-C: stop tail -f",
+  "Table (after Esc):",
+  "  ↑↓ PgUp/PgDn Home/End move · Enter log",
+  "  r retry · k kill · +/- PJC · / filter",
+  "  ? help · q leave (jobs keep running)",
+  "  other keys: back to the command bar",
 ];
 
-export function textPane(title: string, text: string): Pane {
-  return { title, lines: text === "" ? [] : text.split("\n").map((l) => (l.startsWith("! ") ? { text: l.slice(2), err: true } : { text: l })) };
+export function textPane(title: string, text: string, anchor: Pane["anchor"] = "top"): Pane {
+  return { title, anchor, lines: text === "" ? [] : text.split("\n").map((l) => (l.startsWith("! ") ? { text: l.slice(2), err: true } : { text: l })) };
 }
 
 export function welcomePane(): Pane {
-  return textPane("welcome", ["Type a command — `help` lists them, `load FILE.pll` starts a jobset, `$ CMD` runs one job.", ...KEY_HELP].join("\n"));
+  const intro = ["Type a command (`help` lists them),", "e.g. `load FILE.pll` or `$ CMD`."];
+  return textPane("welcome", [...intro, ...KEY_HELP].join("\n"));
 }
 
 export function helpScreen(commandHelp: string): string {

@@ -11,6 +11,8 @@ export interface Pane {
   lines: { text: string; err?: boolean }[];
   /** the job whose log this is, while following it */
   jobId?: number;
+  /** which end shows when the text is taller than the pane: logs keep their newest lines, listings their heading */
+  anchor?: "top" | "bottom";
 }
 
 export type InputMode = "command" | "table" | "filter";
@@ -58,7 +60,8 @@ function renderTable(layout: ShellLayout, model: ShellModel, now: number): void 
 function renderPane(layout: ShellLayout, pane: Pane): void {
   const width = layout.innerWidth(layout.areas.log);
   const rows = Math.max(1, layout.areas.log.height - 2);
-  const shown = pane.lines.slice(-rows).map((l) => {
+  const lines = pane.anchor === "top" ? pane.lines.slice(0, rows) : pane.lines.slice(-rows);
+  const shown = lines.map((l) => {
     // stderr lines are marked (and coloured) so they stand out from stdout.
     const text = escapeTags(truncate(l.err ? `! ${l.text}` : l.text, width));
     return l.err ? `{red-fg}${text}{/}` : text;

@@ -105,6 +105,25 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not ins
     await tmux!.keys("C-u");
   });
 
+  it("in the table, / filters by state and ? shows the help", async () => {
+    await tmux!.keys("Escape");
+    await tmux!.waitForText("r retry");
+    await tmux!.type("/", false);
+    await tmux!.type("success");
+    const filtered = await tmux!.waitForText("jobs [success] 1-1 of 1");
+    assert.match(filtered, /flaky\s+success/);
+    assert.doesNotMatch(filtered, /hold\d\s+running/);
+    await tmux!.type("/", false);
+    await tmux!.type("");
+    await tmux!.waitForText(/hold\d\s+running/);
+    await tmux!.type("?", false);
+    await tmux!.waitForText("help — any key closes");
+    await tmux!.keys("Escape");
+    await tmux!.waitForScreen((s) => !s.includes("help — any key closes"), "the help to close");
+    await tmux!.type(":", false);
+    await tmux!.waitForText("pll>");
+  });
+
   it("resizing re-lays out the screen cleanly", async () => {
     for (const [w, h] of [[80, 24], [120, 40], [100, 30]] as const) {
       await tmux!.resize(w, h);
