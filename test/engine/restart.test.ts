@@ -1,0 +1,99 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { openEngine } from "../../src/server/engine.js";
+import { UserError } from "../../src/core/types.js";
+import { graphOf, job } from "./graphs.js";
+import { fixture, runEnded, runToEnd } from "./harness.js";
+import { repoRoot, waitFor, withTempHome } from "../helpers/home.js";
+import { signalGroup } from "../../src/exec/proc-status.js";
+
+test("state survives reopening the store, and job numbers are never reused", async () => {
+  await withTempHome(async (home) => {
+    let engine = await openEngine({ home, pjc: 2 });
+    let before;
+    try {
+      await runToEnd(engine, graphOf([job("a", "true"), job("b", "exit 1"), job("c", "true", { deps: ["b"] })]));
+      before = JSON.stringify({ jobs: engine.listJobs(), runs: engine.listRuns(), settings: engine.settings() });
+    } finally {
+      await engine.close();
+    }
+    engine = await openEngine({ home });
+    try {
+      assert.equal(JSON.stringify({ jobs: engine.listJobs(), runs: engine.listRuns(), settings: engine.settings() }), before);
+      const { run, jobs } = await engine.submit(graphOf([job("d", "true")]), "");
+      assert.equal(run.id, 2);
+      assert.equal(jobs[0]!.id, 4);
+    } finally {
+      await engine.close({ killJobs: true });
+    }
+  });
+});
+
+test("a reopened engine adopts jobs still running and learns how the others ended meanwhile", async () => {
+  await withTempHome(async (home) => {
+    const go = (name: string) => path.join(home, name);
+    const hold = (name: string, code = 0) => `${fixture("wait-for-file.sh")} ${go(name)} ${code}`;
+    let engine = await openEngine({ home, pjc: 4 });
+    const pids: number[] = [];
+    try {
+      const { run } = await engine.submit(
+        graphOf([
+          job("adopted", hold("go-adopted", 0)),
+          job("finished", hold("go-finished", 3)),
+          job("lost", hold("never")),
+          job("next", "true", { deps: ["adopted"] }),
+        ]),
+        "",
+      );
+      await waitFor(() => engine.listJobs({ runId: run.id }).filter((j) => j.pid).length === 3, "three jobs to run");
+      pids.push(...engine.listJobs({ runId: run.id }).flatMap((j) => (j.pid ? [j.pid] : [])));
+      const byKey = (k: string) => engine.listJobs({ runId: run.id }).find((j) => j.key === k)!;
+      const finished = byKey("finished");
+      const lost = byKey("lost");
+      await engine.close(); // the engine goes away; its jobs do not
+      writeFileSync(go("go-finished"), "");
+      await waitFor(() => readFileSync(finished.logOut.replace(/out$/, "status"), "utf8").includes("exit"), "the job to end while no engine runs");
+      signalGroup(lost.pid!, "SIGKILL");
+      await waitFor(() => !existsSync(`/proc/${lost.pid}/stat`) || readFileSync(`/proc/${lost.pid}/stat`, "utf8").includes(") Z"), "the lost job to die");
+
+      engine = await openEngine({ home, pjc: 4 });
+      assert.deepEqual(engine.recovery.adopted, [byKey("adopted").id]);
+      assert.deepEqual(engine.recovery.endedWhileAway, [finished.id]);
+      assert.deepEqual(engine.recovery.lost, [lost.id]);
+      assert.equal(engine.getJob(finished.id)!.exitCode, 3);
+      assert.equal(engine.getJob(lost.id)!.reason, "lost");
+      assert.equal(engine.getJob(byKey("adopted").id)!.state, "running");
+      writeFileSync(go("go-adopted"), "");
+      const ended = await runEnded(engine, run.id);
+      assert.equal(ended.state, "failed");
+      const states = Object.fromEntries(engine.listJobs({ runId: run.id }).map((j) => [j.key, j.state]));
+      assert.deepEqual(states, { adopted: "success", finished: "errored", lost: "errored", next: "success" });
+    } finally {
+      for (const pid of pids) signalGroup(pid, "SIGKILL");
+      await engine.close({ killJobs: true }).catch(() => {});
+    }
+  });
+});
+
+test("opening a store another process holds names that process in one line", async () => {
+  await withTempHome(async (home) => {
+    const holder = spawn(process.execPath, [path.join(repoRoot, "dist/test/fixtures/hold-store.js"), home], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
+        holder.on("exit", (code) => reject(new Error(`holder exited ${code}`)));
+      });
+      await assert.rejects(openEngine({ home }), (err: unknown) => {
+        assert.ok(err instanceof UserError);
+        assert.match(err.message, new RegExp(`in use by process ${holder.pid} `));
+        assert.ok(!err.message.includes("\n"));
+        return true;
+      });
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
+});
