@@ -23,19 +23,49 @@ function context(previous: IToken | undefined): string {
   return ` after ${describeToken(previous)}`;
 }
 
+/** What a modifier's value should look like, by rule: more useful than "a name or a number". */
+const VALUE_OF: Record<string, string> = {
+  priorityMod: "`high`, `normal`, `low` or a whole number",
+  everyMod: "a duration (e.g. 30s, 5m, 1h30m)",
+  timeoutMod: "a duration (e.g. 30s, 5m, 1h30m)",
+  freshMod: "a duration (e.g. 30s, 5m, 1h30m)",
+  cronMod: 'a quoted cron expression (e.g. "0 2 * * *")',
+  atMod: 'a quoted date and time (e.g. "2026-12-01 02:00")',
+  tzMod: 'a time zone (e.g. "Europe/Berlin")',
+  overlapMod: "`skip`, `queue`, `allow` or `replace`",
+  catchupMod: "`none`, `once` or `all`",
+  pjcMod: "a whole number",
+  batchMod: "a whole number",
+  unitsMod: "a whole number",
+  roleMod: "a role name",
+  cwdMod: "a directory",
+};
+
+function expectedValue(ruleName: string, previous: IToken | undefined): string | undefined {
+  const prev = previous?.image;
+  if (ruleName === "retryMod") return prev === "backoff" ? "a duration (e.g. 30s)" : prev === "retry" ? "a whole number" : undefined;
+  if (ruleName === "expectMod" && prev === "expect") return "`time < DURATION` or `output < SIZE`";
+  if (ruleName === "expectMod" && prev === "<") return "a duration (e.g. 30m) or a size (e.g. 10MB)";
+  if (ruleName === "envMod" && prev === "env") return "a variable name (`env NAME=value`)";
+  if (ruleName === "envMod" && prev === "=") return "a value (`env NAME=value`, no space around `=`)";
+  if (ruleName === "forMod" && prev === "for") return "a variable name (`for x in a b c`)";
+  return VALUE_OF[ruleName];
+}
+
 export const parseErrorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual, previous }) {
-    return `expected ${label(expected)}${context(previous)}, found ${describeToken(actual)}`;
+  buildMismatchTokenMessage({ expected, actual, previous, ruleName }) {
+    const what = expectedValue(ruleName, previous) ?? label(expected);
+    return `expected ${what}${context(previous)}, found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `unexpected ${describeToken(firstRedundant)}`;
   },
-  buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, customUserDescription }) {
-    const expected = customUserDescription ?? oneOf(expectedPathsPerAlt.flat().map((path) => label(path[0]!)));
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, customUserDescription, ruleName }) {
+    const expected = expectedValue(ruleName, previous) ?? customUserDescription ?? oneOf(expectedPathsPerAlt.flat().map((path) => label(path[0]!)));
     return `expected ${expected}${context(previous)}, found ${describeToken(actual[0])}`;
   },
-  buildEarlyExitMessage({ expectedIterationPaths, actual, previous, customUserDescription }) {
-    const expected = customUserDescription ?? oneOf(expectedIterationPaths.map((path) => label(path[0]!)));
+  buildEarlyExitMessage({ expectedIterationPaths, actual, previous, customUserDescription, ruleName }) {
+    const expected = expectedValue(ruleName, previous) ?? customUserDescription ?? oneOf(expectedIterationPaths.map((path) => label(path[0]!)));
     return `expected ${expected}${context(previous)}, found ${describeToken(actual[0])}`;
   },
 };

@@ -50,6 +50,8 @@ export class GraphCompiler {
   readonly afterRefs: string[] = [];
   private readonly schedules: ScheduleCollector;
   private filePjc?: number;
+  /** labels already reported as missing a `for` variable (their instances' name clashes are echoes) */
+  private readonly labelReported = new Set<string>();
 
   constructor(private readonly ctx: CompileContext) {
     this.schedules = new ScheduleCollector(ctx.file, ctx.jobset, this.report);
@@ -148,6 +150,7 @@ export class GraphCompiler {
     const name = this.expand(item.label, vars);
     for (const v of forVars) {
       if (!raw.includes(`{${v}}`)) {
+        this.labelReported.add(`${item.label.span.line}:${item.label.span.col}`);
         this.report(item.label.span, `label \`${raw}\` is the same for every value of \`for ${v}\`: put \`{${v}}\` in it (e.g. \`${raw}_{${v}}\`)`);
         break;
       }
@@ -264,7 +267,11 @@ export class GraphCompiler {
   private entity(name: string, kind: "job" | "block", sinks: number[], chain: string[], span: Span): void {
     const existing = this.entities.get(name);
     if (existing) {
-      this.report(span, `\`${name}\` is defined twice (first at ${existing.span.line}:${existing.span.col})`);
+      // The same label met again at the same place: a `for` around it repeats it.
+      if (this.labelReported.has(`${span.line}:${span.col}`)) return;
+      if (existing.span.line === span.line && existing.span.col === span.col) {
+        this.report(span, `\`${name}\` names one item per value of the \`for\` around it: put the loop variable in the label (e.g. \`${name}_{var}\`)`);
+      } else this.report(span, `\`${name}\` is defined twice (first at ${existing.span.line}:${existing.span.col})`);
       return;
     }
     this.entities.set(name, { name, kind, sinks, chain, span });

@@ -39,7 +39,12 @@ function jobsetName(lines: Line[], file: string, diagnostics: Diagnostic[]): str
 }
 
 function finish<T extends { diagnostics: Diagnostic[] }>(r: T & { graph?: JobGraph }): T & { graph?: JobGraph } {
-  r.diagnostics = sortDiagnostics(r.diagnostics);
+  // `for` instances repeat their item's checks: report each problem once.
+  const seen = new Set<string>();
+  r.diagnostics = sortDiagnostics(r.diagnostics).filter((d) => {
+    const key = `${d.line}:${d.col}:${d.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
   if (hasErrors(r.diagnostics)) delete r.graph;
   return r;
 }

@@ -44,8 +44,9 @@ function blankLine(line: IToken[]): IToken[] {
   const end = line[line.length - 1]!;
   const content = line.filter((t) => !isNewline(t));
   if (content[0]?.tokenType === RAngle && content.length > 1) return [content[0], end];
-  const last = content[content.length - 1];
-  if (last?.tokenType === LAngle && content.length > 1) return [last, end];
+  // A block header (`<` not part of `expect time <`) keeps its `<`, so the `>` below still matches.
+  const open = content.find((t, k) => t.tokenType === LAngle && !/^(time|output)$/.test(content[k - 1]?.image ?? ""));
+  if (open && content.length > 1) return [open, end];
   return [nl(content[0] ?? end)];
 }
 
@@ -87,12 +88,20 @@ function endOfSource(source: string): Span {
   return { line: n, col: lines[n - 1]!.length + 1 };
 }
 
+function lexMessage(ch: string): string {
+  if (ch === "\\") return "unexpected `\\`: outside a command, a backslash only continues a line, at its very end";
+  if (ch === '"' || ch === "'") return `this string has no closing ${ch} (strings end on the line they start)`;
+  const code = ch.codePointAt(0) ?? 0;
+  if (code < 32 || code === 127) return `unexpected control character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  return `unexpected character \`${ch}\``;
+}
+
 /** A friendlier sentence for common mistakes, else the parser's own. */
 function explain(err: IRecognitionException, tokens: IToken[], i: number): string {
   const t = err.token;
   if (t.tokenType === RAngle && lineStart(tokens, i) === i) return "`>` closes no block: there is no open `<` here";
   if (t.tokenType === Name && !(tokens[i + 1]?.tokenType === Colon)) {
-    const hint = didYouMean(t.image, MODIFIER_WORDS);
+    const hint = t.image.length >= 3 ? didYouMean(t.image, MODIFIER_WORDS) : "";
     if (hint) return `unknown modifier \`${t.image}\`${hint}`;
     if (lineStart(tokens, i) === i) return `\`${t.image}\` is not a modifier or keyword; a command starts with \`$\` (\`$ ${t.image} …\`), a label ends with \`:\``;
   }
@@ -105,8 +114,7 @@ export function parseSource(source: string, file: string): SyntaxResult {
   const at = (span: Span, message: string): void => void diagnostics.push({ file, ...span, severity: "error", message });
   const lexed = lexPll(source);
   for (const e of lexed.lexErrors) {
-    const ch = source.slice(e.offset, e.offset + e.length);
-    at({ line: e.line ?? 1, col: e.column ?? 1 }, `unexpected character \`${ch}\``);
+    at({ line: e.line ?? 1, col: e.column ?? 1 }, lexMessage(source.charAt(e.offset)));
   }
   for (const t of lexed.openStrings) at(tokenSpan(t), `this string has no closing ${t.image[0]} (strings end on the line they start)`);
   let tokens = lexed.tokens;
@@ -124,8 +132,9 @@ export function parseSource(source: string, file: string): SyntaxResult {
       return { diagnostics };
     }
     const i = tokens.indexOf(err.token);
-    // An unterminated string is already reported; the parser tripping over it is an echo.
-    if (!lexed.openStrings.some((o) => o.startOffset === err.token.startOffset)) at(tokenSpan(err.token), i < 0 ? err.message : explain(err, tokens, i));
+    // One error per line: a lexing error or unterminated string there already explains it.
+    const line = err.token.startLine;
+    if (!diagnostics.some((d) => d.line === line)) at(tokenSpan(err.token), i < 0 ? err.message : explain(err, tokens, i));
     const s = lineStart(tokens, i);
     const e = lineEnd(tokens, i);
     if (i < 0 || e === s) return { diagnostics };
