@@ -18,16 +18,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // A job line is passed verbatim (`pll '$ make test'` or `pll priority high '$' ./x.sh`).
   const line = argv.some(isJobLine) ? argv.join(" ") : argv.map(quoteWord).join(" ");
-  const home = pllHome();
-  let client: Client;
-  try {
-    client = requiresServer(line) ? await connect({ home, autostart: true }) : new Client(homePaths(home).socket);
-  } catch (err) {
-    const { message, code } = describeError(err);
-    process.stderr.write(`pll: ${message}\n`);
-    return code;
-  }
-  try {
+  return withClient(pllHome(), requiresServer(line), async (client) => {
     const result = await execute(line, {
       client,
       cwd: process.cwd(),
@@ -38,6 +29,25 @@ export async function main(argv: string[]): Promise<number> {
     if (result.error !== undefined && !argv.includes("--json")) process.stderr.write(`pll: ${result.error}\n`);
     else if (result.output !== "") process.stdout.write(result.output + "\n");
     return result.code;
+  });
+}
+
+/**
+ * Runs `fn` with a client of the home's server — started in the background if
+ * needed and none runs — and closes it after; an unreachable server is reported
+ * on stderr and becomes the exit code (3).
+ */
+export async function withClient(home: string, needsServer: boolean, fn: (client: Client) => Promise<number>): Promise<number> {
+  let client: Client;
+  try {
+    client = needsServer ? await connect({ home, autostart: true }) : new Client(homePaths(home).socket);
+  } catch (err) {
+    const { message, code } = describeError(err);
+    process.stderr.write(`pll: ${message}\n`);
+    return code;
+  }
+  try {
+    return await fn(client);
   } finally {
     client.close();
   }

@@ -4,10 +4,11 @@
 // prints a one-line error and the rest still run; exit 0 only if all succeeded.
 import readline from "node:readline";
 import { parseArgs } from "node:util";
-import { connect, type Client } from "../client/client.js";
+import type { Client } from "../client/client.js";
 import { clientEnv, wantsColor } from "../client/env.js";
-import { describeError, execute } from "../commands/index.js";
+import { execute } from "../commands/index.js";
 import { pllHome } from "../home.js";
+import { withClient } from "./command.js";
 
 export async function main(argv: string[]): Promise<number> {
   let json = false;
@@ -18,20 +19,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const home = pllHome();
-  let client: Client;
-  try {
-    client = await connect({ home, autostart: true });
-  } catch (err) {
-    const { message, code } = describeError(err);
-    process.stderr.write(`pll: ${message}\n`);
-    return code;
-  }
-  try {
-    if (process.stdin.isTTY && !json) return await fullScreen(client, home);
-    return await lineMode(client, json);
-  } finally {
-    client.close();
-  }
+  return withClient(home, true, (client) => (process.stdin.isTTY && !json ? fullScreen(client, home) : lineMode(client, json)));
 }
 
 async function fullScreen(client: Client, home: string): Promise<number> {

@@ -9,23 +9,9 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { homePaths } from "../../src/home.js";
 import { waitFor, withTempHome } from "../helpers/home.js";
-import { raw, spawnPll, startServer, type ServerProcess } from "../server/server-process.js";
+import { raw, runPll, spawnPll, startServer, type ServerProcess } from "../server/server-process.js";
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function pll(home: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
-  const child = spawnPll(home, args, opts.env);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  const [code] = (await once(child, "exit")) as [number | null];
-  return { code, stdout, stderr };
-}
+const pll = (home: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) => runPll(home, args, opts);
 
 describe("pll COMMAND from the CLI", () => {
   let home: string;

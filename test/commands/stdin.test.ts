@@ -1,26 +1,16 @@
 // Lines on stdin to `pll shell` (no TTY): a script of commands, each answered
 // in plain text or JSON; bad lines report and the rest still run.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { raw, spawnPll, startServer, type ServerProcess } from "../server/server-process.js";
+import { raw, runPll, startServer, type ServerProcess } from "../server/server-process.js";
 
 describe("pll shell reading commands from stdin", () => {
   let home: string;
   let server: ServerProcess;
-  const shell = async (script: string, args: string[] = []) => {
-    const child = spawnPll(home, ["shell", ...args], {}, "pipe");
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    child.stdin!.end(script);
-    const [code] = (await once(child, "exit")) as [number | null];
-    return { code, stdout, stderr };
-  };
+  const shell = (script: string, args: string[] = []) => runPll(home, ["shell", ...args], { input: script });
   before(async () => {
     home = await mkdtemp(path.join(tmpdir(), "pll-stdin-"));
     server = await startServer(home);

@@ -1,24 +1,15 @@
 // One server per home, a private socket, graceful stop with jobs left running
 // for the next server to adopt, stale sockets, and clients that vanish mid-stream.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { test } from "node:test";
 import { homePaths } from "../../src/home.js";
 import { waitFor, withTempHome } from "../helpers/home.js";
-import { raw, spawnPll, startServer } from "./server-process.js";
+import { raw, runPll, startServer } from "./server-process.js";
 
-async function run(home: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnPll(home, args);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  const [code] = (await once(child, "exit")) as [number | null];
-  return { code, stdout, stderr };
-}
+const run = runPll;
 
 test("the socket is mode 0600 in a 0700 home, and a second server for the same home exits with a clear message", async () => {
   await withTempHome(async (home) => {

@@ -1,6 +1,7 @@
 // Test fixture: a real `pll serve` child process on a temp home, stopped by
 // pid (SIGTERM, then SIGKILL) however the test ends; and raw HTTP over its socket.
 import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import http from "node:http";
 import { homePaths } from "../../src/home.js";
 import { socketAnswers } from "../../src/client/socket-probe.js";
@@ -18,6 +19,24 @@ export interface ServerProcess {
 
 export function spawnPll(home: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin: "ignore" | "pipe" = "ignore"): ChildProcess {
   return spawn(process.execPath, [pllBin, ...args], { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1", ...env }, stdio: [stdin, "pipe", "pipe"] });
+}
+
+export interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `pll ARGS` to its end (with `input` on stdin when given) and collects what it said. */
+export async function runPll(home: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Ran> {
+  const child = spawnPll(home, args, opts.env, opts.input !== undefined ? "pipe" : "ignore");
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  if (opts.input !== undefined) child.stdin!.end(opts.input);
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stdout, stderr };
 }
 
 /** Starts `pll serve ARGS` and waits until its socket answers. */

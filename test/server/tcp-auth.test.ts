@@ -2,13 +2,12 @@
 // 0600, or given), checked on every request including the event stream, and
 // loopback only unless --allow-remote.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { readFile, stat } from "node:fs/promises";
 import http from "node:http";
 import { test } from "node:test";
 import { homePaths } from "../../src/home.js";
 import { withTempHome } from "../helpers/home.js";
-import { raw, spawnPll, startServer, type ServerProcess } from "./server-process.js";
+import { raw, runPll, startServer, type ServerProcess } from "./server-process.js";
 
 const portOf = (server: ServerProcess) => Number(/http:\/\/127\.0\.0\.1:(\d+)/.exec(server.stderr())![1]);
 
@@ -92,11 +91,7 @@ test("a non-loopback address is refused without --allow-remote, and a malformed 
       ["nonsense", /--listen expects HOST:PORT/],
       ["127.0.0.1:99999", /out of range/],
     ] as const) {
-      const child = spawnPll(home, ["serve", "--listen", listen]);
-      let stderr = "";
-      child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-      child.stdout!.resume();
-      const [code] = await once(child, "exit");
+      const { code, stderr } = await runPll(home, ["serve", "--listen", listen]);
       assert.equal(code, 2, stderr);
       assert.match(stderr, message);
     }
