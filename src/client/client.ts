@@ -50,7 +50,10 @@ export class Client {
 
   /** One JSON request; throws ApiError on a 4xx/5xx answer and ServerUnreachable when the socket is gone. */
   request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return this.send<T>(method, path, body === undefined ? undefined : JSON.stringify(body), true);
+  }
+
+  private send<T>(method: string, path: string, payload: string | undefined, mayRetry: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const req = http.request(
         {
@@ -78,7 +81,14 @@ export class Client {
           });
         },
       );
-      req.on("error", (err) => reject(unreachable(err)));
+      req.on("error", (err) => {
+        // The server may close an idle kept-alive connection just as we reuse it;
+        // then it never saw this request, and sending it again is safe.
+        if (mayRetry && req.reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET") {
+          return resolve(this.send<T>(method, path, payload, false));
+        }
+        reject(unreachable(err));
+      });
       req.end(payload);
     });
   }

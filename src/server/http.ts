@@ -17,6 +17,8 @@ import { settingsRoutes } from "./routes-settings.js";
 import { HttpError, matchPath, readJsonBody, type Route, type RouteContext } from "./routing.js";
 
 const routes: Route[] = [...jobRoutes, ...logRoutes, ...runRoutes, ...settingsRoutes, ...eventRoutes];
+// GET / — what a curl user finds first: every route, and where they are explained.
+routes.push({ method: "GET", path: "/", handler: () => ({ body: { docs: "docs/api.md", routes: routes.map((r) => `${r.method} ${r.path}`) } }) });
 
 export interface ApiServerOptions {
   socketPath: string;
