@@ -30,15 +30,27 @@ export class RunProgress {
   private flushTimer?: NodeJS.Timeout;
   private lineShown = false;
 
+  private ticker?: NodeJS.Timeout;
+
   constructor(private readonly opts: ProgressOptions) {
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.c = new Chalk({ level: opts.color ? 1 : 0 });
+    // Elapsed time and ETA move even while no job changes state.
+    if (opts.mode === "tty") this.ticker = setInterval(() => this.schedule(), 500).unref();
   }
 
   /** The run's jobs as they are when following starts. */
-  init(jobs: JobRecord[]): void {
-    for (const job of jobs) this.track(job);
+  init(jobs: JobRecord[], run?: RunRecord): void {
+    if (this.opts.mode === "json") {
+      // JSON readers get the starting point as events too.
+      if (run) this.opts.write(`${JSON.stringify({ type: "run", run })}\n`);
+      for (const job of jobs) this.opts.write(`${JSON.stringify({ type: "job", job })}\n`);
+    }
+    for (const job of jobs) {
+      this.track(job);
+      if (this.opts.mode === "lines" && job.state !== "pending") this.buffered.push(this.describe(job));
+    }
     this.schedule();
   }
 
@@ -70,6 +82,7 @@ export class RunProgress {
 
   /** Writes what is pending and clears the live line; call before printing anything else. */
   stop(): void {
+    clearInterval(this.ticker);
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.flush(false);

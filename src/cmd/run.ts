@@ -1,25 +1,28 @@
 // `pll run FILE [--pjc N] [--json] [--keep-going|--halt-on-failure]`: load a
-// jobset, run it in this process (hosting the engine on $PLL_HOME), follow it
-// to the end and exit 0 only if every job succeeded (1 otherwise, 2 for a
-// bad file or bad options). Ctrl-C cancels the run and stops its processes.
+// jobset, run it and follow it to the end; exit 0 only if every job
+// succeeded, 1 otherwise, 2 for a bad file or bad options, 130 on Ctrl-C.
+// With a server running on $PLL_HOME the run goes there (run-remote.ts);
+// otherwise this process hosts the engine for the length of the run
+// (run-local.ts). Both render through the same RunProgress subscriber.
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { pllHome } from "../home.js";
 import { compileFile, formatDiagnostics } from "../lang/index.js";
-import { UserError, type EngineEvent, type RunRecord } from "../core/types.js";
-import { openEngine, type Engine } from "../server/engine.js";
-import { RunProgress } from "./run-progress.js";
-import { renderSummary } from "./run-summary.js";
+import { runLocally } from "./run-local.js";
+import { runRemotely } from "./run-remote.js";
+import { connectIfRunning } from "../client/client.js";
+import { UserError } from "../core/types.js";
 
 const USAGE = "usage: pll run FILE [--pjc N] [--json] [--keep-going|--halt-on-failure]";
 
-interface RunOptions {
+export interface RunOptions {
   file: string;
   pjc?: number;
   json: boolean;
   haltOnFailure: boolean;
 }
 
-function parseOptions(args: string[]): RunOptions | string {
+export function parseRunOptions(args: string[]): RunOptions | string {
   let parsed;
   try {
     parsed = parseArgs({
@@ -48,97 +51,27 @@ function parseOptions(args: string[]): RunOptions | string {
 }
 
 export async function main(args: string[]): Promise<number> {
-  const opts = parseOptions(args);
+  const opts = parseRunOptions(args);
   if (typeof opts === "string") {
     process.stderr.write(`pll run: ${opts}\n${USAGE}\n`);
     return 2;
   }
-  const compiled = await compileFile(opts.file);
-  const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
-  if (!compiled.graph || compiled.diagnostics.some((d: { severity: string }) => d.severity === "error")) {
-    process.stderr.write(formatDiagnostics(compiled.diagnostics, compiled.source, { color }));
-    return 2;
-  }
-  if (compiled.diagnostics.length) process.stderr.write(formatDiagnostics(compiled.diagnostics, compiled.source, { color }));
-
-  let engine: Engine;
+  // A closed pipe (`pll run x | head`) must not crash the run: stop writing, keep running.
+  process.stdout.on("error", () => {});
+  const home = pllHome();
   try {
-    engine = await openEngine({ home: pllHome(), ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) });
+    const client = await connectIfRunning(home);
+    if (client) return await runRemotely(client, path.resolve(opts.file), opts);
+    const compiled = await compileFile(opts.file);
+    const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+    if (compiled.diagnostics.length) process.stderr.write(formatDiagnostics(compiled.diagnostics, compiled.source, { color }));
+    if (!compiled.graph) return 2;
+    return await runLocally(home, compiled.graph, compiled.source, opts);
   } catch (err) {
     if (err instanceof UserError) {
       process.stderr.write(`pll run: ${err.message}\n`);
-      return 1;
+      return err.status === 400 ? 2 : 1;
     }
     throw err;
-  }
-  return follow(engine, compiled.graph, compiled.source, opts);
-}
-
-async function follow(engine: Engine, graph: Parameters<Engine["submit"]>[0], source: string, opts: RunOptions): Promise<number> {
-  const tty = Boolean(process.stdout.isTTY) && !opts.json;
-  const color = tty && !process.env.NO_COLOR;
-  const startedAt = Date.now();
-  const early: EngineEvent[] = [];
-  let progress: RunProgress | undefined;
-  let runId = -1;
-  let halted = false;
-  let finish!: (run: RunRecord) => void;
-  const ended = new Promise<RunRecord>((resolve) => (finish = resolve));
-
-  const unsubscribe = engine.subscribe((e) => {
-    if (!progress) return void early.push(e);
-    progress.onEvent(e);
-    if (e.type === "run" && e.run.id === runId && e.run.state !== "running") finish(e.run);
-    if (opts.haltOnFailure && !halted && e.type === "job" && e.job.runId === runId && e.job.state === "errored") {
-      halted = true;
-      const open = engine.listJobs({ runId }).filter((j) => j.state === "pending" || j.state === "blocked");
-      void engine.cancel(open.map((j) => j.id)).catch(() => {});
-    }
-  });
-
-  let interrupted = false;
-  const stop = (): void => {
-    if (interrupted) return;
-    interrupted = true;
-    progress?.stop();
-    process.stderr.write("pll run: interrupted: stopping the run's jobs…\n");
-    if (runId >= 0) void engine.cancelRun(runId).catch(() => {});
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-
-  try {
-    for (const id of engine.recovery.adopted) process.stderr.write(`pll run: adopted job #${id}, still running from an earlier run\n`);
-    const { run, jobs, notices } = await engine.submit(graph, source);
-    runId = run.id;
-    if (interrupted) void engine.cancelRun(runId).catch(() => {});
-    for (const n of notices) process.stderr.write(`pll run: ${n}\n`);
-    progress = new RunProgress({
-      runId,
-      mode: opts.json ? "json" : tty ? "tty" : "lines",
-      write: (text) => process.stdout.write(text),
-      color,
-    });
-    progress.init(jobs);
-    for (const e of early) progress.onEvent(e);
-    const now = engine.getRun(runId);
-    if (now && now.state !== "running") finish(now);
-    const final = await ended;
-    progress.stop();
-    const mine = engine.listJobs({ runId });
-    if (!opts.json) process.stdout.write(renderSummary(final, mine, { color, elapsedMs: Date.now() - startedAt }));
-    if (interrupted) return 130;
-    return final.state === "success" && mine.every((j) => j.state === "success" || j.state === "skipped") ? 0 : 1;
-  } catch (err) {
-    if (err instanceof UserError) {
-      process.stderr.write(`pll run: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    unsubscribe();
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-    await engine.close({ killJobs: interrupted });
   }
 }

@@ -1,0 +1,52 @@
+// `pll run` with no server: this process hosts the engine on $PLL_HOME for the
+// length of the run, and serves the socket so `pll shell` can attach.
+import type { JobGraph, RunRecord } from "../core/types.js";
+import { homePaths } from "../home.js";
+import { openEngine } from "../server/engine.js";
+import { startApiServer, type ApiServer } from "../server/http.js";
+import type { RunOptions } from "./run.js";
+import { RunFollower } from "./run-follow.js";
+
+export async function runLocally(home: string, graph: JobGraph, source: string, opts: RunOptions): Promise<number> {
+  const engine = await openEngine({ home, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) });
+  const follower = new RunFollower(opts, { cancel: (ids) => engine.cancel(ids) });
+  const unwatch = follower.watchSignals();
+  let api: ApiServer | undefined;
+  try {
+    api = await startApiServer(engine, { socketPath: homePaths(home).socket, home }).catch((err: Error) => {
+      process.stderr.write(`pll run: not serving the socket (${err.message}); pll shell cannot attach\n`);
+      return undefined;
+    });
+    const { adopted, endedWhileAway, lost } = engine.recovery;
+    if (adopted.length) process.stderr.write(`pll run: adopted ${adopted.length} job(s) still running from earlier: ${adopted.map((i) => `#${i}`).join(" ")}\n`);
+    if (endedWhileAway.length + lost.length)
+      process.stderr.write(`pll run: ${endedWhileAway.length} earlier job(s) ended while no engine ran, ${lost.length} lost\n`);
+
+    let runId = -1;
+    let finish!: (run: RunRecord) => void;
+    const ended = new Promise<RunRecord>((resolve) => (finish = resolve));
+    // Events before `begin` are already reflected in the snapshot taken below.
+    const unsubscribe = engine.subscribe((e) => {
+      if (runId < 0) return;
+      follower.onEvent(e);
+      if (e.type === "run" && e.run.id === runId && e.run.state !== "running") finish(e.run);
+    });
+    try {
+      const { run, notices } = await engine.submit(graph, source);
+      runId = run.id;
+      for (const n of notices) process.stderr.write(`pll run: ${n}\n`);
+      follower.begin(engine.getRun(runId)!, engine.listJobs({ runId }).map((j) => ({ ...j })));
+      const now = engine.getRun(runId)!;
+      if (now.state !== "running") finish(now);
+      const final = await ended;
+      return follower.end(final, engine.listJobs({ runId }));
+    } finally {
+      unsubscribe();
+    }
+  } finally {
+    unwatch();
+    await api?.close();
+    // Interrupted: the run's jobs are cancelled already; stop anything else we host too, so nothing is left running.
+    await engine.close({ killJobs: follower.interrupted });
+  }
+}
