@@ -2,7 +2,7 @@
 // through the command language's execute(); the screen is a view of the
 // server's events, re-rendered at most ~10 times a second. Nothing typed can
 // crash it: every failure lands in the status line.
-import { appendFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { Widgets } from "blessed";
 import type { Client } from "../client/client.js";
@@ -17,7 +17,8 @@ import { createScreen, ShellLayout } from "./layout.js";
 import { LiveData, LogFollower } from "./live-data.js";
 import { JOB_STATES, ShellModel } from "./model.js";
 import { renderChart, renderScreen, type Pane, type UiState } from "./render.js";
-import { helpScreen, welcomePane, filterFromText, textPane } from "./panes.js";
+import { filterFromText, helpScreen, textPane, welcomePane } from "./panes.js";
+import { divertStderr } from "./stderr-log.js";
 
 /** The command language, as the shell uses it (src/commands/index.ts). */
 export interface ShellCommands {
@@ -57,6 +58,7 @@ class ShellApp implements KeyActions {
   private follower!: LogFollower;
   private frame: NodeJS.Timeout | undefined;
   private followSoon: NodeJS.Timeout | undefined;
+  private sampler: NodeJS.Timeout | undefined;
   private lastFrame = 0;
   /** the command whose streamed output fills the pane (`tail -f`), aborted when the pane is taken */
   private paneOwner: AbortController | undefined;
@@ -67,7 +69,9 @@ class ShellApp implements KeyActions {
     private readonly commands: ShellCommands,
     line: CommandLine,
   ) {
-    this.ui = { server: opts.home, pane: welcomePane(), mode: "command", line, pending: 0 };
+    const server = opts.home.startsWith(os.homedir() + "/") ? "~" + opts.home.slice(os.homedir().length) : opts.home;
+    const noColor = (process.env.NO_COLOR ?? "") !== "";
+    this.ui = { server, noColor, pane: welcomePane(), mode: "command", line, pending: 0 };
     // No colour: blessed draws the text, and ANSI codes inside it would be counted as characters.
     this.ctx = { client: opts.client, cwd: process.cwd(), env: clientEnv(), color: false };
   }
@@ -80,19 +84,18 @@ class ShellApp implements KeyActions {
     this.screen = createScreen();
     const done = new Promise<number>((resolve) => (this.finish = resolve));
     try {
-      this.layout = new ShellLayout(this.screen);
+      this.layout = new ShellLayout(this.screen, this.ui.noColor);
       this.follower = new LogFollower(this.opts.client, () => this.changed());
       this.live = new LiveData(this.opts.client, this.model, (e) => this.guarded(() => this.eventArrived(e)));
       this.screen.on("keypress", (ch: string | undefined, key: Widgets.Events.IKeyEventArg) => this.guarded(() => this.key(ch, key)));
       this.screen.on("resize", () => this.guarded(() => this.resized()));
-      const sampler = setInterval(() => this.guarded(() => this.tick()), SAMPLE_MS);
+      this.sampler = setInterval(() => this.guarded(() => this.tick()), SAMPLE_MS);
       this.live.start().catch((err: Error) => this.model.notify("error", `cannot load the server's state: ${err.message}`));
       this.model.sample();
       this.resized();
-      const code = await done;
-      clearInterval(sampler);
-      return code;
+      return await done;
     } finally {
+      clearInterval(this.sampler);
       clearTimeout(this.frame);
       clearTimeout(this.followSoon);
       this.follower?.stop();
@@ -228,8 +231,11 @@ class ShellApp implements KeyActions {
 
   complete(): void {
     const line = this.ui.line;
-    this.commands.complete(line.text.slice(0, line.cursor), this.ctx).then(
+    const asked = line.text.slice(0, line.cursor);
+    this.commands.complete(asked, this.ctx).then(
       (candidates) => {
+        // Typed on meanwhile: these candidates are for a line that no longer exists.
+        if (line.text.slice(0, line.cursor) !== asked) return;
         const listed = line.complete(candidates);
         if (listed.length) this.model.notify("info", listed.slice(0, 40).join("  "));
         this.changed();
@@ -295,26 +301,4 @@ class ShellApp implements KeyActions {
     this.paneOwner?.abort();
     this.paneOwner = owner;
   }
-}
-
-/**
- * Anything written to stderr while the screen is up (terminfo warnings on
- * TERM=screen*, listener errors) would scribble over the UI: it goes to a log
- * file in the home instead. Returns the function that puts stderr back.
- */
-function divertStderr(file: string): () => void {
-  const original = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    try {
-      appendFileSync(file, chunk);
-    } catch {
-      // Losing a diagnostic is better than breaking the screen.
-    }
-    const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
-    callback?.();
-    return true;
-  }) as typeof process.stderr.write;
-  return () => {
-    process.stderr.write = original;
-  };
 }

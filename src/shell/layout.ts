@@ -83,13 +83,16 @@ export class ShellLayout {
   gauge: GaugeElement | undefined;
   areas: Areas;
 
-  constructor(readonly screen: Widgets.Screen) {
+  constructor(
+    readonly screen: Widgets.Screen,
+    private readonly noColor = false,
+  ) {
     // wrap off: a long line is clipped at the edge instead of pushing the lines below it down.
     const box = (opts: Widgets.BoxOptions) => blessed.box({ parent: screen, tags: true, wrap: false, ...opts } as Widgets.BoxOptions);
     this.areas = computeAreas(Number(screen.width), Number(screen.height));
-    this.header = box({ style: { fg: "white" } });
-    this.table = box({ border, label: " jobs ", style: { border: { fg: "blue" } } });
-    this.log = box({ border, label: " log ", style: { border: { fg: "blue" } } });
+    this.header = box({});
+    this.table = box({ border, label: " jobs ", style: this.frame("blue") });
+    this.log = box({ border, label: " log ", style: this.frame("blue") });
     this.status = box({});
     this.input = box({});
     this.help = box({
@@ -101,7 +104,7 @@ export class ShellLayout {
       height: "90%",
       hidden: true,
       scrollable: true,
-      style: { border: { fg: "yellow" }, bg: "black" },
+      style: this.frame("yellow"),
     });
     this.layout();
   }
@@ -130,7 +133,7 @@ export class ShellLayout {
         wholeNumbersOnly: true,
         xPadding: 3,
         xLabelPadding: 3,
-        style: { line: "cyan", text: "white", baseline: "white", border: { fg: "blue" } },
+        style: { line: "cyan", text: "white", baseline: "white", ...this.frame("blue") },
       });
       this.screen.append(this.chart);
       // No border: the gauge draws its bar on its 3rd and 4th rows, which a border would cut off.
@@ -139,6 +142,11 @@ export class ShellLayout {
     }
     // The help overlay stays on top of the re-created canvases.
     this.help.setFront();
+  }
+
+  /** A coloured border, unless NO_COLOR. */
+  private frame(fg: string): { border?: { fg: string } } {
+    return this.noColor ? {} : { border: { fg } };
   }
 
   /** Rows of job lines the table shows (its box less borders and the column heading). */

@@ -19,6 +19,8 @@ export type InputMode = "command" | "table" | "filter";
 
 export interface UiState {
   server: string;
+  /** NO_COLOR: keep bold and inverse, drop colours */
+  noColor?: boolean;
   pane: Pane;
   mode: InputMode;
   line: CommandLine;
@@ -35,18 +37,21 @@ function truncate(text: string, width: number): string {
   return clean.length > width ? clean.slice(0, width - 1) + "…" : clean;
 }
 
+const COLOUR_TAG = /\{\/?[a-z]+-(?:fg|bg)\}/g;
+
 export function renderScreen(layout: ShellLayout, model: ShellModel, ui: UiState, now: number): void {
   const { areas } = layout;
-  layout.header.setContent(headerLines(model.header(), ui.server).join("\n"));
-  renderTable(layout, model, now);
-  renderPane(layout, ui.pane);
+  const paint = ui.noColor ? (text: string) => text.replace(COLOUR_TAG, "") : (text: string) => text;
+  layout.header.setContent(paint(headerLines(model.header(), ui.server).join("\n")));
+  layout.table.setContent(paint(tableText(layout, model, now)));
+  renderPane(layout, ui.pane, paint);
   const latest = model.notices.at(-1);
-  layout.status.setContent(statusLine(latest, model.countOf("errored"), areas.status.width));
-  layout.input.setContent(inputText(ui, areas.input.width));
+  layout.status.setContent(paint(statusLine(latest, model.countOf("errored"), areas.status.width)));
+  layout.input.setContent(paint(inputText(ui, areas.input.width)));
   renderGauge(layout, model);
 }
 
-function renderTable(layout: ShellLayout, model: ShellModel, now: number): void {
+function tableText(layout: ShellLayout, model: ShellModel, now: number): string {
   const width = layout.innerWidth(layout.areas.table);
   const win = model.window(layout.tableRows());
   const rows = win.rows.map((job, i) => tableRow(job, width, now, i === win.selected));
@@ -54,10 +59,10 @@ function renderTable(layout: ShellLayout, model: ShellModel, now: number): void 
   const filter = jobset !== undefined || state !== undefined ? ` [${[jobset, state].filter(Boolean).join(" ")}]` : "";
   const range = win.total === 0 ? "none" : `${win.first + 1}-${win.first + win.rows.length} of ${win.total}`;
   layout.table.setLabel(` jobs${escapeTags(filter)} ${range} `);
-  layout.table.setContent([tableHeading(width), ...rows].join("\n"));
+  return [tableHeading(width), ...rows].join("\n");
 }
 
-function renderPane(layout: ShellLayout, pane: Pane): void {
+function renderPane(layout: ShellLayout, pane: Pane, paint: (text: string) => string): void {
   const width = layout.innerWidth(layout.areas.log);
   const rows = Math.max(1, layout.areas.log.height - 2);
   const lines = pane.anchor === "top" ? pane.lines.slice(0, rows) : pane.lines.slice(-rows);
@@ -67,7 +72,7 @@ function renderPane(layout: ShellLayout, pane: Pane): void {
     return l.err ? `{red-fg}${text}{/}` : text;
   });
   layout.log.setLabel(` ${escapeTags(truncate(pane.title, Math.max(4, width - 4)))} `);
-  layout.log.setContent(shown.join("\n"));
+  layout.log.setContent(paint(shown.join("\n")));
 }
 
 function inputText(ui: UiState, width: number): string {

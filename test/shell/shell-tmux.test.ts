@@ -39,7 +39,9 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not ins
 
   after(async () => {
     await writeFile(path.join(home, "release"), "").catch(() => {});
-    await client?.request("POST", "/jobs/all/kill").catch(() => {});
+    // Jobs outlive the server: let them end before it stops and the home is removed.
+    const left = async (state: string) => (await client?.request<JobListResponse>("GET", `/jobs?state=${state}`).catch(() => undefined))?.jobs.length;
+    await waitFor(async () => (await left("running")) === 0 && (await left("pending")) === 0, "the held jobs to end").catch(() => client?.request("POST", "/jobs/all/kill").catch(() => {}));
     client?.close();
     await tmux?.kill();
     if (server?.exitCode === null) {
@@ -47,7 +49,7 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not ins
       server.kill("SIGTERM");
       await exited;
     }
-    await rm(home, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it("shows the loaded jobs and their states in the table, and a failure in the status line", async () => {
@@ -100,6 +102,7 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not ins
     assert.match(history, /^frobnicate 12$/m);
     await tmux!.type("retr", false);
     await tmux!.keys("Tab");
+    await tmux!.waitForText(/pll> retry/);
     await tmux!.type("1", false);
     await tmux!.waitForText(/pll> retry 1/);
     await tmux!.keys("C-u");
