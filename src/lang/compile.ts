@@ -12,7 +12,10 @@ import { applyJobSettings, checkRepeats, ENV_NAME, type Scope } from "./scope.js
 import { parseCount } from "./values.js";
 
 export interface CompileContext {
+  /** what diagnostics and locations name (the path as the user gave it) */
   file: string;
+  /** JobGraph.file: the absolute path, or "<shell>" */
+  graphFile: string;
   /** "file": a .pll file; "shell": one job line typed in the shell (numeric `after` allowed, names left to the server) */
   mode: "file" | "shell";
   jobset: string;
@@ -288,7 +291,7 @@ export class GraphCompiler {
       const d = this.deps[i]!;
       this.jobs[i]!.deps = [...new Set(d)].map((k) => this.jobs[k]!.key);
     }
-    const g: JobGraph = { jobset: this.ctx.jobset, file: this.ctx.file, jobs: this.jobs, blocks: this.blocks, schedules: this.schedules.specs };
+    const g: JobGraph = { jobset: this.ctx.jobset, file: this.ctx.graphFile, jobs: this.jobs, blocks: this.blocks, schedules: this.schedules.specs };
     if (this.filePjc !== undefined) g.pjc = this.filePjc;
     return g;
   }

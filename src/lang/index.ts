@@ -60,7 +60,8 @@ export function compileSource(
   const diagnostics = parsed.diagnostics;
   const jobset = jobsetName(parsed.lines, file, diagnostics);
   const cwd = opts.cwd ?? path.dirname(path.resolve(file));
-  const ctx: CompileContext = { file, mode: "file", jobset, root: rootScope(cwd), homeEnv: opts.env ?? (process.env as Record<string, string>) };
+  const graphFile = /^<.*>$/.test(file) ? file : path.resolve(file);
+  const ctx: CompileContext = { file, graphFile, mode: "file", jobset, root: rootScope(cwd), homeEnv: opts.env ?? (process.env as Record<string, string>) };
   const compiler = new GraphCompiler(ctx);
   const graph = compiler.compileFile(parsed.lines);
   return finish({ graph, diagnostics: [...diagnostics, ...compiler.diagnostics] });
@@ -76,8 +77,7 @@ export async function compileFile(file: string): Promise<{ graph?: JobGraph; sou
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String((e as Error).message);
     return { source: "", diagnostics: [{ file, line: 0, col: 0, severity: "error", message: `can't read ${file}: ${why}` }] };
   }
-  const abs = path.resolve(file);
-  return { source, ...compileSource(source, abs) };
+  return { source, ...compileSource(source, file) };
 }
 
 /** A name for an unlabeled shell job: the command's first word, without its directory. */
@@ -106,7 +106,7 @@ export function compileJobLine(
     return { afterRefs: [], diagnostics: [{ file, ...at, severity: "error", message: "a job line is modifiers, then `$` and a command (e.g. `priority high $ make test`)" }] };
   }
   const jobset = opts.jobset ?? "shell";
-  const ctx: CompileContext = { file, mode: "shell", jobset, root: rootScope(opts.cwd, opts.env), homeEnv: opts.env };
+  const ctx: CompileContext = { file, graphFile: file, mode: "shell", jobset, root: rootScope(opts.cwd, opts.env), homeEnv: opts.env };
   const compiler = new GraphCompiler(ctx);
   // An unlabeled shell job is named after its command, not `shell.1`.
   const forVars = item.mods.flatMap((m) => (m.kind === "for" ? [`.{${m.name.text}}`] : []));
