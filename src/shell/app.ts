@@ -17,8 +17,9 @@ import { createScreen, ShellLayout } from "./layout.js";
 import { LiveData, LogFollower } from "./live-data.js";
 import { JOB_STATES, ShellModel } from "./model.js";
 import { renderChart, renderScreen, type Pane, type UiState } from "./render.js";
-import { filterFromText, helpScreen, textPane, welcomePane } from "./panes.js";
+import { filterFromText, helpScreen, outputNotice, placeOutput, textPane, welcomePane } from "./panes.js";
 import { divertStderr } from "./stderr-log.js";
+import { escapeTags } from "./format.js";
 
 /** The command language, as the shell uses it (src/commands/index.ts). */
 export interface ShellCommands {
@@ -166,8 +167,8 @@ class ShellApp implements KeyActions {
   // ───────────── keys and their actions ─────────────
 
   private key(ch: string | undefined, key: Widgets.Events.IKeyEventArg): void {
-    if (!this.layout.help.hidden) {
-      this.layout.help.hide();
+    if (!this.layout.viewer.hidden) {
+      this.layout.viewerKey(key.name ?? "");
       return this.changed();
     }
     if (key.full === "C-c" && this.paneOwner) {
@@ -195,9 +196,7 @@ class ShellApp implements KeyActions {
   }
 
   showHelp(): void {
-    this.layout.help.setContent(helpScreen(this.commands.helpText()));
-    this.layout.help.show();
-    this.layout.help.setFront();
+    this.layout.showViewer("help", helpScreen(this.commands.helpText()));
   }
 
   showLog(): void {
@@ -280,19 +279,24 @@ class ShellApp implements KeyActions {
 
   private answered(line: string, result: ExecuteResult, streamed: Pane | undefined): void {
     if (result.quit) return this.leave();
-    const lines = result.output.split("\n");
     const level = result.ok ? "info" : "error";
     if (streamed) {
-      if (result.output) for (const l of lines) streamed.lines.push({ text: l });
-      this.model.notify(level, result.ok ? `${line}: done` : lines.at(-1)!);
-    } else if (lines.length > 1) {
-      this.takePane();
-      // A job's output keeps its newest lines in view; a listing its heading.
-      this.ui.pane = textPane(line, result.output, /^tail\b/.test(line) ? "bottom" : "top");
-      this.model.notify(level, result.ok ? `${line}: see the output pane` : lines[0]!);
-    } else {
-      this.model.notify(level, result.output || (result.ok ? `${line}: ok` : `${line}: failed`));
+      if (result.output) for (const l of result.output.split("\n")) streamed.lines.push({ text: l });
+      return this.model.notify(level, result.ok ? `${line}: done` : result.output.split("\n").at(-1)!);
     }
+    const place = placeOutput(line, result.output, (lines) => this.fitsPane(lines));
+    if (place.where === "viewer") this.layout.showViewer(escapeTags(line), escapeTags(result.output));
+    if (place.where === "pane") {
+      this.takePane();
+      this.ui.pane = textPane(line, result.output, place.anchor);
+    }
+    this.model.notify(level, outputNotice(line, result.ok, result.output, place));
+  }
+
+  /** Whether a command's output shows whole in the log pane. */
+  private fitsPane(lines: string[]): boolean {
+    const { width, height } = this.layout.areas.log;
+    return lines.length <= height - 2 && lines.every((l) => l.length <= width - 2);
   }
 
   /** The pane is about to show something else: stop whatever was streaming into it. */

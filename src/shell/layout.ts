@@ -78,7 +78,8 @@ export class ShellLayout {
   readonly log: Widgets.BoxElement;
   readonly status: Widgets.BoxElement;
   readonly input: Widgets.BoxElement;
-  readonly help: Widgets.BoxElement;
+  /** a scrollable overlay for help and listings too big for the log pane */
+  readonly viewer: Widgets.BoxElement;
   chart: LineElement | undefined;
   gauge: GaugeElement | undefined;
   areas: Areas;
@@ -95,12 +96,11 @@ export class ShellLayout {
     this.log = box({ border, label: " log ", style: this.frame("blue") });
     this.status = box({});
     this.input = box({});
-    this.help = box({
+    this.viewer = box({
       border,
-      label: " help — any key closes ",
       top: "center",
       left: "center",
-      width: "90%",
+      width: "95%",
       height: "90%",
       hidden: true,
       scrollable: true,
@@ -140,8 +140,29 @@ export class ShellLayout {
       this.gauge = contrib.gauge({ ...a.gauge, label: " done ", stroke: "green", fill: "white" });
       this.screen.append(this.gauge);
     }
-    // The help overlay stays on top of the re-created canvases.
-    this.help.setFront();
+    // The overlay stays on top of the re-created canvases.
+    this.viewer.setFront();
+  }
+
+  /** Shows `text` (tags escaped by the caller) over everything, scrolled to the top. */
+  showViewer(title: string, text: string): void {
+    this.viewer.setLabel(` ${title} — ↑↓ PgUp/PgDn scroll, any other key closes `);
+    this.viewer.setContent(text);
+    this.viewer.scrollTo(0);
+    this.viewer.show();
+    this.viewer.setFront();
+  }
+
+  /** While the overlay shows: scroll keys scroll it, any other key closes it. */
+  viewerKey(name: string): void {
+    const viewer = this.viewer;
+    const page = Math.max(1, Number(viewer.height) - 3);
+    const by: Record<string, number> = { up: -1, down: 1, pageup: -page, pagedown: page, home: -Infinity, end: Infinity };
+    const delta = by[name];
+    if (name === "return") return; // blessed's second report of Enter
+    if (delta === undefined) viewer.hide();
+    else if (Number.isFinite(delta)) viewer.scroll(delta);
+    else viewer.scrollTo(delta > 0 ? viewer.getScrollHeight() : 0);
   }
 
   /** A coloured border, unless NO_COLOR. */

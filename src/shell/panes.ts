@@ -40,3 +40,25 @@ export function filterFromText(text: string, states: readonly JobState[]): ViewF
   }
   return filter;
 }
+
+/** Where a command's answer goes, and what the status line says about it. */
+export type OutputPlace = { where: "status" | "viewer" } | { where: "pane"; anchor: "top" | "bottom" };
+
+/**
+ * One line → the status line. More → the log pane when it fits (a job's
+ * output always, newest lines kept in view), else the scrollable overlay.
+ */
+export function placeOutput(line: string, output: string, fits: (lines: string[]) => boolean): OutputPlace {
+  const lines = output.split("\n");
+  if (lines.length <= 1) return { where: "status" };
+  if (/^tail\b/.test(line)) return { where: "pane", anchor: "bottom" };
+  return fits(lines) ? { where: "pane", anchor: "top" } : { where: "viewer" };
+}
+
+/** The status line's words for an answer that went elsewhere, or was one line. */
+export function outputNotice(line: string, ok: boolean, output: string, place: OutputPlace): string {
+  const lines = output.split("\n");
+  if (place.where === "status") return output || `${line}: ${ok ? "ok" : "failed"}`;
+  if (!ok) return lines[0]!;
+  return place.where === "viewer" ? `${line}: ${lines.length} lines` : `${line}: see the output pane`;
+}

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { JobRecord } from "../../src/core/types.js";
 import { escapeTags, formatDuration, statusLine, tableHeading, tableRow } from "../../src/shell/format.js";
 import { JOB_STATES } from "../../src/shell/model.js";
-import { filterFromText } from "../../src/shell/panes.js";
+import { filterFromText, outputNotice, placeOutput } from "../../src/shell/panes.js";
 
 const untag = (s: string) =>
   s.replace(/\{open\}/g, "\0o").replace(/\{close\}/g, "\0c").replace(/\{\/?[a-z-]*\}/g, "").replace(/\0o/g, "{").replace(/\0c/g, "}");
@@ -43,4 +43,14 @@ test("the filter prompt takes a state (failed = errored) and/or a jobset", () =>
   assert.deepEqual(filterFromText("failed", JOB_STATES), { state: "errored" });
   assert.deepEqual(filterFromText(" nightly running ", JOB_STATES), { jobset: "nightly", state: "running" });
   assert.deepEqual(filterFromText("", JOB_STATES), {});
+});
+
+test("answers: one line to the status line, a job's output to the pane, a big listing to the overlay", () => {
+  const fits = (lines: string[]) => lines.length <= 3;
+  assert.deepEqual(placeOutput("pjc 6", "pjc: 6", fits), { where: "status" });
+  assert.deepEqual(placeOutput("tail 3", "a\nb\nc\nd\ne", fits), { where: "pane", anchor: "bottom" });
+  assert.deepEqual(placeOutput("show 3", "a\nb", fits), { where: "pane", anchor: "top" });
+  assert.deepEqual(placeOutput("status", "a\nb\nc\nd", fits), { where: "viewer" });
+  assert.equal(outputNotice("frob", false, "error: unknown command 'frob'", { where: "status" }), "error: unknown command 'frob'");
+  assert.equal(outputNotice("status", true, "a\nb\nc\nd", { where: "viewer" }), "status: 4 lines");
 });

@@ -120,9 +120,9 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not ins
     await tmux!.type("");
     await tmux!.waitForText(/hold\d\s+running/);
     await tmux!.type("?", false);
-    await tmux!.waitForText("help — any key closes");
+    await tmux!.waitForText("any other key closes");
     await tmux!.keys("Escape");
-    await tmux!.waitForScreen((s) => !s.includes("help — any key closes"), "the help to close");
+    await tmux!.waitForScreen((s) => !s.includes("any other key closes"), "the help to close");
     await tmux!.type(":", false);
     await tmux!.waitForText("pll>");
   });
