@@ -8,7 +8,9 @@ import type { BlockNode, ItemLine, Line, Modifier, Word } from "./ast.js";
 import type { Diagnostic, Span } from "./diagnostics.js";
 import { resolveAfter, type AfterRequest, type Entity } from "./deps.js";
 import { ScheduleCollector, SCHEDULE_MODS } from "./schedules.js";
-import { applyJobSettings, checkRepeats, ENV_NAME, type Scope } from "./scope.js";
+import { expandVars, forInstances } from "./for-loops.js";
+import { checkPlacement } from "./placement.js";
+import { applyJobSettings, checkRepeats, hooksOf, type Scope } from "./scope.js";
 import { parseCount } from "./values.js";
 
 export interface CompileContext {
@@ -85,62 +87,22 @@ export class GraphCompiler {
 
   /** Compile the lines of a block (or the file) and chain its items; returns its sources and sinks. */
   private body(lines: Line[], outer: Parent, kind: "seq" | "par", batch: number | undefined, settings: Modifier[]): Frag {
-    const hooks = lines.flatMap((l) => (l.type === "hook" ? [{ on: this.hookEvent(l.event), command: l.command.text, loc: this.loc(l.span) }] : []));
     let scope = applyJobSettings(outer.scope, settings, this.report, this.ctx.homeEnv);
-    if (hooks.length) scope = { ...scope, hooks: [...hooks.filter((h) => h.on), ...scope.hooks] as typeof scope.hooks };
+    const hooks = hooksOf(lines, this.ctx.file, this.report);
+    if (hooks.length) scope = { ...scope, hooks: [...hooks, ...scope.hooks] };
     const parent: Parent = { ...outer, scope };
     const frags: Frag[] = [];
     let index = 0;
     for (const line of lines) {
-      if (line.type === "jobset" && outer.depth > 0) this.report(line.span, "`jobset` names the whole file: put it at the top level, not inside a block");
-      if (line.type === "setting" && outer.depth > 0) {
-        for (const m of line.mods) if (SCHEDULE_MODS.has(m.kind)) this.report(m.span, `\`${m.kind}\` can't be a setting inside a block: schedules go on the file or on a top-level item`);
-        for (const m of line.mods) if (m.kind === "for") this.report(m.span, "`for` goes on an item (`for x in a b $ …` or `for x in a b < … >`), not on a line of its own");
-      }
-      if (line.type === "setting" && outer.depth === 0) for (const m of line.mods) if (m.kind === "for") this.report(m.span, "`for` goes on an item (`for x in a b $ …` or `for x in a b < … >`), not on a line of its own");
+      checkPlacement(line, outer.depth, this.report);
       if (line.type !== "item") continue;
       index++;
-      for (const vars of this.instances(line, parent.scope.vars)) frags.push(this.item(line, parent, index, vars));
+      for (const vars of forInstances(line, parent.scope.vars, this.report)) frags.push(this.item(line, parent, index, vars));
     }
     return chainFrags(frags, kind, batch, this.addDep);
   }
 
-  private hookEvent(w: Word): "failure" | "success" | "done" | "overrun" | undefined {
-    const events = ["failure", "success", "done", "overrun"] as const;
-    if ((events as readonly string[]).includes(w.text)) return w.text as (typeof events)[number];
-    const near = events.find((e) => e.startsWith(w.text.slice(0, 2)));
-    this.report(w.span, `unknown hook event \`${w.text}\`: use \`on failure\`, \`on success\`, \`on done\` or \`on overrun\`${near ? ` — did you mean \`${near}\`?` : ""}`);
-    return undefined;
-  }
-
-  /** The variable bindings of each instance of an item: one, or the cartesian product of its `for`s. */
-  private instances(item: ItemLine, outerVars: Record<string, string>): Record<string, string>[] {
-    let combos: Record<string, string>[] = [{ ...outerVars }];
-    const seen = new Set<string>();
-    for (const m of item.mods) {
-      if (m.kind !== "for") continue;
-      if (!ENV_NAME.test(m.name.text)) this.report(m.name.span, `\`${m.name.text}\` is not a valid variable name (letters, digits and _, not starting with a digit)`);
-      if (seen.has(m.name.text)) this.report(m.name.span, `\`for ${m.name.text}\` appears twice on this line`);
-      seen.add(m.name.text);
-      const values = new Set<string>();
-      for (const v of m.values) {
-        if (values.has(v.text)) this.report(v.span, `\`${v.text}\` appears twice in \`for ${m.name.text}\``);
-        values.add(v.text);
-      }
-      combos = combos.flatMap((c) => [...values].map((v) => ({ ...c, [m.name.text]: v })));
-    }
-    return combos;
-  }
-
-  /** Expand `{var}` in a label or `after` ref. */
-  private expand(w: Word, vars: Record<string, string>): string {
-    if (!w.text.includes("{")) return w.text;
-    return w.text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
-      if (name in vars) return vars[name]!;
-      this.report(w.span, `unknown variable \`{${name}}\` in \`${w.text}\`: no \`for ${name} in …\` encloses it`);
-      return whole;
-    });
-  }
+  private expand = (w: Word, vars: Record<string, string>): string => expandVars(w, vars, this.report);
 
   private itemName(item: ItemLine, parent: Parent, index: number, vars: Record<string, string>, forVars: string[]): string {
     if (!item.label) return [`${parent.base}.${index}`, ...forVars.map((v) => vars[v]!)].join(".");
@@ -171,25 +133,22 @@ export class GraphCompiler {
       : parent.scope;
     const firstJob = this.jobs.length;
     let frag: Frag;
-    let itemScope: Scope;
     if ("command" in item.body) {
       for (const m of item.mods) if (m.kind === "pjc" || m.kind === "batch") this.report(m.span, `\`${m.kind}\` limits a block; this item is a single job (put it on a \`par <\` or \`seq <\` block)`);
-      itemScope = applyJobSettings(inScope, item.mods, this.report, this.ctx.homeEnv);
-      const i = this.addJob(name, item.body.command.text, itemScope, parent.chain, span);
+      const i = this.addJob(name, item.body.command.text, applyJobSettings(inScope, item.mods, this.report, this.ctx.homeEnv), parent.chain, span);
       frag = { sources: [i], sinks: [i] };
       this.entity(name, "job", [i], parent.chain, span);
     } else {
-      ({ frag, scope: itemScope } = this.block(item.body.block, item.mods, name, inScope, parent, span));
+      frag = this.block(item.body.block, item.mods, name, inScope, parent, span);
     }
     const lastJob = this.jobs.length;
     if (parent.depth === 0) this.schedules.topItem(item.mods, name, this.jobs.slice(firstJob, lastJob).map((j) => j.key));
     else for (const m of item.mods) if (SCHEDULE_MODS.has(m.kind)) this.report(m.span, `\`${m.kind}\` can't go on \`${name}\`: schedules go on the file or on a top-level item`);
-    void itemScope;
     this.recordAfter(item.mods, frag.sources, name, parent.chain, vars);
     return frag;
   }
 
-  private block(node: BlockNode, headerMods: Modifier[], name: string, inScope: Scope, parent: Parent, span: Span): { frag: Frag; scope: Scope } {
+  private block(node: BlockNode, headerMods: Modifier[], name: string, inScope: Scope, parent: Parent, span: Span): Frag {
     const settings = node.lines.filter((l) => l.type === "setting").flatMap((l) => l.mods);
     for (const l of node.lines) if (l.type === "setting") checkRepeats(l.mods, this.report);
     const all = [...settings, ...headerMods];
@@ -209,7 +168,7 @@ export class GraphCompiler {
     this.entity(name, "block", frag.sinks, parent.chain, span);
     // `after` on a setting line inside the block makes the whole block wait.
     this.recordAfter(settings, frag.sources, name, parent.chain, inScope.vars);
-    return { frag, scope: headerScope };
+    return frag;
   }
 
   private blockLimits(mods: Modifier[], kind: "seq" | "par", name: string | undefined): { pjc?: number; batch?: number } {

@@ -2,10 +2,10 @@
 // it, and how one line's modifiers change them. Innermost wins; `env` merges.
 import os from "node:os";
 import path from "node:path";
-import type { HookSpec, RetrySpec } from "../core/types.js";
-import type { Modifier, Word } from "./ast.js";
+import type { HookEvent, HookSpec, RetrySpec } from "../core/types.js";
+import type { Line, Modifier, Word } from "./ast.js";
 import type { Span } from "./diagnostics.js";
-import { parseCount, parseDuration, parsePriority, parseSize, type Parsed } from "./values.js";
+import { parseChoice, parseCount, parseDuration, parsePriority, parseSize, type Parsed } from "./values.js";
 
 export interface Scope {
   priority: number;
@@ -103,4 +103,17 @@ export function applyJobSettings(outer: Scope, mods: Modifier[], report: Report,
     }
   }
   return s;
+}
+
+const HOOK_EVENTS: readonly HookEvent[] = ["failure", "success", "done", "overrun"];
+
+/** The hooks (`on EVENT $ cmd`) among a block's lines. */
+export function hooksOf(lines: Line[], file: string, report: Report): HookSpec[] {
+  const hooks: HookSpec[] = [];
+  for (const l of lines) {
+    if (l.type !== "hook") continue;
+    const on = take(parseChoice(l.event.text, "hook event", HOOK_EVENTS), l.event, report);
+    if (on) hooks.push({ on, command: l.command.text, loc: { file, line: l.span.line, col: l.span.col } });
+  }
+  return hooks;
 }

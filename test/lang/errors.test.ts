@@ -124,7 +124,7 @@ describe("errors of meaning", () => {
   });
 
   it("checks hooks, env names and repeated modifiers", () => {
-    assert.equal(errorOf("on failur $ x\n"), "1:4 unknown hook event `failur`: use `on failure`, `on success`, `on done` or `on overrun` — did you mean `failure`?");
+    assert.equal(errorOf("on failur $ x\n"), "1:4 unknown hook event `failur`: use `failure`, `success`, `done` or `overrun` — did you mean `failure`?");
     assert.equal(errorOf("env 1A=b\n"), "1:5 `1A` is not a valid environment variable name (letters, digits and _, not starting with a digit)");
     assert.equal(errorOf("a: priority high priority low $ x\n"), "1:18 `priority` is given twice on this line (first at 1:4)");
   });
