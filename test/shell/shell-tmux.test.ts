@@ -33,7 +33,8 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not ins
     server = spawn(process.execPath, [pllBin, "serve"], { env: { ...process.env, PLL_HOME: home }, stdio: "ignore" });
     await waitFor(() => existsSync(homePaths(home).socket), "the server's socket");
     client = await connect({ home });
-    tmux = await TmuxSession.start(["node", pllBin, "shell"], { PLL_HOME: home, LANG: "C.UTF-8" }, 100, 30);
+    // Jobs typed in the shell run in its working directory: the temp home.
+    tmux = await TmuxSession.start(["node", pllBin, "shell"], { env: { PLL_HOME: home, LANG: "C.UTF-8" }, cwd: home, width: 100, height: 30 });
     await tmux.waitForText("pll>");
   });
 
@@ -50,6 +51,15 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not ins
       await exited;
     }
     await rm(home, { recursive: true, force: true, maxRetries: 5 });
+  });
+
+  it("a job line typed in the command bar runs a job", async () => {
+    await tmux!.type("$ echo hello-from-the-shell");
+    const screen = await tmux!.waitForScreen((s) => /\d+ echo\s+success/.test(s), "the typed job to succeed");
+    const id = /^\W*(\d+) .*success/m.exec(screen)?.[1];
+    assert.ok(id, "its row shows in the table");
+    await tmux!.type(`tail ${id}`);
+    await tmux!.waitForText(/│hello-from-the-shell\s+│/);
   });
 
   it("shows the loaded jobs and their states in the table, and a failure in the status line", async () => {
@@ -113,7 +123,7 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not ins
     await tmux!.waitForText("r retry");
     await tmux!.type("/", false);
     await tmux!.type("success");
-    const filtered = await tmux!.waitForText("jobs [success] 1-1 of 1");
+    const filtered = await tmux!.waitForText(/jobs \[success\] 1-2 of 2/);
     assert.match(filtered, /flaky\s+success/);
     assert.doesNotMatch(filtered, /hold\d\s+running/);
     await tmux!.type("/", false);

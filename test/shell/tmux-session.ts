@@ -22,10 +22,11 @@ export class TmuxSession {
   private constructor() {}
 
   /** Starts `command` in a detached `width`×`height` tmux window; the pane stays after it exits, to read its last words. */
-  static async start(command: string[], env: Record<string, string>, width = 100, height = 30): Promise<TmuxSession> {
+  static async start(command: string[], opts: { env: Record<string, string>; cwd: string; width?: number; height?: number }): Promise<TmuxSession> {
+    const { env, cwd, width = 100, height = 30 } = opts;
     const s = new TmuxSession();
     const envArgs = Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-    await s.tmux("new-session", "-d", "-s", s.name, "-x", String(width), "-y", String(height), ...envArgs, command.map(quote).join(" "));
+    await s.tmux("new-session", "-d", "-s", s.name, "-c", cwd, "-x", String(width), "-y", String(height), ...envArgs, command.map(quote).join(" "));
     await s.tmux("set-option", "-t", s.name, "remain-on-exit", "on");
     return s;
   }
