@@ -34,7 +34,7 @@ function jobsetName(lines: Line[], file: string, diagnostics: Diagnostic[]): str
     else name = l.name.text;
   }
   if (name !== undefined) return name;
-  const base = path.basename(file).replace(/\.pll$/, "");
+  const base = path.basename(file).replace(/\.pll$/, "").replace(/^<(.*)>$/, "$1");
   return JOBSET_NAME.test(base) ? base : base.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^[-.]/, "_") || "jobset";
 }
 

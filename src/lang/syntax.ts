@@ -39,13 +39,18 @@ function lineEnd(tokens: IToken[], i: number): number {
 const nl = (like: IToken): IToken =>
   createTokenInstance(Newline, "", like.startOffset, like.startOffset, like.startLine ?? 1, like.startLine ?? 1, like.startColumn ?? 1, like.startColumn ?? 1);
 
+/** The `<` that opens a block on this line, if any (not the one of `expect time <`). */
+function blockOpener(line: IToken[]): IToken | undefined {
+  return line.find((t, k) => t.tokenType === LAngle && !/^(time|output)$/.test(line[k - 1]?.image ?? ""));
+}
+
 /** What a broken line becomes so that the rest of the file still parses with the same nesting. */
 function blankLine(line: IToken[]): IToken[] {
   const end = line[line.length - 1]!;
   const content = line.filter((t) => !isNewline(t));
   if (content[0]?.tokenType === RAngle && content.length > 1) return [content[0], end];
-  // A block header (`<` not part of `expect time <`) keeps its `<`, so the `>` below still matches.
-  const open = content.find((t, k) => t.tokenType === LAngle && !/^(time|output)$/.test(content[k - 1]?.image ?? ""));
+  // A block header keeps its `<`, so the `>` below still matches.
+  const open = blockOpener(content);
   if (open && content.length > 1) return [open, end];
   return [nl(content[0] ?? end)];
 }
@@ -66,26 +71,19 @@ function unclosedBlocks(tokens: IToken[]): Opener[] {
     start = i + 1;
     if (line.length === 0) continue;
     const first = line[0]!;
-    const last = line[line.length - 1]!;
+    const opener = blockOpener(line);
     if (line.length === 1 && first.tokenType === RAngle) {
       const col = first.startColumn ?? 1;
       const match = stack.map((o) => o.indent).lastIndexOf(col);
       // A `>` lined up with an outer opener closes that one: the openers above it lack their `>`.
       if (match >= 0 && match < stack.length - 1) return stack.slice(match + 1).reverse();
       stack.pop();
-    } else if (last.tokenType === LAngle) {
-      const header = line.map((t) => t.image).join(" ").replace(/ :/g, ":");
-      stack.push({ token: last, header: header.length > 40 ? "<" : header, indent: first.startColumn ?? 1 });
+    } else if (opener) {
+      const header = line.slice(0, line.indexOf(opener) + 1).map((t) => t.image).join(" ").replace(/ :/g, ":");
+      stack.push({ token: opener, header: header.length > 40 ? "<" : header, indent: first.startColumn ?? 1 });
     }
   }
   return stack.reverse();
-}
-
-function endOfSource(source: string): Span {
-  const lines = source.split(/\r?\n/);
-  let n = lines.length;
-  while (n > 1 && lines[n - 1]!.trim() === "") n--;
-  return { line: n, col: lines[n - 1]!.length + 1 };
 }
 
 function lexMessage(ch: string): string {
@@ -109,6 +107,41 @@ function explain(err: IRecognitionException, tokens: IToken[], i: number): strin
   return err.message;
 }
 
+/**
+ * Split the token list into top-level chunks (a line, or a block header with
+ * everything up to its matching `>`), so that a broken line costs a re-parse
+ * of its chunk only, not of the whole file. The last chunk takes the rest
+ * when a block is left open.
+ */
+function topLevelChunks(tokens: IToken[]): IToken[][] {
+  const chunks: IToken[][] = [];
+  let depth = 0;
+  let chunkStart = 0;
+  let lineStartIdx = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isNewline(tokens[i]!)) continue;
+    const first = tokens[lineStartIdx]!;
+    if (i - lineStartIdx === 1 && first.tokenType === RAngle) depth = Math.max(0, depth - 1);
+    else if (blockOpener(tokens.slice(lineStartIdx, i))) depth++;
+    lineStartIdx = i + 1;
+    if (depth === 0) {
+      chunks.push(tokens.slice(chunkStart, i + 1));
+      chunkStart = i + 1;
+    }
+  }
+  if (chunkStart < tokens.length) chunks.push(tokens.slice(chunkStart));
+  return chunks;
+}
+
+/** Just past the last real token of a chunk: where a missing `>` is expected. */
+function endOfChunk(tokens: IToken[]): Span {
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const t = tokens[i]!;
+    if (!isNewline(t)) return { line: t.endLine ?? t.startLine ?? 1, col: (t.endColumn ?? t.startColumn ?? 0) + 1 };
+  }
+  return { line: tokens[0]?.startLine ?? 1, col: 1 };
+}
+
 export function parseSource(source: string, file: string): SyntaxResult {
   const diagnostics: Diagnostic[] = [];
   const at = (span: Span, message: string): void => void diagnostics.push({ file, ...span, severity: "error", message });
@@ -117,19 +150,34 @@ export function parseSource(source: string, file: string): SyntaxResult {
     at({ line: e.line ?? 1, col: e.column ?? 1 }, lexMessage(source.charAt(e.offset)));
   }
   for (const t of lexed.openStrings) at(tokenSpan(t), `this string has no closing ${t.image[0]} (strings end on the line they start)`);
-  let tokens = lexed.tokens;
-  for (let attempt = 0; ; attempt++) {
-    const { cst, errors } = parseTokens(tokens);
-    const err = errors[0];
-    if (!err) return { cst: diagnostics.length ? undefined : cst, diagnostics };
-    if (err.token.tokenType === EOF || attempt >= MAX_SYNTAX_ERRORS) {
-      if (attempt >= MAX_SYNTAX_ERRORS) at(tokenSpan(err.token), "too many syntax errors; fix these first");
-      else for (const open of unclosedBlocks(tokens)) {
-        const o = tokenSpan(open.token);
-        at(endOfSource(source), `expected \`>\` to close the \`${open.header}\` opened at ${o.line}:${o.col}`);
+  const lines: CstNode[] = [];
+  let syntaxErrors = 0;
+  for (const chunk of topLevelChunks(lexed.tokens)) {
+    if (syntaxErrors >= MAX_SYNTAX_ERRORS) break;
+    const r = parseChunk(chunk, diagnostics, at);
+    syntaxErrors += r.errors;
+    if (r.cst) lines.push(...((r.cst.children.line ?? []) as CstNode[]));
+  }
+  if (syntaxErrors >= MAX_SYNTAX_ERRORS) at(diagnostics[diagnostics.length - 1]!, "too many syntax errors; fix these first");
+  if (diagnostics.length) return { diagnostics };
+  return { cst: { name: "file", children: { line: lines } }, diagnostics };
+}
+
+/** Parse one chunk, blanking each broken line and trying again; returns the CST once it parses. */
+function parseChunk(chunk: IToken[], diagnostics: Diagnostic[], at: (span: Span, message: string) => void): { cst?: CstNode; errors: number } {
+  let tokens = chunk;
+  for (let errors = 0; errors < MAX_SYNTAX_ERRORS; errors++) {
+    const { cst, errors: parseErrors } = parseTokens(tokens);
+    const err = parseErrors[0];
+    if (!err) return { cst, errors };
+    if (err.token.tokenType === EOF) {
+      const open = unclosedBlocks(tokens);
+      for (const o of open) {
+        const where = tokenSpan(o.token);
+        at(endOfChunk(tokens), `expected \`>\` to close the \`${o.header}\` opened at ${where.line}:${where.col}`);
       }
-      if (err.token.tokenType === EOF && !diagnostics.length) at(endOfSource(source), err.message);
-      return { diagnostics };
+      if (!open.length) at(endOfChunk(tokens), err.message);
+      return { errors: errors + 1 };
     }
     const i = tokens.indexOf(err.token);
     // One error per line: a lexing error or unterminated string there already explains it.
@@ -137,11 +185,12 @@ export function parseSource(source: string, file: string): SyntaxResult {
     if (!diagnostics.some((d) => d.line === line)) at(tokenSpan(err.token), i < 0 ? err.message : explain(err, tokens, i));
     const s = lineStart(tokens, i);
     const e = lineEnd(tokens, i);
-    if (i < 0 || e === s) return { diagnostics };
+    if (i < 0 || e === s) return { errors: errors + 1 };
     const replacement = blankLine(tokens.slice(s, e + 1));
     if (e - s + 1 === replacement.length && replacement.every((t, k) => t === tokens[s + k])) {
       // Blanking changed nothing (a stray `>`): drop the line entirely.
       tokens = [...tokens.slice(0, s), nl(tokens[s]!), ...tokens.slice(e + 1)];
     } else tokens = [...tokens.slice(0, s), ...replacement, ...tokens.slice(e + 1)];
   }
+  return { errors: MAX_SYNTAX_ERRORS };
 }
