@@ -89,6 +89,8 @@ export async function startApiServer(engine: EngineControl, opts: ApiServerOptio
 type Base = Omit<RouteContext, "req" | "res" | "params" | "query" | "body">;
 
 async function handle(base: Base, req: IncomingMessage, res: ServerResponse, token?: string): Promise<void> {
+  // A client that went away mid-answer is not the server's problem: writes to it are dropped.
+  res.on("error", () => {});
   try {
     if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
       res.setHeader("www-authenticate", "Bearer");
@@ -115,7 +117,11 @@ async function handle(base: Base, req: IncomingMessage, res: ServerResponse, tok
     }
     throw new HttpError(404, `no such route: ${req.method} ${url.pathname}`);
   } catch (err) {
-    sendError(req, res, err);
+    try {
+      sendError(req, res, err);
+    } catch {
+      res.destroy(); // could not even answer: drop the connection, keep serving
+    }
   }
 }
 
@@ -143,8 +149,6 @@ function sendError(req: IncomingMessage, res: ServerResponse, err: unknown): voi
     res.destroy();
     return;
   }
-  // A refused upload may still be arriving: close rather than read the rest.
-  if (status === 413) res.setHeader("connection", "close");
   sendJson(res, status, { error: message });
 }
 

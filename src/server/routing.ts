@@ -43,24 +43,54 @@ export interface Route {
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Reads the whole body, refusing (413) past the cap before buffering it all. */
-export async function readJsonBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > maxBytes) throw new HttpError(413, `request body too large (limit ${maxBytes} bytes)`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new HttpError(413, `request body too large (limit ${maxBytes} bytes)`);
-    chunks.push(chunk);
+/** Past this much of a refused body, stop reading it and drop the connection. */
+const MAX_DISCARD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads the whole body, refusing (413) past the cap without buffering the rest.
+ * The rest is read and thrown away (up to a bound), so the client can finish
+ * sending and read the 413 instead of seeing its connection cut.
+ */
+export function readJsonBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  const tooLarge = () => new HttpError(413, `request body too large (limit ${maxBytes} bytes)`);
+  if (Number(req.headers["content-length"] ?? 0) > maxBytes) {
+    discardBody(req);
+    return Promise.reject(tooLarge());
   }
-  const text = Buffer.concat(chunks).toString("utf8");
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new HttpError(400, `malformed JSON body: ${(err as Error).message}`);
-  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      req.off("data", onData);
+      req.off("end", onEnd);
+      chunks.length = 0;
+      discardBody(req);
+      reject(tooLarge());
+    };
+    const onEnd = () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      if (text.trim() === "") return resolve({});
+      try {
+        resolve(JSON.parse(text));
+      } catch (err) {
+        reject(new HttpError(400, `malformed JSON body: ${(err as Error).message}`));
+      }
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", reject);
+  });
+}
+
+function discardBody(req: IncomingMessage): void {
+  let discarded = 0;
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > MAX_DISCARD_BYTES) req.destroy();
+  });
+  req.resume();
 }
 
 /** Validates `value` against `schema`; a mismatch is a 400 naming each wrong field. */

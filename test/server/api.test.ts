@@ -126,6 +126,19 @@ describe("the control API over the unix socket", () => {
     assert.equal((await api("GET", `/jobs/${id}/log?tail=-1`)).status, 400);
   });
 
+  test("a log larger than one read is streamed whole, and its tail is read from the end", async () => {
+    const { jobs } = await submit("jobset big\nbig: $ seq 1 300000\n");
+    const id = jobs[0]!.id;
+    await settledJob(id);
+    const all = (await api("GET", `/jobs/${id}/log`)).text.split("\n");
+    assert.equal(all.length, 300001);
+    assert.equal(all[299999], "300000");
+    assert.equal((await api("GET", `/jobs/${id}/log?tail=2`)).text, "299999\n300000\n");
+    const followed = (await api("GET", `/jobs/${id}/log?follow=1&format=ndjson`)).text.trimEnd().split("\n");
+    assert.equal(followed.length, 300000);
+    assert.deepEqual(JSON.parse(followed[123456]!), { stream: "out", line: "123457" });
+  });
+
   test("a followed log streams new lines as the job writes them and ends with the job", async () => {
     const { jobs } = await submit(`jobset follow\nf: $ echo first; ${holdUntil("follow-go")}; echo second; echo last-no-newline | tr -d '\\n'\n`);
     const id = jobs[0]!.id;
@@ -187,7 +200,11 @@ describe("the control API over the unix socket", () => {
   });
 
   test("every malformed request is a 4xx JSON error, the server stays up, and nothing changes", async () => {
-    const snapshot = async () => JSON.stringify([(await api("GET", "/jobs?limit=10000")).json, (await api("GET", "/settings")).json, (await api("GET", "/runs")).json.runs.length]);
+    // What a refused request could have changed: the jobs that exist, their settings-level knobs, the runs.
+    const snapshot = async () => {
+      const jobs = (await api("GET", "/jobs?limit=10000")).json.jobs.map((j: { id: number; priority: number; name: string }) => [j.id, j.name, j.priority]);
+      return JSON.stringify([jobs, (await api("GET", "/settings")).json, (await api("GET", "/runs")).json.runs.length]);
+    };
     const beforeState = await snapshot();
     const cases: [string, string, string | Buffer | undefined, number, RegExp][] = [
       ["POST", "/runs", "{not json", 400, /malformed JSON/],

@@ -30,32 +30,49 @@ test("the socket is mode 0600 in a 0700 home, and a second server for the same h
 test("pll stop is graceful: a running job keeps running, and the next server adopts it and records its end", async () => {
   await withTempHome(async (home) => {
     const release = path.join(home, "release");
-    const first = await startServer(home);
-    let id: number;
+    let jobPid: number | undefined;
     try {
-      const res = await raw(first, "POST", "/runs", JSON.stringify({ source: `jobset survive\nlong: $ while [ ! -e "${release}" ]; do sleep 0.02; done; echo finished\n`, path: path.join(home, "s.pll") }));
-      id = res.json.jobs[0].id;
-      await waitFor(async () => (await raw(first, "GET", `/jobs/${id}`)).json.job.state === "running", "the job to run");
-      const stopped = await run(home, ["stop"]);
-      assert.equal(stopped.code, 0, stopped.stderr);
-      assert.match(stopped.stderr, /stopped the server .*running jobs keep running/);
-      assert.equal(await first.exited, 0);
+      const first = await startServer(home);
+      let id: number;
+      try {
+        const res = await raw(first, "POST", "/runs", JSON.stringify({ source: `jobset survive\nlong: $ while [ ! -e "${release}" ]; do sleep 0.02; done; echo finished\n`, path: path.join(home, "s.pll") }));
+        id = res.json.jobs[0].id;
+        const running = await waitFor(async () => {
+          const j = (await raw(first, "GET", `/jobs/${id}`)).json.job;
+          return j.state === "running" ? j : undefined;
+        }, "the job to run");
+        jobPid = running.pid;
+        const stopped = await run(home, ["stop"]);
+        assert.equal(stopped.code, 0, stopped.stderr);
+        assert.match(stopped.stderr, /stopped the server .*running jobs keep running/);
+        assert.equal(await first.exited, 0);
+      } finally {
+        await first.stop();
+      }
+      const second = await startServer(home);
+      try {
+        const adopted = (await raw(second, "GET", `/jobs/${id}`)).json.job;
+        assert.equal(adopted.state, "running", "adopted, not lost");
+        await writeFile(release, "");
+        const done = await waitFor(async () => {
+          const j = (await raw(second, "GET", `/jobs/${id}`)).json.job;
+          return j.state !== "running" ? j : undefined;
+        }, "the adopted job to end");
+        assert.equal(done.state, "success");
+        assert.equal((await raw(second, "GET", `/jobs/${id}/log`)).text, "finished\n");
+        jobPid = undefined;
+      } finally {
+        await second.stop();
+      }
     } finally {
-      await first.stop();
-    }
-    const second = await startServer(home);
-    try {
-      const adopted = (await raw(second, "GET", `/jobs/${id}`)).json.job;
-      assert.equal(adopted.state, "running", "adopted, not lost");
-      await writeFile(release, "");
-      const done = await waitFor(async () => {
-        const j = (await raw(second, "GET", `/jobs/${id}`)).json.job;
-        return j.state !== "running" ? j : undefined;
-      }, "the adopted job to end");
-      assert.equal(done.state, "success");
-      assert.equal((await raw(second, "GET", `/jobs/${id}/log`)).text, "finished\n");
-    } finally {
-      await second.stop();
+      // The job outlives servers by design: if the test failed half-way, end it here.
+      if (jobPid !== undefined) {
+        try {
+          process.kill(-jobPid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
     }
   });
 });
@@ -123,6 +140,7 @@ test("clients that disconnect in the middle of the event stream or a followed lo
       await writeFile(path.join(home, "stop"), "");
       await waitFor(async () => (await raw(server, "GET", `/jobs/${id}`)).json.job.state === "success", "the job to end");
     } finally {
+      await raw(server, "POST", "/jobs/all/kill").catch(() => {});
       await server.stop();
     }
   });
