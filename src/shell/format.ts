@@ -112,7 +112,7 @@ export function headerLines(info: HeaderInfo, server: string): [string, string] 
   const paused = info.paused.length ? `  ${tag("yellow-fg", info.paused.includes("*") ? "PAUSED" : `paused: ${info.paused.join(",")}`)}` : "";
   const first =
     `${tag("bold", "pll")} ${escapeTags(server)}  jobset ${tag("bold", escapeTags(jobsets))}  ` +
-    `${tag("bold", `PJC ${pjc}`)} (${info.busy} busy)  elapsed ${formatDuration(info.elapsedMs)}  ETA ${formatDuration(info.etaMs)}${paused}`;
+    `${tag("bold", `PJC ${pjc}`)} (${info.busy} busy)  elapsed ${formatDuration(info.elapsedMs)}  ETA ${info.etaMs === 0 ? "done" : formatDuration(info.etaMs)}${paused}`;
   const counts = COUNT_ORDER.filter((s) => ALWAYS_SHOWN.has(s) || info.counts[s] > 0)
     .map((s) => (info.counts[s] > 0 ? tag(STATE_COLOR[s], `${s} ${info.counts[s]}`) : `${s} 0`))
     .join("  ");
@@ -121,12 +121,15 @@ export function headerLines(info: HeaderInfo, server: string): [string, string] 
 
 const NOTICE_STYLE: Record<Notice["level"], string> = { info: "white-fg", warn: "yellow-fg", error: "white-fg}{red-bg}{bold" };
 
-/** The status line: the latest notice, and a red failure count that stays while any job is errored. */
-export function statusLine(latest: Notice | undefined, errored: number, width: number): string {
-  const badge = errored > 0 ? ` ✗ ${errored} failed ` : "";
-  const room = Math.max(0, width - badge.length - 1);
+/** The status line: the latest notice, and red/yellow counts that stay while jobs are errored or have overrun. */
+export function statusLine(latest: Notice | undefined, errored: number, width: number, overruns = 0): string {
+  const failed = errored > 0 ? ` ✗ ${errored} failed ` : "";
+  const overran = overruns > 0 ? ` ⚠ ${overruns} overrun${overruns > 1 ? "s" : ""} ` : "";
+  const badges = overran.length + failed.length;
+  const room = Math.max(0, width - badges - 1);
   const text = latest ? fit(latest.message.replace(/\s+/g, " "), room).trimEnd() : "";
   const left = latest ? tag(NOTICE_STYLE[latest.level], escapeTags(text)) : "";
-  const gap = " ".repeat(Math.max(1, width - text.length - badge.length));
-  return badge ? `${left}${gap}${tag("white-fg}{red-bg}{bold", badge)}` : left;
+  if (!badges) return left;
+  const gap = " ".repeat(Math.max(1, width - text.length - badges));
+  return `${left}${gap}${overran ? tag("black-fg}{yellow-bg}{bold", overran) : ""}${failed ? tag("white-fg}{red-bg}{bold", failed) : ""}`;
 }

@@ -44,6 +44,8 @@ export interface HeaderInfo {
   elapsedMs: number | undefined;
   etaMs: number | undefined;
   paused: string[];
+  /** overrun warnings seen in this session */
+  overruns: number;
 }
 
 const SAMPLES_KEPT = 120;
@@ -59,6 +61,8 @@ export class ShellModel {
   readonly runs = new Map<number, RunRecord>();
   settings: Settings | undefined;
   readonly notices: Notice[] = [];
+  /** overrun warnings seen since the shell started: kept on the status line, like failures */
+  overruns = 0;
   /** bumped on every change, so the screen re-renders only when something moved */
   version = 0;
 
@@ -112,6 +116,7 @@ export class ShellModel {
         this.settings = event.settings;
         break;
       case "overrun": {
+        this.overruns++;
         const name = this.jobs.get(event.jobId)?.name ?? "";
         this.notify("warn", `#${event.jobId} ${name} overran its expected ${event.what} (${event.limit})`);
         break;
@@ -264,7 +269,9 @@ export class ShellModel {
       done += p?.done ?? 0;
     }
     const active = runs.filter((r) => r.state === "running");
-    const elapsedMs = active.length ? this.now() - Math.min(...active.map((r) => r.createdAt)) : undefined;
+    // A finished run keeps showing how long it took (its ETA then reads 0).
+    const ended = runs.length === 1 && runs[0]!.endedAt !== undefined ? runs[0]!.endedAt - runs[0]!.createdAt : undefined;
+    const elapsedMs = active.length ? this.now() - Math.min(...active.map((r) => r.createdAt)) : ended;
     return {
       jobsets: [...new Set(runs.map((r) => r.jobset))],
       pjc: this.settings?.pjc,
@@ -273,7 +280,8 @@ export class ShellModel {
       done,
       total,
       elapsedMs,
-      etaMs: active.length ? this.eta() : undefined,
+      etaMs: active.length ? this.eta() : ended !== undefined ? 0 : undefined,
+      overruns: this.overruns,
       paused: this.settings?.paused ?? [],
     };
   }

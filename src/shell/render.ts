@@ -46,7 +46,7 @@ export function renderScreen(layout: ShellLayout, model: ShellModel, ui: UiState
   layout.table.setContent(paint(tableText(layout, model, now)));
   renderPane(layout, ui.pane, paint);
   const latest = model.notices.at(-1);
-  layout.status.setContent(paint(statusLine(latest, model.countOf("errored"), areas.status.width)));
+  layout.status.setContent(paint(statusLine(latest, model.countOf("errored"), areas.status.width, model.overruns)));
   layout.input.setContent(paint(inputText(ui, areas.input.width)));
   renderGauge(layout, model);
 }

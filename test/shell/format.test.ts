@@ -37,6 +37,9 @@ test("the status line keeps a red failure count on its right while jobs are erro
   assert.equal(line.length, 60);
   assert.match(line, /^pjc set to 6\s+ ✗ 3 failed $/);
   assert.equal(untag(statusLine(undefined, 0, 60)), "");
+  const both = untag(statusLine({ level: "warn", message: "#3 x overran", at: 0 }, 1, 60, 2));
+  assert.match(both, /^#3 x overran\s+ ⚠ 2 overruns  ✗ 1 failed $/);
+  assert.equal(both.length, 60);
 });
 
 test("the filter prompt takes a state (failed = errored) and/or a jobset", () => {

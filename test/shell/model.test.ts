@@ -121,6 +121,13 @@ test("header: done/total of the running runs, busy slots, elapsed and an ETA fro
   assert.deepEqual(model.samples().map((s) => [s.running, s.finished]), [[0, 0], [1, 2]]);
 });
 
+test("a finished run keeps showing how long it took", () => {
+  const model = new ShellModel(() => 99_000);
+  model.loadSnapshot({ runs: [run(1, [1], { state: "success", createdAt: 1000, endedAt: 61_000 })], jobs: [job(1, "success")] });
+  const h = model.header();
+  assert.deepEqual([h.elapsedMs, h.etaMs, h.done, h.total], [60_000, 0, 1, 1]);
+});
+
 test("retrying a finished job takes it out of the done count", () => {
   const model = new ShellModel();
   model.loadSnapshot({ runs: [run(1, [1])], jobs: [job(1, "errored")] });
