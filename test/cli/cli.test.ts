@@ -103,6 +103,40 @@ describe("pll COMMAND from the CLI", () => {
     assert.equal((await run("retry", id2)).code, 0, "cancelled jobs can be retried");
   });
 
+  test("schedules and unschedule, run as an alias of load, retry failed, cancel JOBSET, kill all", async () => {
+    const nightly = path.join(home, "nightly.pll");
+    await writeFile(nightly, "jobset nightly\ncron \"0 2 * * *\"\n$ true\n");
+    const viaRun = await run("run", nightly);
+    assert.equal(viaRun.code, 0, viaRun.stderr);
+    const schedules = await run("schedules");
+    assert.match(schedules.stdout, /^NAME\s+WHEN\s+NEXT\s+LAST\s+RESULT\s+SKIPPED\nnightly\s+cron "0 2 \* \* \*"/);
+    assert.equal((await run("unschedule", "nightly")).stdout, "unscheduled nightly\n");
+    assert.equal((await run("schedules")).stdout, "no schedules\n");
+
+    const flag = path.join(home, "fixed");
+    const flaky = path.join(home, "flaky.pll");
+    const hold = path.join(home, "hold-all");
+    await writeFile(flaky, `jobset flaky\nf1: $ test -e ${flag}\nf2: $ test -e ${flag}\nafter_f: after f1 $ true\n`);
+    assert.equal((await run("load", flaky)).code, 0);
+    assert.equal((await run("wait", "flaky")).code, 1);
+    await writeFile(flag, "");
+    const retried = await run("retry", "failed");
+    assert.equal(retried.code, 0, retried.stderr);
+    assert.match(retried.stdout, /#\d+ f1: (pending|running|success)\n/);
+    assert.match(retried.stdout, /#\d+ f2: (pending|running|success)\n/);
+    const waited = await run("wait", "flaky");
+    assert.equal(waited.code, 0, waited.stdout);
+    assert.match(waited.stdout, /done: 3 jobs \(3 success\)/);
+
+    await writeFile(path.join(home, "held.pll"), `jobset held\npjc 1\nh1: $ while [ ! -e ${hold} ]; do sleep 0.02; done\nh2: $ true\nh3: $ true\n`);
+    assert.equal((await run("load", path.join(home, "held.pll"))).code, 0);
+    const cancelled = await run("cancel", "held");
+    assert.equal(cancelled.stdout, cancelled.stdout.match(/^(#\d+ h[23]: cancelled\n){2}$/)?.[0], cancelled.stdout + cancelled.stderr);
+    const killed = await run("kill", "all");
+    assert.match(killed.stdout, /^#\d+ h1: /);
+    assert.equal((await run("wait", "held")).code, 1);
+  });
+
   test("tail -f follows a job's output until it ends", async () => {
     const go = path.join(home, "tail-go");
     const q = await run(`$ echo before; while [ ! -e ${go} ]; do sleep 0.02; done; echo after; echo bad >&2`);
