@@ -106,13 +106,26 @@ const COUNT_ORDER: JobState[] = ["running", "pending", "blocked", "success", "er
 /** States shown even at zero: the ones a glance looks for. */
 const ALWAYS_SHOWN = new Set<JobState>(["running", "pending", "success", "errored"]);
 
-export function headerLines(info: HeaderInfo, server: string): [string, string] {
+/** Header parts as [plain text, tagged text]: the plain length decides what fits. */
+type Part = [string, string];
+const part = (text: string, style?: string): Part => [text, style ? tag(style, escapeTags(text)) : escapeTags(text)];
+
+export function headerLines(info: HeaderInfo, server: string, width = Infinity): [string, string] {
   const jobsets = info.jobsets.length === 0 ? "none" : info.jobsets.slice(0, 3).join(", ") + (info.jobsets.length > 3 ? ` +${info.jobsets.length - 3}` : "");
   const pjc = info.pjc === undefined ? "?" : String(info.pjc);
-  const paused = info.paused.length ? `  ${tag("yellow-fg", info.paused.includes("*") ? "PAUSED" : `paused: ${info.paused.join(",")}`)}` : "";
-  const first =
-    `${tag("bold", "pll")} ${escapeTags(server)}  jobset ${tag("bold", escapeTags(jobsets))}  ` +
-    `${tag("bold", `PJC ${pjc}`)} (${info.busy} busy)  elapsed ${formatDuration(info.elapsedMs)}  ETA ${info.etaMs === 0 ? "done" : formatDuration(info.etaMs)}${paused}`;
+  const eta = info.etaMs === 0 ? "done" : formatDuration(info.etaMs);
+  const rest: Part[][] = [
+    [part("jobset "), part(jobsets, "bold")],
+    [part(`PJC ${pjc}`, "bold"), part(` (${info.busy} busy)`)],
+    [part(`elapsed ${formatDuration(info.elapsedMs)}`)],
+    [part(`ETA ${eta}`)],
+  ];
+  if (info.paused.length) rest.push([part(info.paused.includes("*") ? "PAUSED" : `paused: ${info.paused.join(",")}`, "yellow-fg")]);
+  const join = (groups: Part[][]) => groups.map((g) => g.map((p) => p[0]).join("")).join("  ");
+  // The server's path gives way first when the terminal is narrow: the numbers matter more.
+  const room = width - join(rest).length - "pll ".length - 2;
+  const where = room >= server.length ? server : room >= 8 ? "…" + server.slice(server.length - room + 1) : "";
+  const first = [[part("pll", "bold"), part(where ? ` ${where}` : "")], ...rest].map((g) => g.map((p) => p[1]).join("")).join("  ");
   const counts = COUNT_ORDER.filter((s) => ALWAYS_SHOWN.has(s) || info.counts[s] > 0)
     .map((s) => (info.counts[s] > 0 ? tag(STATE_COLOR[s], `${s} ${info.counts[s]}`) : `${s} 0`))
     .join("  ");

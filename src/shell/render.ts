@@ -29,7 +29,7 @@ export interface UiState {
 }
 
 const PROMPT: Record<InputMode, string> = { command: "pll> ", filter: "filter (state or jobset, empty clears)> ", table: "" };
-const TABLE_HINT = "↑↓ PgUp/PgDn move  Enter log  r retry  k kill  +/- pjc  / filter  ? help  q quit  Esc/: command line";
+const TABLE_HINT = "↑↓ move  Enter log  r retry  k kill  +/- pjc  / filter  ? help  q quit  : type";
 
 function truncate(text: string, width: number): string {
   // Tabs and control characters would move blessed's cursor: show them as spaces.
@@ -42,7 +42,7 @@ const COLOUR_TAG = /\{\/?[a-z]+-(?:fg|bg)\}/g;
 export function renderScreen(layout: ShellLayout, model: ShellModel, ui: UiState, now: number): void {
   const { areas } = layout;
   const paint = ui.noColor ? (text: string) => text.replace(COLOUR_TAG, "") : (text: string) => text;
-  layout.header.setContent(paint(headerLines(model.header(), ui.server).join("\n")));
+  layout.header.setContent(paint(headerLines(model.header(), ui.server, areas.header.width).join("\n")));
   layout.table.setContent(paint(tableText(layout, model, now)));
   renderPane(layout, ui.pane, paint);
   const latest = model.notices.at(-1);

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { JobRecord } from "../../src/core/types.js";
-import { escapeTags, formatDuration, statusLine, tableHeading, tableRow } from "../../src/shell/format.js";
+import { escapeTags, formatDuration, headerLines, statusLine, tableHeading, tableRow } from "../../src/shell/format.js";
 import { JOB_STATES } from "../../src/shell/model.js";
 import { filterFromText, outputNotice, placeOutput } from "../../src/shell/panes.js";
 
@@ -56,4 +56,16 @@ test("answers: one line to the status line, a job's output to the pane, a big li
   assert.deepEqual(placeOutput("status", "a\nb\nc\nd", fits), { where: "viewer" });
   assert.equal(outputNotice("frob", false, "error: unknown command 'frob'", { where: "status" }), "error: unknown command 'frob'");
   assert.equal(outputNotice("status", true, "a\nb\nc\nd", { where: "viewer" }), "status: 4 lines");
+});
+
+test("the header's first line gives up the server path before any number when narrow", () => {
+  const info = {
+    jobsets: ["db-dumps"], pjc: 3, busy: 3, done: 1, total: 10, elapsedMs: 12_000, etaMs: 126_000, paused: [], overruns: 0,
+    counts: { running: 3, pending: 6, blocked: 0, success: 0, errored: 1, skipped: 0, cancelled: 0 },
+  };
+  const wide = untag(headerLines(info, "/tmp/a-rather-long-home-directory", 120)[0]);
+  assert.equal(wide, "pll /tmp/a-rather-long-home-directory  jobset db-dumps  PJC 3 (3 busy)  elapsed 12s  ETA 2m06s");
+  const narrow = untag(headerLines(info, "/tmp/a-rather-long-home-directory", 80)[0]);
+  assert.ok(narrow.length <= 80, narrow);
+  assert.match(narrow, /^pll …\S*directory  jobset db-dumps  PJC 3 \(3 busy\)  elapsed 12s  ETA 2m06s$/);
 });
