@@ -6,7 +6,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { homePaths } from "../home.js";
 import { ServerUnreachable } from "./errors.js";
-import { socketAnswers } from "./socket-probe.js";
+import { serverPid, socketAnswers } from "./socket-probe.js";
 
 export { socketAnswers };
 
@@ -16,8 +16,8 @@ const START_TIMEOUT_MS = 20_000;
 /**
  * Spawns `pll serve` detached and waits until its socket answers. When two
  * clients race, the loser's server exits (the home is taken) and both simply
- * find the winner's socket. Returns the pid of the server it started, if that
- * one is the one now serving.
+ * find the winner's socket. Returns the pid of the server it started when that
+ * is the one now serving (else another client's server won the race).
  */
 export async function startBackgroundServer(home: string, serveArgs: string[] = []): Promise<{ pid?: number }> {
   const paths = homePaths(home);
@@ -43,7 +43,11 @@ export async function startBackgroundServer(home: string, serveArgs: string[] = 
   child.once("exit", (code) => (exited = code));
   let deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    if (await socketAnswers(paths.socket)) return exited === undefined && child.pid !== undefined ? { pid: child.pid } : {};
+    if (await socketAnswers(paths.socket)) {
+      // Racing clients each spawn one; only the winner's pid is worth announcing.
+      const pid = await serverPid(paths.socket);
+      return pid !== undefined && pid === child.pid ? { pid } : {};
+    }
     if (exited !== undefined && deadline - Date.now() > 3000) deadline = Date.now() + 3000; // it gave up; maybe another won
     if (Date.now() > deadline) {
       // The server's own last words (its `pll:` lines), not a stack trace.

@@ -1,4 +1,5 @@
-// Whether a live server answers on a unix socket (a stale socket file refuses).
+// Whether a live server answers on a unix socket (a stale socket file refuses), and which.
+import http from "node:http";
 import net from "node:net";
 
 export function socketAnswers(socketPath: string): Promise<boolean> {
@@ -9,5 +10,24 @@ export function socketAnswers(socketPath: string): Promise<boolean> {
       resolve(true);
     });
     sock.once("error", () => resolve(false));
+  });
+}
+
+/** The pid of the server answering on the socket (GET /health), or undefined. */
+export function serverPid(socketPath: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath, path: "/health", agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => {
+        try {
+          resolve((JSON.parse(body) as { pid?: number }).pid);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    req.on("error", () => resolve(undefined));
   });
 }

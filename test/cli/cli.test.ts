@@ -225,3 +225,28 @@ test("an unreachable server is exit code 3", async () => {
     assert.match(r.stderr, /cannot start a pll server/);
   });
 });
+
+test("CLI commands racing to autostart on a fresh home end up sharing one server", async () => {
+  await withTempHome(async (home) => {
+    const pids = new Set<number>();
+    try {
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => pll(home, ["pjc", String(i + 1)])));
+      for (const r of results) {
+        assert.equal(r.code, 0, r.stderr);
+        const started = /pid (\d+)/.exec(r.stderr);
+        if (started) pids.add(Number(started[1]));
+      }
+      const health = await raw({ socket: homePaths(home).socket }, "GET", "/health");
+      assert.ok(pids.size <= 1 && (pids.size === 0 || pids.has(health.json.pid)), `announced ${[...pids]} but ${health.json.pid} serves`);
+      pids.add(health.json.pid);
+    } finally {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGTERM");
+        } catch {
+          // already stopped
+        }
+      }
+    }
+  });
+});
