@@ -2,7 +2,7 @@
 // to the server as typed (number, name, `failed`, `all`, a jobset for cancel).
 import type { JobRecord } from "../core/types.js";
 import type { JobResponse, JobsResponse } from "../server/api-schema.js";
-import { noMoreArgs, parsePriority, requireArg } from "./args.js";
+import { parsePriority } from "./args.js";
 import { paintState, priorityName } from "./format.js";
 import { resolveJob } from "./jobs-api.js";
 import { defineCommand, type Command, type Style } from "./types.js";
@@ -18,9 +18,7 @@ function bulk(name: string, verb: string, argName: string, words: string[], summ
     args: [{ name: argName, kind, words }],
     summary,
     async handler(inv, ctx) {
-      noMoreArgs(inv.args, 1, `${name} ${argName}`);
-      const target = requireArg(inv.args, `${name} ${argName}`);
-      return (await ctx.client.request<JobsResponse>("POST", `/jobs/${ref(target)}/${name}`)).jobs;
+      return (await ctx.client.request<JobsResponse>("POST", `/jobs/${ref(inv.args[0]!)}/${name}`)).jobs;
     },
     format: changed(verb),
   });
@@ -35,8 +33,7 @@ export const start = defineCommand<JobRecord>({
   args: [{ name: "N", kind: "job" }],
   summary: "start a pending job now, past its pjc (not past its dependencies)",
   async handler(inv, ctx) {
-    noMoreArgs(inv.args, 1, "start N");
-    const job = await resolveJob(ctx.client, requireArg(inv.args, "start N"));
+    const job = await resolveJob(ctx.client, inv.args[0]!);
     return (await ctx.client.request<JobResponse>("POST", `/jobs/${job.id}/start`)).job;
   },
   format: (j, style) => `#${j.id} ${j.name}: ${paintState(j.state, style)}`,
@@ -50,10 +47,8 @@ export const priority = defineCommand<JobRecord>({
   ],
   summary: "change a pending job's priority",
   async handler(inv, ctx) {
-    const usage = "priority N high|normal|low|INT";
-    noMoreArgs(inv.args, 2, usage);
-    const value = parsePriority(requireArg(inv.args, usage, 1));
-    const job = await resolveJob(ctx.client, requireArg(inv.args, usage));
+    const value = parsePriority(inv.args[1]!);
+    const job = await resolveJob(ctx.client, inv.args[0]!);
     return (await ctx.client.request<JobResponse>("POST", `/jobs/${job.id}/priority`, { priority: value })).job;
   },
   format: (j) => `#${j.id} ${j.name}: priority ${priorityName(j.priority)}`,

@@ -4,7 +4,6 @@ import type { RunListResponse, RunSummary, ScheduleListResponse, SettingsRespons
 import { jobStates } from "../server/api-schema.js";
 import { formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
 import { fetchJobs, resolveJob } from "./jobs-api.js";
-import { noMoreArgs, requireArg } from "./args.js";
 import { defineCommand, type Style } from "./types.js";
 
 const exitText = (j: JobRecord) => (j.exitCode !== undefined && j.exitCode !== null ? String(j.exitCode) : (j.reason ?? "-"));
@@ -46,7 +45,6 @@ export const status = defineCommand<StatusResult>({
   args: [{ name: "JOBSET|STATE", kind: "jobset", optional: true, words: [...jobStates, "failed"] }],
   summary: "the job table: number, name, state, priority, tries, started, duration, exit code",
   async handler(inv, ctx) {
-    noMoreArgs(inv.args, 1, "status [JOBSET|STATE]");
     // "failed" is what people say for errored.
     const arg = inv.args[0] === "failed" ? "errored" : inv.args[0];
     const filter: Record<string, string> = arg === undefined ? {} : (jobStates as readonly string[]).includes(arg) ? { state: arg } : { jobset: arg };
@@ -60,7 +58,7 @@ export const show = defineCommand<JobRecord>({
   name: "show",
   args: [{ name: "N", kind: "job" }],
   summary: "one job in full: command, cwd, env, dependencies, attempts, log paths",
-  handler: (inv, ctx) => resolveJob(ctx.client, requireArg(inv.args, "show N")),
+  handler: (inv, ctx) => resolveJob(ctx.client, inv.args[0]!),
   format(j, style) {
     const b = style.chalk.bold;
     const lines = [

@@ -32,7 +32,6 @@ export const load = defineCommand<SubmitResponse[]>({
   summary: "parse, store and start a jobset; prints the run and job numbers",
   details: "Relative paths are taken from the current directory. Jobs run in the file's directory unless it says `cwd`.",
   async handler(inv, ctx) {
-    if (inv.args.length === 0) throw new UsageError("load: which file? (load FILE.pll…)");
     const results: SubmitResponse[] = [];
     for (const arg of inv.args) {
       const file = path.resolve(ctx.cwd, arg);

@@ -1,7 +1,7 @@
 // Changing how the server dispatches: pjc, capacity, pause/resume, unschedule.
 import type { Settings } from "../core/types.js";
 import type { SettingsResponse } from "../server/api-schema.js";
-import { noMoreArgs, parseCount, requireArg } from "./args.js";
+
 import { defineCommand, type Command, type CommandContext } from "./types.js";
 
 const post = async (ctx: CommandContext, path: string, body: unknown) =>
@@ -10,13 +10,12 @@ const post = async (ctx: CommandContext, path: string, body: unknown) =>
 export const pjc = defineCommand<{ settings: Settings; jobset?: string }>({
   name: "pjc",
   args: [
-    { name: "N", kind: "number" },
+    { name: "N", kind: "number", min: 1 },
     { name: "JOBSET", kind: "jobset", optional: true },
   ],
   summary: "set the parallel job count — global, or of one jobset; takes effect at once",
   async handler(inv, ctx) {
-    noMoreArgs(inv.args, 2, "pjc N [JOBSET]");
-    const n = parseCount(requireArg(inv.args, "pjc N [JOBSET]"), "pjc");
+    const n = Number(inv.args[0]);
     const jobset = inv.args[1];
     return { settings: await post(ctx, "/settings/pjc", { pjc: n, ...(jobset ? { jobset } : {}) }), ...(jobset ? { jobset } : {}) };
   },
@@ -28,9 +27,8 @@ export const capacity = defineCommand<Settings>({
   args: [{ name: "N|unlimited", kind: "number", words: ["unlimited"] }],
   summary: "resource units available for `units`",
   async handler(inv, ctx) {
-    noMoreArgs(inv.args, 1, "capacity N|unlimited");
-    const arg = requireArg(inv.args, "capacity N|unlimited");
-    const value = arg === "unlimited" || arg === "none" ? null : parseCount(arg, "capacity", 0);
+    const arg = inv.args[0]!;
+    const value = arg === "unlimited" ? null : Number(arg);
     return post(ctx, "/settings/capacity", { capacity: value });
   },
   format: (s) => `capacity: ${s.capacity === null ? "unlimited" : s.capacity}`,
@@ -42,7 +40,6 @@ function pauseOrResume(which: "pause" | "resume", summary: string): Command<unkn
     args: [{ name: "JOBSET|all", kind: "jobset", optional: true, words: ["all"] }],
     summary,
     async handler(inv, ctx) {
-      noMoreArgs(inv.args, 1, `${which} [JOBSET|all]`);
       const jobset = inv.args[0];
       return post(ctx, `/settings/${which}`, jobset && jobset !== "all" ? { jobset } : {});
     },
@@ -58,8 +55,7 @@ export const unschedule = defineCommand<{ name: string }>({
   args: [{ name: "NAME", kind: "schedule" }],
   summary: "remove a recurring schedule (its runs so far stay)",
   async handler(inv, ctx) {
-    noMoreArgs(inv.args, 1, "unschedule NAME");
-    const name = requireArg(inv.args, "unschedule NAME");
+    const name = inv.args[0]!;
     await ctx.client.request("DELETE", `/schedules/${encodeURIComponent(name)}`);
     return { name };
   },

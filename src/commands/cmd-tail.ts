@@ -2,7 +2,7 @@
 // marked `! `; `-f` follows live (over the log endpoint) until the job ends.
 import type { JobRecord } from "../core/types.js";
 import type { LogLine } from "../server/api-schema.js";
-import { noMoreArgs, parseCount, requireArg } from "./args.js";
+import { parseCount } from "./args.js";
 import { makeStyle, paintState } from "./format.js";
 import { getJob, resolveJob } from "./jobs-api.js";
 import { defineCommand, type Style } from "./types.js";
@@ -24,13 +24,14 @@ export const tail = defineCommand<TailResult>({
     follow: { type: "boolean", short: "f", description: "follow new output until the job ends" },
   },
   summary: "a job's output (stdout and stderr, stderr marked `! `); -f follows live until the job ends",
+  check(inv) {
+    if (typeof inv.options.lines === "string") parseCount(inv.options.lines, "-n", 0);
+  },
   async handler(inv, ctx, out) {
-    const usage = "tail N [-n LINES] [-f]";
-    noMoreArgs(inv.args, 1, usage);
-    const job = await resolveJob(ctx.client, requireArg(inv.args, usage));
+    const job = await resolveJob(ctx.client, inv.args[0]!);
     const follow = inv.options.follow === true;
     const query = new URLSearchParams({ format: "ndjson" });
-    if (typeof inv.options.lines === "string") query.set("tail", String(parseCount(inv.options.lines, "-n", 0)));
+    if (typeof inv.options.lines === "string") query.set("tail", inv.options.lines);
     if (follow) query.set("follow", "1");
     const style = makeStyle(ctx.color ?? false);
     const lines: LogLine[] = [];

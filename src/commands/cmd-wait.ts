@@ -6,7 +6,6 @@ import type { Client } from "../client/client.js";
 import { ServerUnreachable } from "../client/errors.js";
 import { FINAL_STATES, type JobRecord } from "../core/types.js";
 import type { RunListResponse } from "../server/api-schema.js";
-import { noMoreArgs } from "./args.js";
 import { listIds, paintState } from "./format.js";
 import { fetchJobs, resolveJobs } from "./jobs-api.js";
 import { countStates } from "./cmd-listing.js";
@@ -55,7 +54,6 @@ export const wait = defineCommand<WaitResult>({
   summary: "block until it finishes; the exit status tells success",
   details: "Without an argument: the jobs loaded in this session (e.g. by `load` on an earlier stdin line), else all jobs.",
   async handler(inv, ctx) {
-    noMoreArgs(inv.args, 1, "wait [N|JOBSET|all]");
     const tracked = new Map<number, JobRecord>();
     const early: JobRecord[] = [];
     let loaded = false;

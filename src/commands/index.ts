@@ -8,7 +8,8 @@ import type { SubmitResponse } from "../server/api-schema.js";
 import { jobLine } from "./cmd-load.js";
 import { makeStyle } from "./format.js";
 import { rememberRun } from "./session.js";
-import { commandNames, findCommand, helpText } from "./table.js";
+import { checkArgs } from "./args.js";
+import { commandNames, findCommand, helpText, usageOf } from "./table.js";
 import { CommandFailed, UsageError, type Command, type CommandContext, type ExecuteResult, type Invocation, type Output } from "./types.js";
 import { isJobLine, splitWords } from "./words.js";
 
@@ -79,7 +80,9 @@ function parseLine(line: string): ParsedLine {
   });
   const { json, help, ...own } = values as Record<string, string | boolean | undefined>;
   const args = positionals.map((w) => (w.startsWith(NEGATIVE) ? "-" + w.slice(NEGATIVE.length) : w));
-  return { command, inv: { line, args, options: own }, json: json === true, help: help === true };
+  const inv: Invocation = { line, args, options: own };
+  if (help !== true) checkArgs(command, inv, usageOf(command));
+  return { command, inv, json: json === true, help: help === true };
 }
 
 function suggestion(name: string): string {

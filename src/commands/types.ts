@@ -43,6 +43,8 @@ export interface ArgSpec {
   variadic?: boolean;
   /** literal words this argument also accepts (`failed`, `all`) */
   words?: string[];
+  /** for `number` arguments: the smallest allowed */
+  min?: number;
 }
 
 export interface OptionSpec {
@@ -75,7 +77,9 @@ export interface Command<R = unknown> {
   details?: string;
   /** false for commands that need no server (help) */
   needsServer?: boolean;
-  /** does the work against the server; throws UsageError / CommandFailed for user mistakes */
+  /** checks options beyond what `args` says (run before any server is needed); throws UsageError */
+  check?(inv: Invocation): void;
+  /** does the work against the server, with `args` already checked; throws CommandFailed for user mistakes */
   handler(inv: Invocation, ctx: CommandContext, out: Output): Promise<R>;
   /** the result as text */
   format(result: R, style: Style): string;
