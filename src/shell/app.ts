@@ -17,7 +17,7 @@ import { createScreen, ShellLayout } from "./layout.js";
 import { LiveData, LogFollower } from "./live-data.js";
 import { JOB_STATES, ShellModel } from "./model.js";
 import { renderChart, renderScreen, type Pane, type UiState } from "./render.js";
-import { filterFromText, helpScreen, outputNotice, placeOutput, textPane, welcomePane } from "./panes.js";
+import { appendToPane, filterFromText, helpScreen, outputNotice, paneLine, placeOutput, textPane, welcomePane } from "./panes.js";
 import { divertStderr } from "./stderr-log.js";
 import { escapeTags } from "./format.js";
 
@@ -260,7 +260,7 @@ class ShellApp implements KeyActions {
         this.takePane(abort);
         streamed = this.ui.pane = textPane(line, "", "bottom");
       }
-      for (const l of text.replace(/\n$/, "").split("\n")) streamed.lines.push(l.startsWith("! ") ? { text: l.slice(2), err: true } : { text: l });
+      appendToPane(streamed, text.replace(/\n$/, "").split("\n").map(paneLine));
       this.changed();
     };
     this.ui.pending++;
@@ -281,7 +281,7 @@ class ShellApp implements KeyActions {
     if (result.quit) return this.leave();
     const level = result.ok ? "info" : "error";
     if (streamed) {
-      if (result.output) for (const l of result.output.split("\n")) streamed.lines.push({ text: l });
+      if (result.output) appendToPane(streamed, result.output.split("\n").map(paneLine));
       return this.model.notify(level, result.ok ? `${line}: done` : result.output.split("\n").at(-1)!);
     }
     const place = placeOutput(line, result.output, (lines) => this.fitsPane(lines));

@@ -5,12 +5,12 @@ import type { Client } from "../client/client.js";
 import type { EngineEvent, JobRecord, RunRecord, Settings } from "../core/types.js";
 import type { JobListResponse, LogLine, RunListResponse, SettingsResponse } from "../server/api-schema.js";
 import type { ShellModel } from "./model.js";
+import { appendToPane, PANE_LINES_KEPT } from "./panes.js";
 import type { Pane } from "./render.js";
 
 const PAGE = 10_000;
 const RECONNECT_MS = 1000;
-/** lines of a job's log fetched when following starts, and kept in the pane */
-export const LOG_LINES_KEPT = 500;
+
 
 async function fetchSnapshot(client: Client): Promise<{ jobs: JobRecord[]; runs: RunRecord[]; settings: Settings }> {
   const jobs: JobRecord[] = [];
@@ -90,14 +90,13 @@ export class LogFollower {
     pane.anchor = "bottom";
     pane.lines = [];
     this.ended = undefined;
-    const path = `/jobs/${job.id}/log?follow=1&tail=${LOG_LINES_KEPT}&format=ndjson`;
+    const path = `/jobs/${job.id}/log?follow=1&tail=${PANE_LINES_KEPT}&format=ndjson`;
     this.client
       .lines<LogLine>(
         path,
         (l) => {
           if (abort.signal.aborted) return;
-          pane.lines.push({ text: l.line, err: l.stream === "err" });
-          if (pane.lines.length > LOG_LINES_KEPT * 2) pane.lines.splice(0, pane.lines.length - LOG_LINES_KEPT);
+          appendToPane(pane, [{ text: l.line, err: l.stream === "err" }]);
           this.changed();
         },
         abort.signal,

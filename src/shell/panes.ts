@@ -17,8 +17,20 @@ export const KEY_HELP = [
   "  other keys: back to the command bar",
 ];
 
+/** Lines a pane keeps: a chatty `tail -f` must not grow it without bound. */
+export const PANE_LINES_KEPT = 500;
+
+/** One line of command output; the commands mark stderr lines with a leading "! ". */
+export const paneLine = (line: string): Pane["lines"][number] => (line.startsWith("! ") ? { text: line.slice(2), err: true } : { text: line });
+
+export function appendToPane(pane: Pane, lines: Pane["lines"]): void {
+  for (const line of lines) pane.lines.push(line); // not push(...lines): a huge chunk would overflow the stack
+  // Trim in steps, not on every line: a splice of the whole array per line would be quadratic.
+  if (pane.lines.length > PANE_LINES_KEPT * 2) pane.lines.splice(0, pane.lines.length - PANE_LINES_KEPT);
+}
+
 export function textPane(title: string, text: string, anchor: Pane["anchor"] = "top"): Pane {
-  return { title, anchor, lines: text === "" ? [] : text.split("\n").map((l) => (l.startsWith("! ") ? { text: l.slice(2), err: true } : { text: l })) };
+  return { title, anchor, lines: text === "" ? [] : text.split("\n").map(paneLine) };
 }
 
 export function welcomePane(): Pane {
