@@ -23,7 +23,10 @@ export type ModifierKind = Modifier["kind"];
 
 export interface CommandNode {
   text: string;
+  /** the command text */
   span: Span;
+  /** the `$` */
+  dollar: Span;
 }
 
 export interface BlockNode {

@@ -76,8 +76,10 @@ class AstBuilder extends BaseVisitor {
     const commandNode = node(ctx, "command");
     const blockNode = node(ctx, "block");
     const label = labelTok ? word(labelTok) : undefined;
-    const span = label?.span ?? mods[0]?.span ?? tokenSpan(tok(ctx, "Newline") ?? ({} as IToken));
-    if (commandNode) return { type: "item", label, mods, body: { command: this.visit(commandNode) }, span };
+    if (commandNode) {
+      const command = this.visit(commandNode) as CommandNode;
+      return { type: "item", label, mods, body: { command }, span: label?.span ?? mods[0]?.span ?? command.dollar };
+    }
     if (blockNode) {
       const block = this.visit(blockNode) as BlockNode;
       return { type: "item", label, mods: [...mods, ...block.mods], body: { block }, span: label?.span ?? mods[0]?.span ?? block.span };
@@ -94,9 +96,9 @@ class AstBuilder extends BaseVisitor {
     const text = tok(ctx, "CommandText");
     if (!text || text.image.trim() === "") {
       this.problems.push({ span: tokenSpan(dollar), message: "empty command: write the shell command after `$`" });
-      return { text: "", span: tokenSpan(dollar) };
+      return { text: "", span: tokenSpan(dollar), dollar: tokenSpan(dollar) };
     }
-    return { text: text.image.replace(/\s+$/, ""), span: tokenSpan(text) };
+    return { text: text.image.replace(/\s+$/, ""), span: tokenSpan(text), dollar: tokenSpan(dollar) };
   }
 
   block(ctx: Ctx): BlockNode {

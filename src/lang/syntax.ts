@@ -18,11 +18,12 @@ export interface SyntaxResult {
   diagnostics: Diagnostic[];
 }
 
-export const tokenSpan = (t: IToken): Span => ({
-  line: t.startLine ?? 1,
-  col: t.startColumn ?? 1,
-  endCol: t.startLine === t.endLine && t.endColumn !== undefined ? t.endColumn + 1 : undefined,
-});
+/** Where a token starts; `endCol` stops at the end of its first line (commands may continue below). */
+export function tokenSpan(t: IToken): Span {
+  const col = t.startColumn ?? 1;
+  const firstLine = t.image.split(/\r?\n/, 1)[0]!.replace(/\\$/, "");
+  return { line: t.startLine ?? 1, col, ...(firstLine.length ? { endCol: col + firstLine.length } : {}) };
+}
 
 /** Index of the first token of the line holding tokens[i]. */
 function lineStart(tokens: IToken[], i: number): number {
@@ -39,9 +40,15 @@ function lineEnd(tokens: IToken[], i: number): number {
 const nl = (like: IToken): IToken =>
   createTokenInstance(Newline, "", like.startOffset, like.startOffset, like.startLine ?? 1, like.startLine ?? 1, like.startColumn ?? 1, like.startColumn ?? 1);
 
-/** The `<` that opens a block on this line, if any (not the one of `expect time <`). */
-function blockOpener(line: IToken[]): IToken | undefined {
-  return line.find((t, k) => t.tokenType === LAngle && !/^(time|output)$/.test(line[k - 1]?.image ?? ""));
+/** The `<` that opens a block in tokens[from, to), if any (not the one of `expect time <`). */
+function blockOpener(tokens: IToken[], from = 0, to = tokens.length): IToken | undefined {
+  for (let k = from; k < to; k++) {
+    const t = tokens[k]!;
+    if (t.tokenType !== LAngle) continue;
+    const prev = k > from ? tokens[k - 1]!.image : "";
+    if (prev !== "time" && prev !== "output") return t;
+  }
+  return undefined;
 }
 
 /** What a broken line becomes so that the rest of the file still parses with the same nesting. */
@@ -86,7 +93,8 @@ function unclosedBlocks(tokens: IToken[]): Opener[] {
   return stack.reverse();
 }
 
-function lexMessage(ch: string): string {
+function lexMessage(ch: string, atEnd: boolean): string {
+  if (ch === "\\" && atEnd) return "the source ends with `\\`: there is no next line for it to continue";
   if (ch === "\\") return "unexpected `\\`: outside a command, a backslash only continues a line, at its very end";
   if (ch === '"' || ch === "'") return `this string has no closing ${ch} (strings end on the line they start)`;
   const code = ch.codePointAt(0) ?? 0;
@@ -122,7 +130,7 @@ function topLevelChunks(tokens: IToken[]): IToken[][] {
     if (!isNewline(tokens[i]!)) continue;
     const first = tokens[lineStartIdx]!;
     if (i - lineStartIdx === 1 && first.tokenType === RAngle) depth = Math.max(0, depth - 1);
-    else if (blockOpener(tokens.slice(lineStartIdx, i))) depth++;
+    else if (blockOpener(tokens, lineStartIdx, i)) depth++;
     lineStartIdx = i + 1;
     if (depth === 0) {
       chunks.push(tokens.slice(chunkStart, i + 1));
@@ -133,13 +141,16 @@ function topLevelChunks(tokens: IToken[]): IToken[][] {
   return chunks;
 }
 
-/** Just past the last real token of a chunk: where a missing `>` is expected. */
-function endOfChunk(tokens: IToken[]): Span {
-  for (let i = tokens.length - 1; i >= 0; i--) {
-    const t = tokens[i]!;
-    if (!isNewline(t)) return { line: t.endLine ?? t.startLine ?? 1, col: (t.endColumn ?? t.startColumn ?? 0) + 1 };
-  }
-  return { line: tokens[0]?.startLine ?? 1, col: 1 };
+/** Just past the last character of the chunk's last token: where a missing `>` is expected. */
+function endOfChunk(tokens: IToken[], source: string): Span {
+  let t: IToken | undefined;
+  for (let i = tokens.length - 1; i >= 0 && !t; i--) if (!isNewline(tokens[i]!)) t = tokens[i];
+  let end = t ? t.endOffset! + 1 : 0;
+  while (end > 0 && /[\s\\]/.test(source[end - 1]!)) end--;
+  const lineStartOffset = source.lastIndexOf("\n", end - 1) + 1;
+  let line = 1;
+  for (let k = source.indexOf("\n"); k >= 0 && k < lineStartOffset; k = source.indexOf("\n", k + 1)) line++;
+  return { line, col: end - lineStartOffset + 1 };
 }
 
 export function parseSource(source: string, file: string): SyntaxResult {
@@ -147,14 +158,14 @@ export function parseSource(source: string, file: string): SyntaxResult {
   const at = (span: Span, message: string): void => void diagnostics.push({ file, ...span, severity: "error", message });
   const lexed = lexPll(source);
   for (const e of lexed.lexErrors) {
-    at({ line: e.line ?? 1, col: e.column ?? 1 }, lexMessage(source.charAt(e.offset)));
+    at({ line: e.line ?? 1, col: e.column ?? 1 }, lexMessage(source.charAt(e.offset), e.offset === source.length - 1));
   }
   for (const t of lexed.openStrings) at(tokenSpan(t), `this string has no closing ${t.image[0]} (strings end on the line they start)`);
   const lines: CstNode[] = [];
   let syntaxErrors = 0;
   for (const chunk of topLevelChunks(lexed.tokens)) {
     if (syntaxErrors >= MAX_SYNTAX_ERRORS) break;
-    const r = parseChunk(chunk, diagnostics, at);
+    const r = parseChunk(chunk, source, diagnostics, at);
     syntaxErrors += r.errors;
     if (r.cst) lines.push(...((r.cst.children.line ?? []) as CstNode[]));
   }
@@ -164,7 +175,7 @@ export function parseSource(source: string, file: string): SyntaxResult {
 }
 
 /** Parse one chunk, blanking each broken line and trying again; returns the CST once it parses. */
-function parseChunk(chunk: IToken[], diagnostics: Diagnostic[], at: (span: Span, message: string) => void): { cst?: CstNode; errors: number } {
+function parseChunk(chunk: IToken[], source: string, diagnostics: Diagnostic[], at: (span: Span, message: string) => void): { cst?: CstNode; errors: number } {
   let tokens = chunk;
   for (let errors = 0; errors < MAX_SYNTAX_ERRORS; errors++) {
     const { cst, errors: parseErrors } = parseTokens(tokens);
@@ -174,9 +185,9 @@ function parseChunk(chunk: IToken[], diagnostics: Diagnostic[], at: (span: Span,
       const open = unclosedBlocks(tokens);
       for (const o of open) {
         const where = tokenSpan(o.token);
-        at(endOfChunk(tokens), `expected \`>\` to close the \`${o.header}\` opened at ${where.line}:${where.col}`);
+        at(endOfChunk(tokens, source), `expected \`>\` to close the \`${o.header}\` opened at ${where.line}:${where.col}`);
       }
-      if (!open.length) at(endOfChunk(tokens), err.message);
+      if (!open.length) at(endOfChunk(tokens, source), err.message);
       return { errors: errors + 1 };
     }
     const i = tokens.indexOf(err.token);

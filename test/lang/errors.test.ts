@@ -32,6 +32,8 @@ describe("syntax errors", () => {
   it("reports stray characters in words a user knows", () => {
     assert.equal(errorOf("a: $ x\n\x01\n"), "2:1 unexpected control character U+0001");
     assert.equal(errorOf("a: \\ b $ x\n"), "1:4 unexpected `\\`: outside a command, a backslash only continues a line, at its very end");
+    assert.equal(errorOf("a: $ x \\"), "1:8 the source ends with `\\`: there is no next line for it to continue");
+    assert.equal(errorOf(lines("a: <", "  b: $ x \\")), "2:9 expected `>` to close the `a: <` opened at 1:4");
   });
 
   it("suggests the nearest modifier for a misspelt one", () => {

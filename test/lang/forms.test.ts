@@ -43,6 +43,11 @@ describe("jobs and commands", () => {
     assert.equal(graphOf(lines("$ x", "jobset db-dumps")).jobset, "db-dumps");
   });
 
+  it("locates a job at its label, else its first modifier, else its `$`", () => {
+    const g = graphOf(lines("a: $ x", "  priority 1 $ y", "    $ z"));
+    assert.deepEqual(g.jobs.map((j) => [j.loc.line, j.loc.col]), [[1, 1], [2, 3], [3, 5]]);
+  });
+
   it("lets keywords be labels", () => {
     const g = graphOf(lines("env: $ printenv", "after: after env $ x"));
     assert.deepEqual(depsOf(g, "after"), ["env"]);

@@ -57,7 +57,7 @@ function checkDiagnostics(source: string, diags: Diagnostic[]): void {
     assert.ok(typeof d.message === "string" && d.message.length > 0 && !/undefined|NaN|\[object/.test(d.message), d.message);
     assert.ok(Number.isInteger(d.line) && d.line >= 1 && d.line <= lines.length, `line ${d.line} of ${lines.length}: ${d.message}`);
     assert.ok(Number.isInteger(d.col) && d.col >= 1 && d.col <= lines[d.line - 1]!.length + 1, `col ${d.col} on line ${d.line} (${lines[d.line - 1]!.length} chars): ${d.message}`);
-    if (d.endCol !== undefined) assert.ok(d.endCol > d.col, `endCol ${d.endCol} after col ${d.col}`);
+    if (d.endCol !== undefined) assert.ok(d.endCol > d.col && d.endCol <= lines[d.line - 1]!.length + 1, `endCol ${d.endCol} after col ${d.col}, within the line`);
   }
 }
 
@@ -69,7 +69,11 @@ function checkSource(source: string): void {
   if (r.graph) {
     const keys = new Set(r.graph.jobs.map((j) => j.key));
     assert.equal(keys.size, r.graph.jobs.length, "unique job keys");
-    for (const j of r.graph.jobs) for (const d of j.deps) assert.ok(keys.has(d), `dep ${d} of ${j.key} exists`);
+    const lineCount = source.split(/\r?\n/).length;
+    for (const j of r.graph.jobs) {
+      for (const d of j.deps) assert.ok(keys.has(d), `dep ${d} of ${j.key} exists`);
+      assert.ok(j.loc.line >= 1 && j.loc.line <= lineCount && j.loc.col >= 1, `job ${j.key} at ${j.loc.line}:${j.loc.col}`);
+    }
     assert.deepEqual(JSON.parse(JSON.stringify(r.graph)), r.graph);
   }
   formatDiagnostics(r.diagnostics, source, { color: true });
