@@ -180,6 +180,10 @@ class ShellApp implements KeyActions {
     this.changed();
   }
 
+  paneRows(): number {
+    return Math.max(1, this.layout.areas.log.height - 2);
+  }
+
   pageRows(): number {
     return this.layout.tableRows();
   }

@@ -4,6 +4,7 @@
 // the command bar — so typing a command never fires a table key by accident,
 // except the few table keys themselves.
 import type { ShellModel } from "./model.js";
+import { scrollPane } from "./panes.js";
 import type { UiState } from "./render.js";
 
 export interface KeyPress {
@@ -26,6 +27,8 @@ export interface KeyActions {
   showHelp(): void;
   leave(): void;
   pageRows(): number;
+  /** rows of text the log pane shows */
+  paneRows(): number;
 }
 
 const TABLE_MOVES: Record<string, (model: ShellModel, page: number) => void> = {
@@ -42,8 +45,8 @@ export function handleKey(ch: string | undefined, key: KeyPress, model: ShellMod
   // blessed reports Enter twice (as "enter" and "return"): act on one.
   if (name === "return") return;
   if (key.full === "C-c" || key.full === "C-d") return act.leave();
-  // PgUp/PgDn scroll the table whatever has the focus.
-  if (name === "pageup" || name === "pagedown") {
+  // PgUp/PgDn scroll the table whatever has the focus (but the log pane's own, when it has it).
+  if ((name === "pageup" || name === "pagedown") && ui.mode !== "log") {
     TABLE_MOVES[name]!(model, act.pageRows());
     return act.selectionMoved();
   }
@@ -53,6 +56,7 @@ export function handleKey(ch: string | undefined, key: KeyPress, model: ShellMod
     return tableKey(name, name, model, ui, act);
   }
   if (ui.mode === "table") return tableKey(ch, name, model, ui, act);
+  if (ui.mode === "log") return logKey(ch, name, ui, act);
   return lineKey(ch, key, ui, act);
 }
 
@@ -63,7 +67,11 @@ function tableKey(ch: string | undefined, name: string, model: ShellModel, ui: U
     return act.selectionMoved();
   }
   if (name === "enter") return act.showLog();
-  if (name === "escape" || ch === ":" || name === "tab") {
+  if (name === "tab") {
+    ui.mode = "log";
+    return;
+  }
+  if (name === "escape" || ch === ":") {
     ui.mode = "command";
     return;
   }
@@ -86,11 +94,38 @@ function tableKey(ch: string | undefined, name: string, model: ShellModel, ui: U
     case "q":
       return act.leave();
   }
-  // Any other character starts a command.
+  startTyping(ch, ui);
+}
+
+/** Any other character starts a command. */
+function startTyping(ch: string | undefined, ui: UiState): void {
   if (ch && ch >= " " && ch !== "\x7f") {
     ui.mode = "command";
     ui.line.insert(ch);
   }
+}
+
+const PANE_SCROLLS: Record<string, (rows: number) => number | "start" | "end"> = {
+  up: () => -1,
+  down: () => 1,
+  pageup: (rows) => -rows,
+  pagedown: (rows) => rows,
+  home: () => "start",
+  end: () => "end",
+};
+
+function logKey(ch: string | undefined, name: string, ui: UiState, act: KeyActions): void {
+  const scroll = PANE_SCROLLS[name];
+  if (scroll) return scrollPane(ui.pane, scroll(act.paneRows()), act.paneRows());
+  if (name === "tab" || name === "escape") {
+    ui.mode = "table";
+    return;
+  }
+  if (ch === ":") {
+    ui.mode = "command";
+    return;
+  }
+  startTyping(ch, ui);
 }
 
 function lineKey(ch: string | undefined, key: KeyPress, ui: UiState, act: KeyActions): void {

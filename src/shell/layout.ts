@@ -165,6 +165,14 @@ export class ShellLayout {
     else viewer.scrollTo(delta > 0 ? viewer.getScrollHeight() : 0);
   }
 
+  /** The panel the keys act on gets a yellow border. */
+  highlight(which: "table" | "log" | undefined): void {
+    for (const [name, el] of [["table", this.table], ["log", this.log]] as const) {
+      const border = (el.style as { border?: { fg?: string } }).border;
+      if (border) border.fg = which === name ? "yellow" : "blue";
+    }
+  }
+
   /** A coloured border, unless NO_COLOR. */
   private frame(fg: string): { border?: { fg: string } } {
     return this.noColor ? {} : { border: { fg } };

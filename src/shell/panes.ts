@@ -13,6 +13,7 @@ export const KEY_HELP = [
   "Table (after Esc):",
   "  ↑↓ PgUp/PgDn Home/End move · Enter log",
   "  r retry · k kill · +/- PJC · / filter",
+  "  Tab log pane (↑↓ scroll, End follows)",
   "  ? help · q leave (jobs keep running)",
   "  other keys: back to the command bar",
 ];
@@ -24,6 +25,8 @@ export const PANE_LINES_KEPT = 500;
 export const paneLine = (line: string): Pane["lines"][number] => (line.startsWith("! ") ? { text: line.slice(2), err: true } : { text: line });
 
 export function appendToPane(pane: Pane, lines: Pane["lines"]): void {
+  // Scrolled back in a log: new lines arrive below without moving what is being read.
+  if (pane.scroll && pane.anchor !== "top") pane.scroll += lines.length;
   for (const line of lines) pane.lines.push(line); // not push(...lines): a huge chunk would overflow the stack
   // Trim in steps, not on every line: a splice of the whole array per line would be quadratic.
   if (pane.lines.length > PANE_LINES_KEPT * 2) pane.lines.splice(0, pane.lines.length - PANE_LINES_KEPT);
@@ -73,4 +76,21 @@ export function outputNotice(line: string, ok: boolean, output: string, place: O
   if (place.where === "status") return output || `${line}: ${ok ? "ok" : "failed"}`;
   if (!ok) return lines[0]!;
   return place.where === "viewer" ? `${line}: ${lines.length} lines` : `${line}: see the output pane`;
+}
+
+/** The lines a pane of `rows` shows, from its anchored end and scroll position. */
+export function paneWindow(pane: Pane, rows: number): Pane["lines"] {
+  const max = Math.max(0, pane.lines.length - rows);
+  const scroll = Math.min(pane.scroll ?? 0, max);
+  if (pane.anchor === "top") return pane.lines.slice(scroll, scroll + rows);
+  const end = pane.lines.length - scroll;
+  return pane.lines.slice(Math.max(0, end - rows), end);
+}
+
+/** Scrolls by `delta` lines (positive: down, towards the end of the text); "end"/"start" jump. */
+export function scrollPane(pane: Pane, delta: number | "start" | "end", rows: number): void {
+  const max = Math.max(0, pane.lines.length - rows);
+  const fromTop = pane.anchor === "top" ? (pane.scroll ?? 0) : max - Math.min(pane.scroll ?? 0, max);
+  const target = delta === "start" ? 0 : delta === "end" ? max : Math.max(0, Math.min(max, fromTop + delta));
+  pane.scroll = pane.anchor === "top" ? target : max - target;
 }

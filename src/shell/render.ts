@@ -4,6 +4,7 @@ import type { CommandLine } from "./command-line.js";
 import { escapeTags, formatClock, headerLines, statusLine, tableHeading, tableRow } from "./format.js";
 import type { ShellLayout } from "./layout.js";
 import type { ShellModel } from "./model.js";
+import { paneWindow } from "./panes.js";
 
 /** What the log pane shows: a job's output (followed live) or a command's output. */
 export interface Pane {
@@ -13,9 +14,11 @@ export interface Pane {
   jobId?: number;
   /** which end shows when the text is taller than the pane: logs keep their newest lines, listings their heading */
   anchor?: "top" | "bottom";
+  /** lines scrolled away from the anchored end (0: at it, following new lines) */
+  scroll?: number;
 }
 
-export type InputMode = "command" | "table" | "filter";
+export type InputMode = "command" | "table" | "log" | "filter";
 
 export interface UiState {
   server: string;
@@ -28,8 +31,11 @@ export interface UiState {
   pending: number;
 }
 
-const PROMPT: Record<InputMode, string> = { command: "pll> ", filter: "filter (state or jobset, empty clears)> ", table: "" };
-const TABLE_HINT = "↑↓ move  Enter log  r retry  k kill  +/- pjc  / filter  ? help  q quit  : type";
+const PROMPT: Record<InputMode, string> = { command: "pll> ", filter: "filter (state or jobset, empty clears)> ", table: "", log: "" };
+const HINT: Partial<Record<InputMode, string>> = {
+  table: "↑↓ move  Enter log  r retry  k kill  +/- pjc  / filter  Tab pane  ? help  q quit  : type",
+  log: "log pane: ↑↓ PgUp/PgDn scroll  End follow  Tab/Esc table  : type",
+};
 
 function truncate(text: string, width: number): string {
   // Tabs and control characters would move blessed's cursor: show them as spaces.
@@ -45,6 +51,7 @@ export function renderScreen(layout: ShellLayout, model: ShellModel, ui: UiState
   layout.header.setContent(paint(headerLines(model.header(), ui.server, areas.header.width).join("\n")));
   layout.table.setContent(paint(tableText(layout, model, now)));
   renderPane(layout, ui.pane, paint);
+  if (!ui.noColor) layout.highlight(ui.mode === "table" || ui.mode === "log" ? ui.mode : undefined);
   const latest = model.notices.at(-1);
   layout.status.setContent(paint(statusLine(latest, model.countOf("errored"), areas.status.width, model.overruns)));
   layout.input.setContent(paint(inputText(ui, areas.input.width)));
@@ -65,19 +72,20 @@ function tableText(layout: ShellLayout, model: ShellModel, now: number): string 
 function renderPane(layout: ShellLayout, pane: Pane, paint: (text: string) => string): void {
   const width = layout.innerWidth(layout.areas.log);
   const rows = Math.max(1, layout.areas.log.height - 2);
-  const lines = pane.anchor === "top" ? pane.lines.slice(0, rows) : pane.lines.slice(-rows);
-  const shown = lines.map((l) => {
+  const shown = paneWindow(pane, rows).map((l) => {
     // stderr lines are marked (and coloured) so they stand out from stdout.
     const text = escapeTags(truncate(l.err ? `! ${l.text}` : l.text, width));
     return l.err ? `{red-fg}${text}{/}` : text;
   });
-  layout.log.setLabel(` ${escapeTags(truncate(pane.title, Math.max(4, width - 4)))} `);
+  const title = pane.scroll ? `${pane.title} (scrolled${pane.anchor === "top" ? "" : ": End follows"})` : pane.title;
+  layout.log.setLabel(` ${escapeTags(truncate(title, Math.max(4, width - 4)))} `);
   layout.log.setContent(paint(shown.join("\n")));
 }
 
 function inputText(ui: UiState, width: number): string {
   const busy = ui.pending > 0 ? ` {yellow-fg}(${ui.pending} running){/}` : "";
-  if (ui.mode === "table") return `{black-fg}{cyan-bg}${escapeTags(truncate(TABLE_HINT, width))}{/}`;
+  const hint = HINT[ui.mode];
+  if (hint) return `{black-fg}{cyan-bg}${escapeTags(truncate(hint, width))}{/}`;
   const prompt = PROMPT[ui.mode];
   const { text, cursor } = ui.line;
   // Keep the cursor in view on long lines: show the part of the text around it.

@@ -13,7 +13,7 @@ function setup() {
   const act: KeyActions = {
     submit: record("submit"), applyFilter: record("filter"), complete: record("complete"), showLog: record("log"),
     selectionMoved: record("moved"), retrySelected: record("retry"), killSelected: record("kill"), changePjc: record("pjc"),
-    showHelp: record("help"), leave: record("leave"), pageRows: () => 5,
+    showHelp: record("help"), leave: record("leave"), pageRows: () => 5, paneRows: () => 3,
   };
   /** Feeds keys the way blessed reports them: printable characters, or named keys in <angle brackets>. */
   const press = (...keys: string[]) => {
@@ -74,4 +74,19 @@ test("↑ in the command bar recalls history, Tab asks for completion", () => {
   assert.equal(ui.line.text, "pjc 2");
   press("<tab>");
   assert.equal(calls.at(-1), "complete");
+});
+
+test("Tab from the table gives the keys to the log pane: arrows scroll it, End follows again, Esc goes back", () => {
+  const { ui, press } = setup();
+  ui.pane = { title: "log", anchor: "bottom", lines: ["1", "2", "3", "4", "5", "6"].map((text) => ({ text })) };
+  press("<escape>", "<tab>");
+  assert.equal(ui.mode, "log");
+  press("<up>", "<up>");
+  assert.equal(ui.pane.scroll, 2);
+  press("<pagedown>");
+  assert.equal(ui.pane.scroll, 0);
+  press("<home>");
+  assert.equal(ui.pane.scroll, 3);
+  press("<end>", "<escape>");
+  assert.deepEqual([ui.pane.scroll, ui.mode], [0, "table"]);
 });
