@@ -17,11 +17,15 @@ export { formatDiagnostics, type Diagnostic } from "./diagnostics.js";
 const JOBSET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 function parseLines(source: string, file: string): { lines?: Line[]; diagnostics: Diagnostic[] } {
-  const syntax = parseSource(source, file);
-  if (!syntax.cst) return { diagnostics: syntax.diagnostics };
-  const ast = toAst(syntax.cst);
-  const diagnostics = ast.problems.map((p): Diagnostic => ({ file, ...p.span, severity: "error", message: p.message }));
-  return diagnostics.length ? { diagnostics } : { lines: ast.lines, diagnostics };
+  const lines: Line[] = [];
+  const problems: Diagnostic[] = [];
+  const syntax = parseSource(source, file, (cst) => {
+    const ast = toAst(cst);
+    for (const l of ast.lines) lines.push(l);
+    for (const p of ast.problems) problems.push({ file, ...p.span, severity: "error", message: p.message });
+  });
+  const diagnostics = [...syntax.diagnostics, ...problems];
+  return diagnostics.length ? { diagnostics } : { lines, diagnostics };
 }
 
 /** `jobset NAME` (top level, once), else the file's base name without `.pll`. */

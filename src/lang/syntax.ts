@@ -14,7 +14,6 @@ import { didYouMean } from "./suggest.js";
 const MAX_SYNTAX_ERRORS = 25;
 
 export interface SyntaxResult {
-  cst?: CstNode;
   diagnostics: Diagnostic[];
 }
 
@@ -121,8 +120,7 @@ function explain(err: IRecognitionException, tokens: IToken[], i: number): strin
  * of its chunk only, not of the whole file. The last chunk takes the rest
  * when a block is left open.
  */
-function topLevelChunks(tokens: IToken[]): IToken[][] {
-  const chunks: IToken[][] = [];
+function* topLevelChunks(tokens: IToken[]): Generator<IToken[]> {
   let depth = 0;
   let chunkStart = 0;
   let lineStartIdx = 0;
@@ -133,12 +131,11 @@ function topLevelChunks(tokens: IToken[]): IToken[][] {
     else if (blockOpener(tokens, lineStartIdx, i)) depth++;
     lineStartIdx = i + 1;
     if (depth === 0) {
-      chunks.push(tokens.slice(chunkStart, i + 1));
+      yield tokens.slice(chunkStart, i + 1);
       chunkStart = i + 1;
     }
   }
-  if (chunkStart < tokens.length) chunks.push(tokens.slice(chunkStart));
-  return chunks;
+  if (chunkStart < tokens.length) yield tokens.slice(chunkStart);
 }
 
 /** Just past the last character of the chunk's last token: where a missing `>` is expected. */
@@ -153,7 +150,12 @@ function endOfChunk(tokens: IToken[], source: string): Span {
   return { line, col: end - lineStartOffset + 1 };
 }
 
-export function parseSource(source: string, file: string): SyntaxResult {
+/**
+ * Lex and parse a source; `onChunk` receives the CST of each top-level chunk
+ * while the file is still clean, so the caller can turn it into an AST and
+ * let the CST go (a 100,000-job file's CST would otherwise all be alive at once).
+ */
+export function parseSource(source: string, file: string, onChunk: (cst: CstNode) => void): SyntaxResult {
   const diagnostics: Diagnostic[] = [];
   const at = (span: Span, message: string): void => void diagnostics.push({ file, ...span, severity: "error", message });
   const lexed = lexPll(source);
@@ -161,17 +163,15 @@ export function parseSource(source: string, file: string): SyntaxResult {
     at({ line: e.line ?? 1, col: e.column ?? 1 }, lexMessage(source.charAt(e.offset), e.offset === source.length - 1));
   }
   for (const t of lexed.openStrings) at(tokenSpan(t), `this string has no closing ${t.image[0]} (strings end on the line they start)`);
-  const lines: CstNode[] = [];
   let syntaxErrors = 0;
   for (const chunk of topLevelChunks(lexed.tokens)) {
     if (syntaxErrors >= MAX_SYNTAX_ERRORS) break;
     const r = parseChunk(chunk, source, diagnostics, at);
     syntaxErrors += r.errors;
-    if (r.cst) lines.push(...((r.cst.children.line ?? []) as CstNode[]));
+    if (r.cst && !diagnostics.length) onChunk(r.cst);
   }
   if (syntaxErrors >= MAX_SYNTAX_ERRORS) at(diagnostics[diagnostics.length - 1]!, "too many syntax errors; fix these first");
-  if (diagnostics.length) return { diagnostics };
-  return { cst: { name: "file", children: { line: lines } }, diagnostics };
+  return { diagnostics };
 }
 
 /** Parse one chunk, blanking each broken line and trying again; returns the CST once it parses. */
