@@ -1,9 +1,15 @@
 // `pll check FILE… [--json]`: compile each file; a one-line summary per valid
-// file (exit 0), or every error of every file (exit 1). `--json` prints the graph.
+// file (exit 0), or every error of every file (exit 1). `--json` prints the
+// compiled graph (an array of graphs for several files).
 import { compileFile, formatDiagnostics } from "../lang/index.js";
 import type { JobGraph } from "../core/types.js";
 
-const USAGE = "usage: pll check FILE.pll… [--json]\n";
+const USAGE = [
+  "usage: pll check FILE.pll… [--json]",
+  "  checks each file; prints a summary per valid file, or every error (exit 1)",
+  "  --json  print the compiled job graph (an array for several files)",
+  "",
+].join("\n");
 
 export async function main(args: string[]): Promise<number> {
   const parsed = parseFileArgs(args, { flags: ["--json"], options: [] }, USAGE);
@@ -25,11 +31,11 @@ export async function main(args: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 export function summary(g: JobGraph): string {
   const edges = g.jobs.reduce((n, j) => n + j.deps.length, 0);
-  return `jobset ${g.jobset}: ${plural(g.jobs.length, "job")}, ${plural(g.blocks.length, "block")}, ${plural(edges, "dependency")}, ${plural(g.schedules.length, "schedule")}`.replace("dependencys", "dependencies");
+  return `jobset ${g.jobset}: ${count(g.jobs.length, "job")}, ${count(g.blocks.length, "block")}, ${count(edges, "dependency", "dependencies")}, ${count(g.schedules.length, "schedule")}`;
 }
 
 // Argument parsing shared with `pll graph`: files, flags and `--opt value` / `--opt=value`;
