@@ -120,4 +120,12 @@ describe("railroad diagram", () => {
     assert.ok(!/<(script|link)[^>]+(src|href)=/i.test(html), "no external script or stylesheet");
     for (const rule of ["file", "item", "block", "modifier", "afterMod", "forMod"]) assert.ok(html.includes(`"name": "${rule}"`), rule);
   });
+
+  it("is up to date with the parser (regenerate: node dist/grammar/diagram.js)", () =>
+    withTempHome(async (dir) => {
+      const { readFile } = await import("node:fs/promises");
+      const out = path.join(dir, "diagram.html");
+      await execFileP(process.execPath, [path.join(repoRoot, "dist", "grammar", "diagram.js"), out], { cwd: repoRoot });
+      assert.equal(await readFile(out, "utf8"), await readFile(path.join(repoRoot, "grammar", "syntax-diagram.html"), "utf8"));
+    }));
 });
