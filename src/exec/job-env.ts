@@ -1,10 +1,9 @@
-// The environment a job (or one of its hooks) runs with: the engine's own
-// environment, the job's `env`, then the PLL_* variables.
+// The variables a job (or one of its hooks) runs with, over the engine's own
+// environment: the job's `env`, then the PLL_* variables.
 import type { JobRecord } from "../core/types.js";
 
-export function jobEnv(job: JobRecord, attempt: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function jobVariables(job: JobRecord, attempt: number, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    ...process.env,
     ...job.env,
     PLL_JOB_ID: String(job.id),
     PLL_JOB_NAME: job.name,
@@ -14,3 +13,8 @@ export function jobEnv(job: JobRecord, attempt: number, extra: Record<string, st
     ...extra,
   };
 }
+
+export const jobEnv = (job: JobRecord, attempt: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ...jobVariables(job, attempt, extra),
+});

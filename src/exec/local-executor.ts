@@ -1,34 +1,28 @@
-// Runs jobs as local processes. Each job is a wrapper `/bin/sh` in its own
-// process group that runs the user's command verbatim in a child `/bin/sh -c`
-// and records its exit status in a file, so a later engine can learn how a
-// job ended while nobody was watching. Output goes to the log files by file
-// descriptor. Timeouts and kills signal the whole group: SIGTERM, then
-// SIGKILL after a grace period.
-//
-// child_process.spawn, not execa: with stdio going straight to descriptors we
-// use none of execa's piping, and plain spawn starts ~40% more jobs per second
-// (docs/stack.md), which is the whole hot path of `pll run`.
-import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from "node:fs";
+// Runs jobs as local processes, each in its own session and process group,
+// output straight to its log files, exit status recorded on disk by a
+// process other than the engine (see launcher.ts) — so a later engine can
+// adopt a job still running or learn how it ended. Timeouts and kills
+// signal the whole group: SIGTERM, then SIGKILL after a grace period; a
+// killed job ends only once its whole group is gone.
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Outcome } from "../core/scheduler.js";
 import type { JobRecord } from "../core/types.js";
-import { jobEnv } from "./job-env.js";
-import { sibling } from "./job-files.js";
-import { groupAlive, isOurLeader, readStatusFile, signalGroup } from "./proc-status.js";
-
-// $1 = the user's command, $2 = the status file. The trap keeps the wrapper
-// alive through the group's SIGTERM until its child has ended, so even a
-// terminated job leaves its status; handlers (unlike ignored signals) reset
-// on exec, so the user's command sees default signal dispositions.
-const WRAPPER =
-  'trap : TERM INT HUP; printf "start %s %s\\n" "$PLL_ATTEMPT" "$$" > "$2"; ' +
-  '/bin/sh -c "$1"; s=$?; printf "exit %s\\n" "$s" >> "$2"; exit "$s"';
+import { jobVariables } from "./job-env.js";
+import { statusLogOf } from "./job-files.js";
+import type { Launcher } from "./launcher.js";
+import { findPerl, PerlSpawner } from "./perl-spawner.js";
+import { groupAlive, isOurLeader, signalGroup, StatusLog } from "./proc-status.js";
+import { ShellLauncher } from "./shell-launcher.js";
 
 const ADOPTED_POLL_MS = 200;
 const OUTPUT_CHECK_MS = 1_000;
+/** how long to wait for a SIGKILLed group to vanish (zombies awaiting their reaper count as present) */
+const KILL_SETTLE_MS = 2_000;
 
 export interface ExecutorEvents {
+  /** the job's process is running with this pid (= its process group) */
+  onStarted(jobId: number, pid: number): void;
   /** a job's process (tree) ended */
   onEnd(jobId: number, outcome: Outcome): void;
   /** an `expect` bound was passed (the job keeps running) */
@@ -37,8 +31,10 @@ export interface ExecutorEvents {
 
 interface Proc {
   job: JobRecord;
-  pid: number;
-  child?: ChildProcess;
+  /** unknown until the launcher reports the start */
+  pid?: number;
+  /** adopted from an earlier engine: watched by polling, not by the launcher */
+  adopted: boolean;
   timers: NodeJS.Timeout[];
   killing?: { reason: string; detail: string };
   /** exit seen while the rest of the group gets its grace period */
@@ -49,6 +45,9 @@ interface Proc {
 export class LocalExecutor {
   private readonly procs = new Map<number, Proc>();
   private readonly madeDirs = new Set<string>();
+  private readonly launcher: Launcher;
+  /** status logs of runs with adopted jobs */
+  private readonly statusLogs = new Map<string, StatusLog>();
   private adoptedPoll?: NodeJS.Timeout;
   private outputPoll?: NodeJS.Timeout;
 
@@ -56,68 +55,60 @@ export class LocalExecutor {
     private readonly events: ExecutorEvents,
     private readonly killGraceMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  get runningCount(): number {
-    return this.procs.size;
+    launcher: "auto" | "perl" | "shell" = (process.env.PLL_LAUNCHER as "perl" | "shell" | undefined) ?? "auto",
+  ) {
+    const perl = launcher === "shell" ? undefined : findPerl();
+    const launcherEvents = {
+      started: (id: number, pid: number) => this.started(id, pid),
+      exited: (id: number, _pid: number, code: number | null, signal: NodeJS.Signals | null) => this.exited(id, code, signal),
+      failed: (id: number, message: string) => this.failed(id, message),
+    };
+    this.launcher = perl ? new PerlSpawner(perl, launcherEvents) : new ShellLauncher(launcherEvents);
   }
 
   isRunning(jobId: number): boolean {
     return this.procs.has(jobId);
   }
 
-  /** Spawns the job's current attempt; returns its pid, or undefined after reporting a spawn failure. */
-  start(job: JobRecord): number | undefined {
+  /** Starts the job's current attempt; the pid follows through `onStarted`. */
+  start(job: JobRecord): void {
     const attempt = job.attempts.length;
     const dir = path.dirname(job.logOut);
     if (!this.madeDirs.has(dir)) {
       mkdirSync(dir, { recursive: true });
       this.madeDirs.add(dir);
     }
-    const out = openSync(job.logOut, "a");
-    const err = openSync(job.logErr, "a");
-    let child: ChildProcess;
-    try {
-      if (attempt > 1) {
-        const header = `--- pll: attempt ${attempt} at ${new Date(this.now()).toISOString()} ---\n`;
-        writeSync(out, header);
-        writeSync(err, header);
-      }
-      child = spawn("/bin/sh", ["-c", WRAPPER, "pll-job", job.command, sibling(job.logOut, "status")], {
-        cwd: job.cwd,
-        env: jobEnv(job, attempt),
-        detached: true,
-        stdio: ["ignore", out, err],
-      });
-    } finally {
-      closeSync(out);
-      closeSync(err);
+    if (attempt > 1) {
+      const header = `--- pll: attempt ${attempt} at ${new Date(this.now()).toISOString()} ---\n`;
+      writeFileSync(job.logOut, header, { flag: "a" });
+      writeFileSync(job.logErr, header, { flag: "a" });
     }
-    if (child.pid === undefined) {
-      // The error event follows; report once, from here, with a useful reason.
-      child.on("error", () => {});
-      queueMicrotask(() => this.events.onEnd(job.id, { exitCode: null, reason: "spawn", detail: spawnProblem(job) }));
-      return undefined;
-    }
-    const proc: Proc = { job, pid: child.pid, child, timers: [], outputWatched: false };
+    const proc: Proc = { job, adopted: false, timers: [], outputWatched: false };
     this.procs.set(job.id, proc);
-    child.on("exit", (code, signal) => this.exited(proc, code, signal));
+    this.launcher.launch({
+      jobId: job.id,
+      attempt,
+      cwd: job.cwd,
+      out: job.logOut,
+      err: job.logErr,
+      status: statusLogOf(job.logOut),
+      command: job.command,
+      env: jobVariables(job, attempt),
+    });
     this.armLimits(proc, job.startedAt ?? this.now());
-    return child.pid;
   }
 
   /**
-   * Takes over a job a previous engine started. Returns how it ended if it is
+   * Takes over a job an earlier engine started. Returns how it ended if it is
    * no longer running, else undefined (it is then watched until it ends).
    */
   adopt(job: JobRecord): Outcome | undefined {
     const attempt = job.attempts[job.attempts.length - 1];
-    const status = readStatusFile(sibling(job.logOut, "status"));
-    const ours = status.attempt === attempt?.n;
-    if (ours && status.exitCode !== undefined) return { exitCode: status.exitCode };
-    const pid = (ours ? status.pid : undefined) ?? job.pid ?? attempt?.pid;
+    const status = attempt && this.statusLog(job).refresh().of(job.id, attempt.n);
+    if (status?.exitCode !== undefined) return { exitCode: status.exitCode };
+    const pid = status?.pid ?? attempt?.pid ?? job.pid;
     if (!attempt || !pid || !isOurLeader(pid, attempt.startedAt)) return { exitCode: null, reason: "lost" };
-    const proc: Proc = { job, pid, timers: [], outputWatched: false };
+    const proc: Proc = { job, pid, adopted: true, timers: [], outputWatched: false };
     this.procs.set(job.id, proc);
     this.armLimits(proc, attempt.startedAt);
     this.adoptedPoll ??= setInterval(() => this.pollAdopted(), ADOPTED_POLL_MS);
@@ -129,35 +120,57 @@ export class LocalExecutor {
     const proc = this.procs.get(jobId);
     if (!proc || proc.killing) return;
     proc.killing = { reason, detail };
-    signalGroup(proc.pid, "SIGTERM");
-    proc.timers.push(
-      setTimeout(() => {
-        signalGroup(proc.pid, "SIGKILL");
-        if (proc.exited) this.end(proc);
-      }, this.killGraceMs),
-    );
-  }
-
-  /** Stops every running job and resolves when all have ended. */
-  async killAll(reason: string): Promise<void> {
-    const ids = [...this.procs.keys()];
-    const ended = ids.map((id) => new Promise<void>((resolve) => this.waiters.set(id, resolve)));
-    for (const id of ids) this.kill(id, reason);
-    await Promise.all(ended);
+    if (proc.pid !== undefined) this.signalTree(proc);
   }
 
   /** Lets running jobs go on without us (they are adopted next time). */
   detachAll(): void {
-    for (const proc of this.procs.values()) {
-      for (const t of proc.timers) clearTimeout(t);
-      proc.child?.removeAllListeners("exit");
-      proc.child?.unref();
-    }
+    for (const proc of this.procs.values()) for (const t of proc.timers) clearTimeout(t);
     this.procs.clear();
+    this.launcher.close();
     this.stopPolls();
   }
 
-  private readonly waiters = new Map<number, () => void>();
+  private signalTree(proc: Proc): void {
+    signalGroup(proc.pid!, "SIGTERM");
+    proc.timers.push(
+      setTimeout(() => {
+        signalGroup(proc.pid!, "SIGKILL");
+        this.endWhenGone(proc, Date.now() + KILL_SETTLE_MS);
+      }, this.killGraceMs),
+    );
+  }
+
+  /** SIGKILL is delivered asynchronously: the job ends once its group is really gone. */
+  private endWhenGone(proc: Proc, deadline: number): void {
+    if (proc.exited && (!groupAlive(proc.pid!) || Date.now() > deadline)) return this.end(proc);
+    proc.timers.push(setTimeout(() => this.endWhenGone(proc, deadline), 10));
+  }
+
+  private started(jobId: number, pid: number): void {
+    const proc = this.procs.get(jobId);
+    if (!proc || proc.adopted) return;
+    proc.pid = pid;
+    this.events.onStarted(jobId, pid);
+    if (proc.killing) this.signalTree(proc);
+  }
+
+  private failed(jobId: number, message: string): void {
+    const proc = this.procs.get(jobId);
+    if (!proc || proc.adopted) return;
+    proc.killing ??= { reason: "spawn", detail: `could not start: ${message}` };
+    proc.exited = { code: null, signal: null };
+    this.end(proc);
+  }
+
+  private exited(jobId: number, code: number | null, signal: NodeJS.Signals | null): void {
+    const proc = this.procs.get(jobId);
+    if (!proc || proc.adopted) return;
+    proc.exited = { code, signal };
+    // A killed job ends when its whole group is gone, at the latest when the grace period's SIGKILL lands.
+    if (proc.killing && proc.pid !== undefined && groupAlive(proc.pid)) return;
+    this.end(proc);
+  }
 
   private armLimits(proc: Proc, startedAt: number): void {
     const { job } = proc;
@@ -175,40 +188,36 @@ export class LocalExecutor {
     }
   }
 
-  private exited(proc: Proc, code: number | null, signal: NodeJS.Signals | null): void {
-    proc.exited = { code, signal };
-    // A killed job ends when its whole group is gone, at the latest when the grace period's SIGKILL lands.
-    if (proc.killing && groupAlive(proc.pid)) return;
-    this.end(proc);
-  }
-
   private end(proc: Proc): void {
     if (this.procs.get(proc.job.id) !== proc) return;
     this.procs.delete(proc.job.id);
     for (const t of proc.timers) clearTimeout(t);
-    if (!this.hasWatchers()) this.stopPolls();
+    this.stopIdlePolls();
     const { code = null, signal = null } = proc.exited ?? {};
     const outcome: Outcome = proc.killing
       ? { exitCode: code, signal, reason: proc.killing.reason, detail: proc.killing.detail }
       : { exitCode: code, signal };
     this.events.onEnd(proc.job.id, outcome);
-    const waiter = this.waiters.get(proc.job.id);
-    this.waiters.delete(proc.job.id);
-    waiter?.();
   }
 
+  /** Adopted jobs are not our children: watch their leaders, then read their status files. */
   private pollAdopted(): void {
+    for (const log of this.statusLogs.values()) log.refresh();
     for (const proc of this.procs.values()) {
-      if (proc.child || isOurLeader(proc.pid, proc.job.attempts[proc.job.attempts.length - 1]!.startedAt)) continue;
-      const status = readStatusFile(sibling(proc.job.logOut, "status"));
-      if (proc.killing) proc.exited = { code: status.exitCode ?? null, signal: null };
-      else if (status.exitCode !== undefined) proc.exited = { code: status.exitCode, signal: null };
-      else {
-        proc.killing = { reason: "lost", detail: "lost" };
-        proc.exited = { code: null, signal: null };
-      }
-      if (!proc.killing || !groupAlive(proc.pid)) this.end(proc);
+      const attempt = proc.job.attempts[proc.job.attempts.length - 1]!;
+      if (!proc.adopted || isOurLeader(proc.pid!, attempt.startedAt)) continue;
+      const exitCode = this.statusLog(proc.job).of(proc.job.id, attempt.n)?.exitCode;
+      proc.exited = { code: exitCode ?? null, signal: null };
+      if (!proc.killing && exitCode === undefined) proc.killing = { reason: "lost", detail: "lost" };
+      if (!groupAlive(proc.pid!)) this.end(proc);
     }
+  }
+
+  private statusLog(job: JobRecord): StatusLog {
+    const file = statusLogOf(job.logOut);
+    let log = this.statusLogs.get(file);
+    if (!log) this.statusLogs.set(file, (log = new StatusLog(file)));
+    return log;
   }
 
   private checkOutput(): void {
@@ -222,9 +231,17 @@ export class LocalExecutor {
     }
   }
 
-  private hasWatchers(): boolean {
-    for (const p of this.procs.values()) if (!p.child || p.outputWatched) return true;
-    return false;
+  private stopIdlePolls(): void {
+    const procs = [...this.procs.values()];
+    if (!procs.some((p) => p.adopted)) {
+      clearInterval(this.adoptedPoll);
+      this.adoptedPoll = undefined;
+      this.statusLogs.clear();
+    }
+    if (!procs.some((p) => p.outputWatched)) {
+      clearInterval(this.outputPoll);
+      this.outputPoll = undefined;
+    }
   }
 
   private stopPolls(): void {
@@ -236,19 +253,10 @@ export class LocalExecutor {
 
 function sizeOf(file: string): number {
   try {
-    const fd = openSync(file, "r");
-    try {
-      return fstatSync(fd).size;
-    } finally {
-      closeSync(fd);
-    }
+    return statSync(file).size;
   } catch {
     return 0;
   }
-}
-
-function spawnProblem(job: JobRecord): string {
-  return `could not start in ${job.cwd}`;
 }
 
 export function formatMs(ms: number): string {

@@ -1,31 +1,68 @@
-// What the OS and the job's own shell say about a job the engine did not see
-// end: the status file its wrapper shell writes, and /proc for liveness.
+// What the OS and the launcher say about a job the engine did not see end:
+// the run's status log, and /proc for liveness.
 // Start times from /proc guard against a recycled pid.
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 
-export interface StatusFile {
-  attempt?: number;
+/** What a run's status log says about one job's latest attempt. */
+export interface JobStatus {
+  attempt: number;
   pid?: number;
   exitCode?: number;
 }
 
-/** Parses `start ATTEMPT PID` / `exit CODE` lines; missing file → {}. */
-export function readStatusFile(file: string): StatusFile {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    return {};
+/**
+ * A run's status log (`start JOB ATTEMPT PID` / `exit JOB ATTEMPT CODE`
+ * lines, appended by the launcher), read incrementally: each refresh reads
+ * only what was appended since the last.
+ */
+export class StatusLog {
+  private offset = 0;
+  private partial = "";
+  private readonly jobs = new Map<number, JobStatus>();
+
+  constructor(readonly file: string) {}
+
+  /** The job's status if the log has seen this attempt of it. */
+  of(jobId: number, attempt: number): JobStatus | undefined {
+    const s = this.jobs.get(jobId);
+    return s?.attempt === attempt ? s : undefined;
   }
-  const status: StatusFile = {};
-  for (const line of text.split("\n")) {
-    const [word, a, b] = line.trim().split(/\s+/);
-    if (word === "start") {
-      status.attempt = Number(a);
-      status.pid = Number(b);
-    } else if (word === "exit" && a !== undefined && /^\d+$/.test(a)) status.exitCode = Number(a);
+
+  refresh(): this {
+    let fd: number;
+    try {
+      fd = openSync(this.file, "r");
+    } catch {
+      return this;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= this.offset) return this;
+      const buf = Buffer.alloc(size - this.offset);
+      const n = readSync(fd, buf, 0, buf.length, this.offset);
+      this.offset += n;
+      const lines = (this.partial + buf.toString("utf8", 0, n)).split("\n");
+      this.partial = lines.pop()!;
+      for (const line of lines) this.apply(line);
+      return this;
+    } finally {
+      closeSync(fd);
+    }
   }
-  return status;
+
+  private apply(line: string): void {
+    const [word, id, attempt, value] = line.split(" ");
+    const jobId = Number(id);
+    const n = Number(attempt);
+    const v = Number(value);
+    if (!Number.isInteger(jobId) || !Number.isInteger(n) || !Number.isInteger(v)) return;
+    const known = this.jobs.get(jobId);
+    if (known && known.attempt > n) return;
+    const entry = known?.attempt === n ? known : { attempt: n };
+    if (word === "start") entry.pid = v;
+    else if (word === "exit") entry.exitCode = v;
+    this.jobs.set(jobId, entry);
+  }
 }
 
 export interface ProcInfo {

@@ -101,6 +101,7 @@ export class Engine implements EngineControl {
     this.sched = new Scheduler(settings, this.clock);
     this.exec = new LocalExecutor(
       {
+        onStarted: (id, pid) => this.jobStarted(id, pid),
         onEnd: (id, outcome) => this.jobEnded(id, outcome),
         onOverrun: (jobId, what, limit) => this.overrun(jobId, what, limit),
       },
@@ -342,7 +343,7 @@ export class Engine implements EngineControl {
     this.settingsDirty = false;
     // Write-ahead: nothing below happens unless this batch is on disk.
     await this.store.write({ jobs: changes.jobs, runs: changes.runs, settings });
-    for (const job of [...forced, ...start]) this.spawn(job);
+    for (const job of [...forced, ...start]) this.exec.start(job);
     if (settings) this.events.emit({ type: "settings", settings });
     for (const job of changes.jobs) this.events.emit({ type: "job", job });
     for (const run of changes.runs) {
@@ -358,12 +359,12 @@ export class Engine implements EngineControl {
     this.armBackoff();
   }
 
-  private spawn(job: JobRecord): void {
-    const pid = this.exec.start(job);
-    if (pid === undefined) return;
+  private jobStarted(id: number, pid: number): void {
+    const job = this.sched.jobs.get(id);
+    if (!job || job.state !== "running") return;
     job.pid = pid;
     job.attempts[job.attempts.length - 1]!.pid = pid;
-    // The wrapper's status file holds the pid too; the store learns it with the next write.
+    // The status file holds the pid already; the store learns it with the next write.
     this.sched.touch(job);
     this.lazyFlush ??= setTimeout(() => {
       this.lazyFlush = undefined;

@@ -1,0 +1,69 @@
+// The fast launcher: one long-lived Perl process forks every job (see
+// spawner-script.ts for why). Started lazily; if Perl is missing the
+// executor falls back to the shell launcher.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { constants } from "node:os";
+import type { Launcher, LauncherEvents, LaunchRequest } from "./launcher.js";
+import { SPAWNER_SCRIPT } from "./spawner-script.js";
+
+const PERL_PATHS = ["/usr/bin/perl", "/bin/perl", "/usr/local/bin/perl"];
+
+export const findPerl = (): string | undefined => PERL_PATHS.find((p) => existsSync(p));
+
+const signalName = (n: number): NodeJS.Signals | null =>
+  (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
+
+export class PerlSpawner implements Launcher {
+  private proc?: ChildProcess;
+  private partial = "";
+
+  constructor(
+    private readonly perl: string,
+    private readonly events: LauncherEvents,
+  ) {}
+
+  launch(req: LaunchRequest): void {
+    const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
+    const fields = ["spawn", req.jobId, req.attempt, req.cwd, req.out, req.err, req.status, req.command, env.length, ...env];
+    this.process().stdin!.write(`${fields.join("\0")}\0`);
+  }
+
+  close(): void {
+    if (!this.proc) return;
+    this.proc.stdin!.end();
+    this.proc.stdout!.removeAllListeners("data");
+    this.proc.stdout!.destroy();
+    this.proc.unref();
+    this.proc = undefined;
+  }
+
+  private process(): ChildProcess {
+    if (this.proc) return this.proc;
+    // Own session and no inherited terminal or pipes: it outlives us to record our jobs' ends.
+    const proc = spawn(this.perl, ["-e", SPAWNER_SCRIPT], { detached: true, stdio: ["pipe", "pipe", "ignore"] });
+    proc.stdout!.setEncoding("utf8");
+    proc.stdout!.on("data", (chunk: string) => this.read(chunk));
+    proc.stdin!.on("error", () => {}); // it died: the exit handler below reports it
+    proc.on("exit", (code, signal) => {
+      if (this.proc === proc) {
+        this.proc = undefined;
+        process.stderr.write(`pll: the job spawner exited unexpectedly (${signal ?? code}); starting a new one\n`);
+      }
+    });
+    this.proc = proc;
+    return proc;
+  }
+
+  private read(chunk: string): void {
+    const lines = (this.partial + chunk).split("\n");
+    this.partial = lines.pop()!;
+    for (const line of lines) {
+      const [word, id, a, b, c] = line.split(" ");
+      const jobId = Number(id);
+      if (word === "started") this.events.started(jobId, Number(a));
+      else if (word === "exit") this.events.exited(jobId, Number(a), Number(b), Number(c) ? signalName(Number(c)) : null);
+      else if (word === "error") this.events.failed(jobId, line.split(" ").slice(2).join(" "));
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// The spawner: a small Perl process that forks every job for the engine.
+//
+// Why not spawn from Node: libuv forks the whole Node process for every
+// child, and fork costs grow with the parent's memory — measured here, 3 ms
+// per job at 55 MB RSS and 15 ms at 160 MB (an engine holding a 100k-job
+// graph). A Perl process of a few MB forks in well under a millisecond, and
+// the engine only writes one record to a pipe per job.
+//
+// Why not a wrapper shell: the spawner is the job's parent, so it writes the
+// exit status (exact, signals included) to the run's status log itself, and
+// the user's command runs as plain `/bin/sh -c CMD` — verbatim, one exec.
+// The spawner lives in its own session: when the engine dies it keeps
+// reaping its jobs and recording their statuses, then exits, so a restarted
+// engine learns how they ended.
+//
+// Protocol. In (stdin), per job, NUL-terminated fields:
+//   spawn, jobId, attempt, cwd, out, err, statusLog, command, N, then N × NAME=VALUE
+// Out (stdout), one line per event:
+//   started JOBID PID | exit JOBID PID CODE SIGNAL | error JOBID MESSAGE
+// It waits in select() on stdin and a self-pipe its SIGCHLD handler writes
+// to, so exits are reaped at once and never lost between checks.
+// CODE is 128+signal for a signalled job (as a shell reports it), SIGNAL 0 otherwise.
+export const SPAWNER_SCRIPT = String.raw`
+use strict; use warnings; use POSIX (); use IO::Handle;
+$SIG{PIPE} = 'IGNORE';
+my %job; my $buf = ''; my $eof = 0;
+sub say_ { syswrite(STDOUT, $_[0]) }
+sub reap {
+  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $st = $?; my $j = delete $job{$pid} or next;
+    my ($code, $sig) = ($st & 127) ? (128 + ($st & 127), $st & 127) : ($st >> 8, 0);
+    if (open(my $fh, '>>', $j->[1])) { print $fh "exit $j->[0] $j->[2] $code\n"; close $fh; }
+    say_("exit $j->[0] $pid $code $sig\n");
+  }
+}
+pipe(my $wake_r, my $wake_w) or die; $wake_w->autoflush(1); $SIG{CHLD} = sub { syswrite($wake_w, 'x') };
+sub launch {
+  my ($verb, $id, $attempt, $cwd, $out, $err, $status, $cmd, $n, @env) = @_;
+  my $pid = fork();
+  if (!defined $pid) { say_("error $id fork failed: $!\n"); return; }
+  if ($pid == 0) {
+    POSIX::setsid(); $SIG{PIPE} = 'DEFAULT'; $SIG{CHLD} = 'DEFAULT';
+    open(STDIN, '<', '/dev/null'); open(STDOUT, '>>', $out) or POSIX::_exit(126); open(STDERR, '>>', $err) or POSIX::_exit(126);
+    chdir($cwd) or do { print STDERR "pll: cannot enter $cwd: $!\n"; POSIX::_exit(127) };
+    for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }
+    { exec { '/bin/sh' } 'sh', '-c', $cmd; }
+    POSIX::_exit(127);
+  }
+  $job{$pid} = [$id, $status, $attempt];
+  if (open(my $fh, '>>', $status)) { print $fh "start $id $attempt $pid\n"; close $fh; }
+  say_("started $id $pid\n");
+}
+my $rin = ''; vec($rin, fileno($wake_r), 1) = 1; my $rstdin = $rin; vec($rstdin, 0, 1) = 1;
+while (!$eof || %job) {
+  my $rout = $eof ? $rin : $rstdin;
+  my $n = select($rout, undef, undef, undef);
+  if ($n > 0 && vec($rout, fileno($wake_r), 1)) { sysread($wake_r, my $junk, 4096); }
+  reap();
+  next unless $n > 0 && !$eof && vec($rout, 0, 1);
+  my $r = sysread(STDIN, $buf, 65536, length $buf);
+  if (!$r) { $eof = 1; next; }
+  my @f = split /\0/, $buf, -1;
+  $buf = pop @f;    # the piece after the last NUL is incomplete
+  while (@f >= 9 && @f >= 9 + $f[8]) { launch(splice(@f, 0, 9 + $f[8])); }
+  $buf = join('', map { "$_\0" } @f) . $buf;    # a partly received record waits for the rest
+}
+`;
