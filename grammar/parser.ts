@@ -122,7 +122,7 @@ export class PllParser extends CstParser {
   public timeoutMod = this.simple("timeoutMod", K.timeout, Name, Int);
   public freshMod = this.simple("freshMod", K.fresh, Name, Int);
   public unitsMod = this.simple("unitsMod", K.units, Int);
-  public roleMod = this.simple("roleMod", K.role, Name);
+  public roleMod = this.simple("roleMod", K.role, Name, StringLit);
   public cwdMod = this.simple("cwdMod", K.cwd, StringLit, Name);
 
   /** after := 'after' ref (',' ref)* — ref is a name, a glob, or (in the shell) a job number */

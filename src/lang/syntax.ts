@@ -101,6 +101,9 @@ function lexMessage(ch: string, atEnd: boolean): string {
   return `unexpected character \`${ch}\``;
 }
 
+/** Modifiers whose value may be quoted, so a keyword can still be used as one. */
+const QUOTABLE = new Set(["cwdMod", "tzMod", "forMod", "roleMod"]);
+
 /** A friendlier sentence for common mistakes, else the parser's own. */
 function explain(err: IRecognitionException, tokens: IToken[], i: number): string {
   const t = err.token;
@@ -110,7 +113,8 @@ function explain(err: IRecognitionException, tokens: IToken[], i: number): strin
     if (hint) return `unknown modifier \`${t.image}\`${hint}`;
     if (lineStart(tokens, i) === i) return `\`${t.image}\` is not a modifier or keyword; a command starts with \`$\` (\`$ ${t.image} …\`), a label ends with \`:\``;
   }
-  if (KEYWORDS.includes(t.image) && /value|name/.test(err.message)) return `${err.message} (\`${t.image}\` is a keyword: quote it to use it as a value)`;
+  const rule = err.context?.ruleStack?.[err.context.ruleStack.length - 1] ?? "";
+  if (KEYWORDS.includes(t.image) && QUOTABLE.has(rule)) return `${err.message} (\`${t.image}\` is a keyword: quote it to use it as a value)`;
   return err.message;
 }
 
