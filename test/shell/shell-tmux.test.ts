@@ -137,6 +137,20 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && "tmux is not ins
     await tmux!.waitForText("pll>");
   });
 
+  it("in the table, + and - change the PJC and k kills the selected job", async () => {
+    await tmux!.keys("Escape");
+    await tmux!.waitForText("r retry");
+    await tmux!.type("+", false);
+    await tmux!.waitForText("PJC 6");
+    await tmux!.type("-", false);
+    await tmux!.waitForText("PJC 5");
+    await tmux!.keys("Home");
+    await tmux!.type("k", false);
+    await tmux!.waitForScreen((s) => /hold\d\s+errored/.test(s) && /hold\d failed: killed/.test(s) && s.includes("✗ 1 failed"), "the selected hold job to be killed");
+    await tmux!.type(":", false);
+    await tmux!.waitForText("pll>");
+  });
+
   it("resizing re-lays out the screen cleanly", async () => {
     for (const [w, h] of [[80, 24], [120, 40], [100, 30]] as const) {
       await tmux!.resize(w, h);
