@@ -1,18 +1,17 @@
-// CST → AST: a Chevrotain visitor that turns the parse tree into the typed
-// syntax tree of ast.ts. It reports the few problems only visible here (a
-// label with nothing to name, an empty command); meaning comes later.
+// CST → AST: a Chevrotain visitor, typed by the generated grammar/cst.ts, that
+// turns the parse tree into the syntax tree of ast.ts. It reports the few
+// problems only visible here (a label with nothing to name, an empty
+// command); what values mean is checked later.
 import type { CstNode, IToken } from "chevrotain";
+import type {
+  AfterModCstChildren, BlockCstChildren, CommandCstChildren, EnvModCstChildren, ExpectModCstChildren, FileCstChildren,
+  ForModCstChildren, HookLineCstChildren, ItemCstChildren, JobsetLineCstChildren, LineCstChildren, ModifierCstChildren,
+  PriorityModCstNode, RetryModCstChildren,
+} from "../../grammar/cst.js";
 import { parser } from "../../grammar/parser.js";
 import type { BlockNode, CommandNode, Line, Modifier, Word } from "./ast.js";
 import type { Span } from "./diagnostics.js";
 import { tokenSpan } from "./syntax.js";
-
-type Ctx = Record<string, (CstNode | IToken)[] | undefined>;
-
-const tok = (ctx: Ctx, key: string): IToken | undefined => ctx[key]?.[0] as IToken | undefined;
-const toks = (ctx: Ctx, key: string): IToken[] => (ctx[key] ?? []) as IToken[];
-const node = (ctx: Ctx, key: string): CstNode | undefined => ctx[key]?.[0] as CstNode | undefined;
-const nodes = (ctx: Ctx, key: string): CstNode[] => (ctx[key] ?? []) as CstNode[];
 
 export function unquote(image: string): string {
   if (image.startsWith("'")) return image.slice(1, image.endsWith("'") && image.length > 1 ? -1 : undefined);
@@ -28,11 +27,15 @@ function word(t: IToken): Word {
   return quoted ? { text: unquote(t.image), span: tokenSpan(t), quoted } : { text: t.image, span: tokenSpan(t) };
 }
 
+/** The modifiers of the form `keyword VALUE`, by rule name. */
 const SIMPLE_MODS = {
   priorityMod: "priority", everyMod: "every", cronMod: "cron", atMod: "at", tzMod: "tz", overlapMod: "overlap",
   catchupMod: "catchup", pjcMod: "pjc", batchMod: "batch", timeoutMod: "timeout", freshMod: "fresh",
   unitsMod: "units", roleMod: "role", cwdMod: "cwd",
 } as const;
+type SimpleRule = keyof typeof SIMPLE_MODS;
+/** All simple modifier rules have the same shape: `keyword` and `value` tokens. */
+type SimpleModNode = PriorityModCstNode;
 
 const BaseVisitor = parser.getBaseCstVisitorConstructorWithDefaults();
 
@@ -44,8 +47,8 @@ class AstBuilder extends BaseVisitor {
     this.validateVisitor();
   }
 
-  file(ctx: Ctx): Line[] {
-    return this.lines(nodes(ctx, "line"));
+  file(ctx: FileCstChildren): Line[] {
+    return this.lines(ctx.line ?? []);
   }
 
   lines(lineNodes: CstNode[]): Line[] {
@@ -57,31 +60,28 @@ class AstBuilder extends BaseVisitor {
     return out;
   }
 
-  line(ctx: Ctx): Line | undefined {
-    const n = node(ctx, "jobsetLine") ?? node(ctx, "hookLine") ?? node(ctx, "item");
+  line(ctx: LineCstChildren): Line | undefined {
+    const n = ctx.jobsetLine?.[0] ?? ctx.hookLine?.[0] ?? ctx.item?.[0];
     return n ? (this.visit(n) as Line | undefined) : undefined;
   }
 
-  jobsetLine(ctx: Ctx): Line {
-    return { type: "jobset", name: word(tok(ctx, "name")!), span: tokenSpan(tok(ctx, "Jobset")!) };
+  jobsetLine(ctx: JobsetLineCstChildren): Line {
+    return { type: "jobset", name: word(ctx.name[0]!), span: tokenSpan(ctx.Jobset[0]!) };
   }
 
-  hookLine(ctx: Ctx): Line {
-    return { type: "hook", event: word(tok(ctx, "event")!), command: this.visit(node(ctx, "command")!), span: tokenSpan(tok(ctx, "On")!) };
+  hookLine(ctx: HookLineCstChildren): Line {
+    return { type: "hook", event: word(ctx.event[0]!), command: this.visit(ctx.command[0]!) as CommandNode, span: tokenSpan(ctx.On[0]!) };
   }
 
-  item(ctx: Ctx): Line | undefined {
-    const labelTok = tok(ctx, "label");
-    const mods = nodes(ctx, "modifier").map((m) => this.visit(m) as Modifier);
-    const commandNode = node(ctx, "command");
-    const blockNode = node(ctx, "block");
-    const label = labelTok ? word(labelTok) : undefined;
-    if (commandNode) {
-      const command = this.visit(commandNode) as CommandNode;
+  item(ctx: ItemCstChildren): Line | undefined {
+    const label = ctx.label ? word(ctx.label[0]!) : undefined;
+    const mods = (ctx.modifier ?? []).map((m) => this.visit(m) as Modifier);
+    if (ctx.command) {
+      const command = this.visit(ctx.command[0]!) as CommandNode;
       return { type: "item", label, mods, body: { command }, span: label?.span ?? mods[0]?.span ?? command.dollar };
     }
-    if (blockNode) {
-      const block = this.visit(blockNode) as BlockNode;
+    if (ctx.block) {
+      const block = this.visit(ctx.block[0]!) as BlockNode;
       return { type: "item", label, mods: [...mods, ...block.mods], body: { block }, span: label?.span ?? mods[0]?.span ?? block.span };
     }
     if (label) {
@@ -91,54 +91,52 @@ class AstBuilder extends BaseVisitor {
     return mods.length ? { type: "setting", mods, span: mods[0]!.span } : undefined;
   }
 
-  command(ctx: Ctx): CommandNode {
-    const dollar = tok(ctx, "Dollar")!;
-    const text = tok(ctx, "CommandText");
+  command(ctx: CommandCstChildren): CommandNode {
+    const dollar = tokenSpan(ctx.Dollar[0]!);
+    const text = ctx.CommandText?.[0];
     if (!text || text.image.trim() === "") {
-      this.problems.push({ span: tokenSpan(dollar), message: "empty command: write the shell command after `$`" });
-      return { text: "", span: tokenSpan(dollar), dollar: tokenSpan(dollar) };
+      this.problems.push({ span: dollar, message: "empty command: write the shell command after `$`" });
+      return { text: "", span: dollar, dollar };
     }
-    return { text: text.image.replace(/\s+$/, ""), span: tokenSpan(text), dollar: tokenSpan(dollar) };
+    return { text: text.image.replace(/\s+$/, ""), span: tokenSpan(text), dollar };
   }
 
-  block(ctx: Ctx): BlockNode {
-    const kindTok = tok(ctx, "Seq") ?? tok(ctx, "Par");
-    const kind = tok(ctx, "Seq") ? "seq" : "par";
-    const mods = nodes(ctx, "modifier").map((m) => this.visit(m) as Modifier);
-    return { kind, span: tokenSpan(kindTok ?? tok(ctx, "LAngle")!), mods, lines: this.lines(nodes(ctx, "line")) };
+  block(ctx: BlockCstChildren): BlockNode {
+    const kindTok = ctx.Seq?.[0] ?? ctx.Par?.[0];
+    const mods = (ctx.modifier ?? []).map((m) => this.visit(m) as Modifier);
+    return { kind: ctx.Seq ? "seq" : "par", span: tokenSpan(kindTok ?? ctx.LAngle[0]!), mods, lines: this.lines(ctx.line ?? []) };
   }
 
-  modifier(ctx: Ctx): Modifier {
-    let key = "";
-    for (key in ctx) break; // a modifier node has exactly one child: the rule that matched
-    const n = ctx[key]![0] as CstNode;
-    if (key in SIMPLE_MODS) {
-      const c = n.children as Ctx;
-      const kw = tok(c, "keyword")!;
-      return { kind: SIMPLE_MODS[key as keyof typeof SIMPLE_MODS], span: tokenSpan(kw), value: word(tok(c, "value")!) };
+  modifier(ctx: ModifierCstChildren): Modifier {
+    let rule = "";
+    for (rule in ctx) break; // a modifier node has exactly one child: the rule that matched
+    const n = ctx[rule as keyof ModifierCstChildren]![0]!;
+    if (rule in SIMPLE_MODS) {
+      const c = (n as SimpleModNode).children;
+      return { kind: SIMPLE_MODS[rule as SimpleRule], span: tokenSpan(c.keyword[0]!), value: word(c.value![0]!) };
     }
     return this.visit(n) as Modifier;
   }
 
-  afterMod(ctx: Ctx): Modifier {
-    return { kind: "after", span: tokenSpan(tok(ctx, "After")!), refs: toks(ctx, "ref").map(word) };
+  afterMod(ctx: AfterModCstChildren): Modifier {
+    return { kind: "after", span: tokenSpan(ctx.After[0]!), refs: ctx.ref!.map(word) };
   }
 
-  retryMod(ctx: Ctx): Modifier {
-    const backoff = tok(ctx, "backoff");
-    return { kind: "retry", span: tokenSpan(tok(ctx, "Retry")!), value: word(tok(ctx, "value")!), ...(backoff ? { backoff: word(backoff) } : {}) };
+  retryMod(ctx: RetryModCstChildren): Modifier {
+    const backoff = ctx.backoff?.[0];
+    return { kind: "retry", span: tokenSpan(ctx.Retry[0]!), value: word(ctx.value![0]!), ...(backoff ? { backoff: word(backoff) } : {}) };
   }
 
-  expectMod(ctx: Ctx): Modifier {
-    return { kind: "expect", span: tokenSpan(tok(ctx, "Expect")!), what: word(tok(ctx, "what")!), value: word(tok(ctx, "value")!) };
+  expectMod(ctx: ExpectModCstChildren): Modifier {
+    return { kind: "expect", span: tokenSpan(ctx.Expect[0]!), what: word(ctx.what[0]!), value: word(ctx.value![0]!) };
   }
 
-  envMod(ctx: Ctx): Modifier {
-    return { kind: "env", span: tokenSpan(tok(ctx, "Env")!), name: word(tok(ctx, "name")!), value: word(tok(ctx, "value")!) };
+  envMod(ctx: EnvModCstChildren): Modifier {
+    return { kind: "env", span: tokenSpan(ctx.Env[0]!), name: word(ctx.name[0]!), value: word(ctx.value[0]!) };
   }
 
-  forMod(ctx: Ctx): Modifier {
-    return { kind: "for", span: tokenSpan(tok(ctx, "For")!), name: word(tok(ctx, "name")!), values: toks(ctx, "value").map(word) };
+  forMod(ctx: ForModCstChildren): Modifier {
+    return { kind: "for", span: tokenSpan(ctx.For[0]!), name: word(ctx.name[0]!), values: ctx.value!.map(word) };
   }
 }
 

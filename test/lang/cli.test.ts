@@ -121,11 +121,12 @@ describe("railroad diagram", () => {
     for (const rule of ["file", "item", "block", "modifier", "afterMod", "forMod"]) assert.ok(html.includes(`"name": "${rule}"`), rule);
   });
 
-  it("is up to date with the parser (regenerate: node dist/grammar/diagram.js)", () =>
+  it("and the CST types are up to date with the parser (regenerate: node dist/grammar/diagram.js)", () =>
     withTempHome(async (dir) => {
       const { readFile } = await import("node:fs/promises");
-      const out = path.join(dir, "diagram.html");
-      await execFileP(process.execPath, [path.join(repoRoot, "dist", "grammar", "diagram.js"), out], { cwd: repoRoot });
-      assert.equal(await readFile(out, "utf8"), await readFile(path.join(repoRoot, "grammar", "syntax-diagram.html"), "utf8"));
+      const [html, cst] = [path.join(dir, "diagram.html"), path.join(dir, "cst.ts")];
+      await execFileP(process.execPath, [path.join(repoRoot, "dist", "grammar", "diagram.js"), html, cst], { cwd: repoRoot });
+      assert.equal(await readFile(html, "utf8"), await readFile(path.join(repoRoot, "grammar", "syntax-diagram.html"), "utf8"));
+      assert.equal(await readFile(cst, "utf8"), await readFile(path.join(repoRoot, "grammar", "cst.ts"), "utf8"));
     }));
 });
