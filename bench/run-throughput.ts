@@ -1,0 +1,46 @@
+// `pll run` on N trivial jobs (`true`) at PJC 4 against `xargs -P 4` and GNU
+// `parallel -j 4`, in the same run, median of several rounds, with ratios.
+// Usage: node dist/bench/run-throughput.js [N=2000] [ROUNDS=3]
+// Targets: pll within 1.6× of xargs, at least 3× faster than GNU parallel.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { flatSource } from "./lib-graphs.js";
+import { ensureGnuParallel, fmtMs, measure, median, pllBin, tempHome } from "./lib-measure.js";
+
+const n = Number(process.argv[2] ?? 2000);
+const rounds = Number(process.argv[3] ?? 3);
+const dir = mkdtempSync(path.join(tmpdir(), "pll-bench-"));
+const file = path.join(dir, "trivial.pll");
+writeFileSync(file, flatSource(n));
+const parallel = ensureGnuParallel();
+
+const times: Record<string, number[]> = { pll: [], xargs: [], parallel: [] };
+try {
+  for (let r = 0; r < rounds; r++) {
+    const home = tempHome();
+    try {
+      const pll = await measure([process.execPath, pllBin, "run", file, "--pjc", "4"], { env: { ...process.env, PLL_HOME: home } });
+      if (pll.code !== 0) throw new Error(`pll run exited ${pll.code}`);
+      times.pll!.push(pll.wallMs);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+    times.xargs!.push((await measure(["sh", "-c", `seq ${n} | xargs -P 4 -I{} sh -c true`])).wallMs);
+    if (parallel) times.parallel!.push((await measure(["sh", "-c", `seq ${n} | ${parallel} --will-cite -j 4 true`])).wallMs);
+    process.stderr.write(`round ${r + 1}/${rounds}: pll ${fmtMs(times.pll!.at(-1)!)}, xargs ${fmtMs(times.xargs!.at(-1)!)}` +
+      `${parallel ? `, parallel ${fmtMs(times.parallel!.at(-1)!)}` : ""}\n`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const pll = median(times.pll!);
+const xargs = median(times.xargs!);
+console.log(`${n} × true at PJC 4, median of ${rounds}:`);
+console.log(`  pll run          ${fmtMs(pll)}  (${((n / pll) * 1000).toFixed(0)} jobs/s)`);
+console.log(`  xargs -P 4       ${fmtMs(xargs)}  → pll/xargs = ${(pll / xargs).toFixed(2)}× (target ≤ 1.6×)`);
+if (parallel) {
+  const par = median(times.parallel!);
+  console.log(`  parallel -j 4    ${fmtMs(par)}  → parallel/pll = ${(par / pll).toFixed(2)}× (target ≥ 3×)`);
+} else console.log("  GNU parallel: not available (apt-get install parallel failed)");
