@@ -40,13 +40,23 @@ export async function startBackgroundServer(home: string, serveArgs: string[] = 
   }
   child.unref();
   let exited: number | null | undefined;
-  child.once("exit", (code) => (exited = code));
+  const exit = new Promise<void>((resolve) =>
+    child.once("exit", (code) => {
+      exited = code;
+      resolve();
+    }),
+  );
   let deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (await socketAnswers(paths.socket)) {
       // Racing clients each spawn one; only the winner's pid is worth announcing.
       const pid = await serverPid(paths.socket);
-      return pid !== undefined && pid === child.pid ? { pid } : {};
+      if (pid !== undefined && pid === child.pid) return { pid };
+      // Another client's server won: ours is about to give up; see it go, so none lingers.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exit, new Promise((r) => (timer = setTimeout(r, START_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+      return {};
     }
     if (exited !== undefined && deadline - Date.now() > 3000) deadline = Date.now() + 3000; // it gave up; maybe another won
     if (Date.now() > deadline) {

@@ -7,7 +7,7 @@ import { homePaths } from "../home.js";
 import { isLoopback, loadOrCreateToken, parseListen } from "./auth.js";
 import { openEngine } from "./engine.js";
 import { socketAnswers } from "../client/socket-probe.js";
-import { startApiServer } from "./http.js";
+import { startApiServer, type ApiServer } from "./http.js";
 
 export interface ServeOptions {
   home: string;
@@ -60,12 +60,16 @@ export async function serve(opts: ServeOptions): Promise<number> {
 
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const api = await startApiServer(engine, { socketPath: paths.socket, home: opts.home, ...(listen ? { listen, token: token! } : {}), shutdown: () => stop() }).catch(
-    async (err: unknown) => {
-      await engine.close({ killJobs: false });
-      throw err;
-    },
-  );
+  let api: ApiServer;
+  try {
+    api = await startApiServer(engine, { socketPath: paths.socket, home: opts.home, ...(listen ? { listen, token: token! } : {}), shutdown: () => stop() });
+  } catch (err) {
+    await engine.close({ killJobs: false });
+    // A taken port, a socket path too long for the OS, a server that won the race: one line, not a stack.
+    const e = err as NodeJS.ErrnoException;
+    say(`cannot listen${e.code ? ` (${e.code})` : ""}: ${e.message}`);
+    return 1;
+  }
   await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
   const unsubscribe = engine.subscribe((e) => {
     if (e.type === "notice") say(`${e.level}: ${e.message}`);

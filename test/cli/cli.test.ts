@@ -231,8 +231,9 @@ test("CLI commands racing to autostart on a fresh home end up sharing one server
     const pids = new Set<number>();
     try {
       const results = await Promise.all(Array.from({ length: 5 }, (_, i) => pll(home, ["pjc", String(i + 1)])));
-      for (const r of results) {
+      for (const [i, r] of results.entries()) {
         assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, `pjc: ${i + 1}\n`);
         const started = /pid (\d+)/.exec(r.stderr);
         if (started) pids.add(Number(started[1]));
       }
