@@ -3,7 +3,7 @@
 // scopes) is checked later in src/lang. One instance, reused via `input`.
 import { CstParser, type CstNode, type ILexingError, type IRecognitionException, type IToken, type TokenType, createTokenInstance } from "chevrotain";
 import {
-  AnyWord, allTokens, Colon, Comma, CommandEnd, CommandText, Dollar, Equals, HashNumber, Int, K, LAngle, Name, Newline, OpenString,
+  AnyWord, allTokens, Colon, Comma, CommandText, Dollar, Equals, HashNumber, Int, K, LAngle, Name, Newline, OpenString,
   pllLexer, RAngle, StringLit, Value,
 } from "./tokens.js";
 import { parseErrorMessages } from "./messages.js";
