@@ -7,7 +7,8 @@ import { startApiServer, type ApiServer } from "../server/http.js";
 import type { RunOptions } from "./run.js";
 import { RunFollower } from "./run-follow.js";
 
-export async function runLocally(home: string, graph: JobGraph, source: string, opts: RunOptions): Promise<number> {
+/** `loaded` is emptied once submitted, so the compiled graph can be collected during the run. */
+export async function runLocally(home: string, loaded: { graph?: JobGraph; source?: string }, opts: RunOptions): Promise<number> {
   const engine = await openEngine({ home, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) });
   const follower = new RunFollower(opts, { cancel: (ids) => engine.cancel(ids) });
   const unwatch = follower.watchSignals();
@@ -32,7 +33,9 @@ export async function runLocally(home: string, graph: JobGraph, source: string, 
       if (e.type === "run" && e.run.id === runId && e.run.state !== "running") finish(e.run);
     });
     try {
-      const { run, notices } = await engine.submit(graph, source);
+      const { run, notices } = await engine.submit(loaded.graph!, loaded.source ?? "");
+      delete loaded.graph;
+      delete loaded.source;
       runId = run.id;
       for (const n of notices) process.stderr.write(`pll run: ${n}\n`);
       follower.begin(engine.getRun(runId)!, engine.listJobs({ runId }).map((j) => ({ ...j })));

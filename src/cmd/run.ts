@@ -66,7 +66,8 @@ export async function main(args: string[]): Promise<number> {
     const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
     if (compiled.diagnostics.length) process.stderr.write(formatDiagnostics(compiled.diagnostics, compiled.source, { color }));
     if (!compiled.graph) return 2;
-    return await runLocally(home, compiled.graph, compiled.source, opts);
+    // Handed over, not kept: a 100k-job graph need not outlive its submission.
+    return await runLocally(home, compiled as Required<typeof compiled>, opts);
   } catch (err) {
     if (err instanceof UserError) {
       process.stderr.write(`pll run: ${err.message}\n`);

@@ -413,6 +413,8 @@ export class Scheduler {
   }
 
   private noteSuccess(job: JobRecord): void {
+    // Only `fresh` jobs ever ask; remembering every success would cost memory per job.
+    if (job.freshMs === undefined) return;
     const key = `${job.jobset}\0${job.name}`;
     const at = job.endedAt ?? 0;
     const last = this.lastSuccess.get(key);

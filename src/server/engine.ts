@@ -22,11 +22,14 @@ import { unscheduledGraph } from "../core/recurrence-graph.js";
 import { HookRunner } from "../exec/hooks.js";
 import { LocalExecutor } from "../exec/local-executor.js";
 import { homePaths } from "../home.js";
-import { Store, type Counters, type StoreContents } from "../store/store.js";
+import { Store, type Counters, type JobsetRecord, type StoreContents } from "../store/store.js";
 import { EventHub } from "./engine-events.js";
 import { filterJobs, resolveRef } from "./engine-queries.js";
 import { ScheduleWiring } from "./engine-schedules.js";
 import { instantiate } from "./engine-submit.js";
+
+/** jobsets with more jobs than this are stored as source only */
+const JOBSET_GRAPH_MAX_JOBS = 10_000;
 
 export interface EngineOptions {
   home: string;
@@ -140,11 +143,12 @@ export class Engine implements EngineControl {
     const immediate = graph.schedules.length ? unscheduledGraph(graph) : graph;
     const notices: string[] = [];
     if (graph.schedules.length) notices.push(...(await this.schedules.register(graph)));
+    // A huge graph is not kept twice (as the jobset and as its jobs): its source recompiles it.
     const { run, jobs } = await this.createRun(immediate, undefined, {
       name: graph.jobset,
       file: graph.file,
       source,
-      graph,
+      ...(graph.jobs.length <= JOBSET_GRAPH_MAX_JOBS ? { graph } : {}),
       updatedAt: this.clock(),
     });
     return { run, jobs, notices };
@@ -154,18 +158,13 @@ export class Engine implements EngineControl {
   async createRun(
     graph: JobGraph,
     schedule?: string,
-    jobset?: { name: string; file: string; source: string; graph: JobGraph; updatedAt: number },
+    jobset?: JobsetRecord,
   ): Promise<{ run: RunRecord; jobs: JobRecord[] }> {
     this.refuseIfClosing();
     const ids = { runId: this.counters.nextRunId, firstJobId: this.counters.nextJobId };
     const made = instantiate(graph, ids, this.logsDir, this.clock(), (id) => this.sched.jobs.has(id), schedule);
     this.counters = { nextRunId: ids.runId + 1, nextJobId: ids.firstJobId + made.jobs.length };
-    await this.store.write({
-      jobs: made.jobs,
-      runs: [made.run],
-      counters: this.counters,
-      jobsets: jobset ? [jobset] : [],
-    });
+    await this.store.writeRun(made.jobs, { runs: [made.run], counters: this.counters, jobsets: jobset ? [jobset] : [] });
     this.sched.addRun(made.run, made.jobs);
     this.events.emit({ type: "run", run: made.run });
     for (const job of made.jobs) this.events.emit({ type: "job", job });

@@ -14,7 +14,8 @@ export interface JobsetRecord {
   name: string;
   file: string;
   source: string;
-  graph: JobGraph;
+  /** absent for very large graphs: compile `source` to get it back */
+  graph?: JobGraph;
   updatedAt: number;
 }
 
@@ -49,6 +50,7 @@ const K = {
   settings: "meta:settings",
   counters: "meta:counters",
 };
+const RUN_CHUNK = 5_000;
 // ";" sorts right after ":", closing each prefix range.
 const range = (prefix: string) => ({ gt: `${prefix}:`, lt: `${prefix};` });
 
@@ -92,6 +94,17 @@ export class Store {
     if (w.settings) ops.push({ type: "put", key: K.settings, value: w.settings });
     if (w.counters) ops.push({ type: "put", key: K.counters, value: w.counters });
     if (ops.length) await this.db.batch(ops);
+  }
+
+  /**
+   * Writes a new run: its jobs in chunks (a 100k-job run would otherwise be
+   * one huge batch encoded at once), then the run record with `rest` in one
+   * last batch. Jobs whose run record never got written are ignored on load
+   * and their numbers handed out again, since the counters move only with it.
+   */
+  async writeRun(jobs: JobRecord[], rest: StoreWrite): Promise<void> {
+    for (let i = 0; i < jobs.length; i += RUN_CHUNK) await this.write({ jobs: jobs.slice(i, i + RUN_CHUNK) });
+    await this.write(rest);
   }
 
   getJobset(name: string): Promise<JobsetRecord | undefined> {
