@@ -29,7 +29,12 @@ function tree(g: JobGraph): Map<string | undefined, Child[]> {
 }
 
 const quote = (s: string): string => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
-const short = (s: string, n = 40): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+/** A command cut to one line of at most n characters (continued commands show their first line). */
+function short(command: string, n = 40): string {
+  const lines = command.split(/\r?\n/);
+  const first = lines[0]!.replace(/\s*\\$/, "");
+  return first.length > n ? `${first.slice(0, n - 1)}…` : lines.length > 1 ? `${first} …` : first;
+}
 
 export function toDot(g: JobGraph): string {
   const children = tree(g);
