@@ -21,6 +21,10 @@ test("the socket is mode 0600 in a 0700 home, and a second server for the same h
       assert.equal(second.code, 1);
       assert.match(second.stderr, new RegExp(`already running for .*${path.basename(home)} \\(pid ${server.pid}\\)`));
       assert.equal((await raw(server, "GET", "/health")).status, 200, "the first one is unaffected");
+      process.kill(server.pid, "SIGTERM");
+      assert.equal(await server.exited, 0, "SIGTERM is a graceful stop");
+      await assert.rejects(stat(homePaths(home).socket), /ENOENT/, "the socket is removed");
+      await assert.rejects(stat(homePaths(home).pidFile), /ENOENT/, "the pid file is removed");
     } finally {
       await server.stop();
     }
