@@ -19,6 +19,8 @@ export interface LauncherEvents {
   /** code is 128+n for a signalled process, as a shell would report it */
   exited(jobId: number, pid: number, code: number | null, signal: NodeJS.Signals | null): void;
   failed(jobId: number, message: string): void;
+  /** the launcher died: no further exits will be reported for jobs it started */
+  lost(): void;
 }
 
 export interface Launcher {

@@ -62,6 +62,7 @@ export class LocalExecutor {
       started: (id: number, pid: number) => this.started(id, pid),
       exited: (id: number, _pid: number, code: number | null, signal: NodeJS.Signals | null) => this.exited(id, code, signal),
       failed: (id: number, message: string) => this.failed(id, message),
+      lost: () => this.launcherLost(),
     };
     this.launcher = perl ? new PerlSpawner(perl, launcherEvents) : new ShellLauncher(launcherEvents);
   }
@@ -153,6 +154,16 @@ export class LocalExecutor {
     proc.pid = pid;
     this.events.onStarted(jobId, pid);
     if (proc.killing) this.signalTree(proc);
+  }
+
+  /** Without its launcher a job is like an adopted one: watched through /proc and the status log. */
+  private launcherLost(): void {
+    for (const proc of [...this.procs.values()]) {
+      if (proc.adopted) continue;
+      if (proc.pid === undefined) this.failed(proc.job.id, "the job spawner died");
+      else proc.adopted = true;
+    }
+    if ([...this.procs.values()].some((p) => p.adopted)) this.adoptedPoll ??= setInterval(() => this.pollAdopted(), ADOPTED_POLL_MS);
   }
 
   private failed(jobId: number, message: string): void {

@@ -41,15 +41,20 @@ export class PerlSpawner implements Launcher {
   private process(): ChildProcess {
     if (this.proc) return this.proc;
     // Own session and no inherited terminal or pipes: it outlives us to record our jobs' ends.
-    const proc = spawn(this.perl, ["-e", SPAWNER_SCRIPT], { detached: true, stdio: ["pipe", "pipe", "ignore"] });
+    // The script travels in the environment (and is deleted from it first thing), keeping `ps` readable.
+    const proc = spawn(this.perl, ["-e", "eval($ENV{PLL_SPAWNER_SCRIPT}); die $@ if $@;", "pll-spawner"], {
+      detached: true,
+      stdio: ["pipe", "pipe", "ignore"],
+      env: { ...process.env, PLL_SPAWNER_SCRIPT: SPAWNER_SCRIPT },
+    });
     proc.stdout!.setEncoding("utf8");
     proc.stdout!.on("data", (chunk: string) => this.read(chunk));
     proc.stdin!.on("error", () => {}); // it died: the exit handler below reports it
     proc.on("exit", (code, signal) => {
-      if (this.proc === proc) {
-        this.proc = undefined;
-        process.stderr.write(`pll: the job spawner exited unexpectedly (${signal ?? code}); starting a new one\n`);
-      }
+      if (this.proc !== proc) return;
+      this.proc = undefined;
+      process.stderr.write(`pll: the job spawner exited unexpectedly (${signal ?? code}); its jobs are watched by polling\n`);
+      this.events.lost();
     });
     this.proc = proc;
     return proc;

@@ -22,6 +22,8 @@
 // CODE is 128+signal for a signalled job (as a shell reports it), SIGNAL 0 otherwise.
 export const SPAWNER_SCRIPT = String.raw`
 use strict; use warnings; use POSIX (); use IO::Handle;
+delete $ENV{PLL_SPAWNER_SCRIPT};
+$0 = 'pll job spawner';
 $SIG{PIPE} = 'IGNORE';
 my %job; my $buf = ''; my $eof = 0;
 sub say_ { syswrite(STDOUT, $_[0]) }
