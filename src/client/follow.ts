@@ -32,6 +32,15 @@ export function eventOfRun(e: EngineEvent, run: { id: number; jobIds: number[] }
   }
 }
 
+/** How far a job has come: its attempts, then pending < running < ended. */
+const progress = (j: JobRecord): [number, number] => [j.attempts.length, j.state === "running" ? 1 : j.state === "pending" || j.state === "blocked" ? 0 : 2];
+
+function olderThan(event: JobRecord, known: JobRecord | undefined): boolean {
+  if (!known) return false;
+  const [a, b] = [progress(event), progress(known)];
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+}
+
 /**
  * Subscribes first, then submits, so no change of the new run is missed; calls
  * `onSubmitted` with the new run and its jobs, forwards the run's events, and
@@ -59,7 +68,9 @@ export async function submitAndFollow(
     const submitted = await client.request<SubmitResponse>("POST", "/runs", body);
     run = submitted.run;
     onSubmitted?.(submitted);
-    for (const e of early.splice(0)) deliver(e);
+    // Events that raced the response may be older than its snapshot: only the newer ones are news.
+    const snapshot = new Map(submitted.jobs.map((j) => [j.id, j]));
+    for (const e of early.splice(0)) if (!(e.type === "job" && olderThan(e.job, snapshot.get(e.job.id)))) deliver(e);
     // It may have ended before we learned its number (an empty or all-fresh file).
     const now = await client.request<RunResponse>("GET", `/runs/${run.id}`);
     if (now.run.state !== "running") finished();
