@@ -2,7 +2,7 @@
 // time when present), medians over rounds, and the tools compared against.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -49,7 +49,11 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-export const tempHome = () => mkdtempSync(path.join(tmpdir(), "pll-bench-home-"));
+/** A fresh PLL_HOME; PLL_BENCH_DIR chooses the file system (log files are created per job). */
+export const tempHome = () => mkdtempSync(path.join(process.env.PLL_BENCH_DIR ?? tmpdir(), "pll-bench-home-"));
+
+/** The machine's load while measuring: on a shared machine the figures move with it. */
+export const machineLoad = () => `load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} CPUs`;
 
 /** GNU parallel, installed from Debian if missing; undefined when it cannot be had. */
 export function ensureGnuParallel(): string | undefined {

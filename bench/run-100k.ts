@@ -5,10 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { flatSource } from "./lib-graphs.js";
-import { fmtMs, measure, pllBin, tempHome } from "./lib-measure.js";
+import { fmtMs, machineLoad, measure, pllBin, tempHome } from "./lib-measure.js";
 
 const n = Number(process.argv[2] ?? 100_000);
 const pjc = Number(process.argv[3] ?? 8);
+console.log(machineLoad());
 const dir = mkdtempSync(path.join(tmpdir(), "pll-bench-"));
 const home = tempHome();
 try {

@@ -4,9 +4,10 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fmtMs, measure, pllBin, tempHome } from "./lib-measure.js";
+import { fmtMs, machineLoad, measure, pllBin, tempHome } from "./lib-measure.js";
 
 const bigMb = Number(process.argv[2] ?? 1024);
+console.log(machineLoad());
 const dir = mkdtempSync(path.join(tmpdir(), "pll-bench-"));
 try {
   for (const mb of [1, bigMb]) {

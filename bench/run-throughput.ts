@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { flatSource } from "./lib-graphs.js";
-import { ensureGnuParallel, fmtMs, measure, median, pllBin, tempHome } from "./lib-measure.js";
+import { ensureGnuParallel, fmtMs, machineLoad, measure, median, pllBin, tempHome } from "./lib-measure.js";
 
 const n = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -37,7 +37,7 @@ try {
 
 const pll = median(times.pll!);
 const xargs = median(times.xargs!);
-console.log(`${n} × true at PJC 4, median of ${rounds}:`);
+console.log(`${n} × true at PJC 4, median of ${rounds} (${machineLoad()}):`);
 console.log(`  pll run          ${fmtMs(pll)}  (${((n / pll) * 1000).toFixed(0)} jobs/s)`);
 console.log(`  xargs -P 4       ${fmtMs(xargs)}  → pll/xargs = ${(pll / xargs).toFixed(2)}× (target ≤ 1.6×)`);
 if (parallel) {
