@@ -26,10 +26,9 @@ const pauseOrResume =
 
 const schedules = (ctx: RouteContext): { body: ScheduleListResponse } => ({ body: { schedules: ctx.engine.listSchedules() } });
 
+/** An unknown name is the engine's UserError (404, with "did you mean …"), passed on as it is. */
 async function unschedule(ctx: RouteContext): Promise<{ body: { ok: true } }> {
-  const name = ctx.params.name!;
-  if (!ctx.engine.listSchedules().some((s) => s.name === name)) throw new HttpError(404, `no such schedule: ${name}`);
-  await ctx.engine.unschedule(name);
+  await ctx.engine.unschedule(ctx.params.name!);
   return { body: { ok: true } };
 }
 

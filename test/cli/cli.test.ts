@@ -110,6 +110,9 @@ describe("pll COMMAND from the CLI", () => {
     assert.equal(viaRun.code, 0, viaRun.stderr);
     const schedules = await run("schedules");
     assert.match(schedules.stdout, /^NAME\s+WHEN\s+NEXT\s+LAST\s+RESULT\s+SKIPPED\nnightly\s+cron "0 2 \* \* \*"/);
+    const typo = await run("unschedule", "nightyl");
+    assert.equal(typo.code, 1, typo.stderr);
+    assert.match(typo.stderr, /^pll: no schedule named `nightyl`.*did you mean .*nightly/);
     assert.equal((await run("unschedule", "nightly")).stdout, "unscheduled nightly\n");
     assert.equal((await run("schedules")).stdout, "no schedules\n");
 
@@ -168,7 +171,7 @@ describe("pll COMMAND from the CLI", () => {
       [["show", "999999"], 1, /no such job: #999999/],
       [["retry", "no_such_job"], 1, /no job matches 'no_such_job'/],
       [["kill", "999999"], 1, /no such job/],
-      [["unschedule", "nope"], 1, /no such schedule: nope/],
+      [["unschedule", "nope"], 1, /no schedule named `nope`/],
       [["wait", "nothing_by_that_name"], 1, /no job or jobset matches/],
       [["help", "bogus"], 2, /unknown command 'bogus'/],
     ];

@@ -195,6 +195,9 @@ describe("the control API over the unix socket", () => {
     const names = list.json.schedules.map((s: { name: string }) => s.name);
     assert.ok(names.includes("hourly"), JSON.stringify(names));
     assert.equal((await api("DELETE", "/schedules/nope")).status, 404);
+    const typo = await api("DELETE", "/schedules/hourlx");
+    assert.equal(typo.status, 404);
+    assert.match(typo.json.error, /no schedule named `hourlx`.*did you mean .*hourly/);
     assert.equal((await api("DELETE", "/schedules/hourly")).status, 200);
     assert.ok(!(await api("GET", "/schedules")).json.schedules.some((s: { name: string }) => s.name === "hourly"));
   });
