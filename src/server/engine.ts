@@ -259,30 +259,30 @@ export class Engine implements EngineControl {
     return job;
   }
 
-  pause(jobset?: string): Promise<Settings> {
+  async pause(jobset?: string): Promise<Settings> {
     const key = jobset ?? "*";
     const paused = this.sched.settings.paused;
     return this.changeSettings({ paused: paused.includes(key) ? paused : [...paused, key] });
   }
 
-  resume(jobset?: string): Promise<Settings> {
+  async resume(jobset?: string): Promise<Settings> {
     const paused = this.sched.settings.paused.filter((p) => (jobset === undefined ? false : p !== jobset));
     return this.changeSettings({ paused });
   }
 
-  setPjc(n: number, jobset?: string): Promise<Settings> {
+  async setPjc(n: number, jobset?: string): Promise<Settings> {
     checkPjc(n);
     if (jobset === undefined) return this.changeSettings({ pjc: n });
     return this.changeSettings({ jobsetPjc: { ...this.sched.settings.jobsetPjc, [jobset]: n } });
   }
 
-  setCapacity(n: number | null): Promise<Settings> {
+  async setCapacity(n: number | null): Promise<Settings> {
     if (n !== null && !(Number.isInteger(n) && n >= 0))
       throw new UserError(`capacity: expected a whole number of units, got ${n}`);
     return this.changeSettings({ capacity: n });
   }
 
-  unschedule(name: string): Promise<void> {
+  async unschedule(name: string): Promise<void> {
     return this.schedules.unschedule(name);
   }
 

@@ -9,7 +9,9 @@ import { waitFor } from "../helpers/home.js";
 const pidsIn = (file: string) =>
   readFileSync(file, { encoding: "utf8", flag: "a+" }).trim().split("\n").filter(Boolean).map(Number);
 
-test("a timeout kills the whole tree, including grandchildren that ignore SIGTERM", async () => {
+for (const launcher of ["perl", "shell"] as const) {
+test(`a timeout kills the whole tree, including grandchildren that ignore SIGTERM (${launcher} launcher)`, async () => {
+  process.env.PLL_LAUNCHER = launcher;
   await withEngine(async (engine, home) => {
     const pids = path.join(home, "pids");
     try {
@@ -22,10 +24,12 @@ test("a timeout kills the whole tree, including grandchildren that ignore SIGTER
       assert.match(j!.reason ?? "", /^timeout/);
       await waitFor(() => pidsIn(pids).every((p) => !alive(p)), "every process of the tree to be gone", 2_000);
     } finally {
+      delete process.env.PLL_LAUNCHER;
       killPids(pidsIn(pids));
     }
   });
 });
+}
 
 test("kill stops a running job's tree and records it errored (killed)", async () => {
   await withEngine(async (engine, home) => {

@@ -1,0 +1,75 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { graphOf, job } from "./graphs.js";
+import { fixture, runEnded, withEngine } from "./harness.js";
+import { waitFor } from "../helpers/home.js";
+
+const running = (engine: { listJobs(f: { state: "running" }): unknown[] }) => engine.listJobs({ state: "running" }).length;
+
+test("raising the pjc starts jobs at once; lowering it lets running jobs finish", async () => {
+  await withEngine(async (engine, home) => {
+    const go = path.join(home, "go");
+    const hold = `${fixture("wait-for-file.sh")} ${go}`;
+    const { run } = await engine.submit(graphOf(Array.from({ length: 6 }, (_, i) => job(`h${i}`, hold))), "");
+    assert.equal(running(engine), 1);
+    await engine.setPjc(4);
+    assert.equal(running(engine), 4);
+    await engine.setPjc(2);
+    assert.equal(running(engine), 4, "lowering the pjc kills nothing");
+    writeFileSync(go, "");
+    assert.equal((await runEnded(engine, run.id)).state, "success");
+  }, { pjc: 1 });
+});
+
+test("pause stops dispatching (running jobs go on); resume restarts it", async () => {
+  await withEngine(async (engine, home) => {
+    const go = path.join(home, "go");
+    const graph = graphOf([job("first", `${fixture("wait-for-file.sh")} ${go}`), job("second", "true")]);
+    const { run } = await engine.submit(graph, "");
+    await engine.pause("test");
+    assert.deepEqual(engine.settings().paused, ["test"]);
+    writeFileSync(go, "");
+    await waitFor(() => engine.listJobs({ runId: run.id })[0]!.state === "success", "the running job to finish while paused");
+    assert.equal(engine.listJobs({ runId: run.id })[1]!.state, "pending");
+    await engine.resume("test");
+    assert.equal((await runEnded(engine, run.id)).state, "success");
+  }, { pjc: 1 });
+});
+
+test("start runs a pending job past the pjc, not past its dependencies", async () => {
+  await withEngine(async (engine, home) => {
+    const go = path.join(home, "go");
+    const hold = `${fixture("wait-for-file.sh")} ${go}`;
+    const { run, jobs } = await engine.submit(graphOf([job("a", hold), job("b", hold), job("c", "true", { deps: ["a"] })]), "");
+    await engine.start(jobs[1]!.id);
+    assert.equal(running(engine), 2);
+    await assert.rejects(engine.start(jobs[2]!.id), /waits for/);
+    writeFileSync(go, "");
+    assert.equal((await runEnded(engine, run.id)).state, "success");
+  }, { pjc: 1 });
+});
+
+test("expect output raises an overrun event once the logs pass the bound", async () => {
+  await withEngine(async (engine) => {
+    const overruns: string[] = [];
+    engine.subscribe((e) => {
+      if (e.type === "overrun") overruns.push(`${e.what} ${e.limit}`);
+    });
+    // writes 2 kB, then stays running until the check has seen it
+    const graph = graphOf([job("chatty", "head -c 2048 /dev/zero; sleep 1.5", { expect: { outputBytes: 1000 } })]);
+    const { run } = await engine.submit(graph, "");
+    assert.equal((await runEnded(engine, run.id)).state, "success");
+    assert.deepEqual(overruns, ["output 1000"]);
+  });
+});
+
+test("wrong requests are user errors, not crashes", async () => {
+  await withEngine(async (engine) => {
+    await assert.rejects(engine.retry([999]), { name: "UserError", message: "no job #999" });
+    await assert.rejects(engine.setPjc(0), { name: "UserError" });
+    await assert.rejects(engine.kill([999]), { name: "UserError" });
+    await assert.rejects(engine.submit(graphOf([job("x", "true", { afterIds: [4242] })]), ""), /no such job/);
+  });
+});
