@@ -1,30 +1,10 @@
-// Job graphs and .pll files for the benchmarks.
+// Job graphs and .pll files for the benchmarks (built with the engine tests' graph helper).
 import type { JobGraph } from "../src/core/types.js";
-
-const loc = { file: "bench.pll", line: 1, col: 1 };
+import { graphOf, job } from "../test/engine/graphs.js";
 
 /** `n` independent jobs running `command`, as the compiler would produce them. */
 export function flatGraph(n: number, command = "true", cwd = "/tmp"): JobGraph {
-  return {
-    jobset: "bench",
-    file: "/tmp/bench.pll",
-    jobs: Array.from({ length: n }, (_, i) => ({
-      key: `j${i}`,
-      name: `j${i}`,
-      command,
-      cwd,
-      env: {},
-      priority: 0,
-      deps: [],
-      blocks: [],
-      retry: { count: 0, backoffMs: 0 },
-      units: 1,
-      hooks: [],
-      loc,
-    })),
-    blocks: [],
-    schedules: [],
-  };
+  return graphOf(Array.from({ length: n }, (_, i) => job(`j${i}`, command)), { jobset: "bench", cwd });
 }
 
 /** The same as a .pll file: one `$ command` line per job. */
