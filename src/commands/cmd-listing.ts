@@ -1,8 +1,10 @@
 // Looking: `status`/`ls` (the job table), `show N`, `runs`, `schedules`.
+import { homedir } from "node:os";
+import { describeSchedule, formatTime as formatZoned, zoneOf } from "../core/recurrence.js";
 import type { JobRecord, JobState, ScheduleRecord, Settings } from "../core/types.js";
 import type { RunListResponse, RunSummary, ScheduleListResponse, SettingsResponse } from "../server/api-schema.js";
 import { jobStates } from "../server/api-schema.js";
-import { formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
+import { displayPath, formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
 import { fetchJobs, resolveJob } from "./jobs-api.js";
 import { defineCommand, type Style } from "./types.js";
 
@@ -107,24 +109,27 @@ export const runs = defineCommand<RunSummary[]>({
         ),
 });
 
+/** One schedule as a row: its times are read in the schedule's own zone, as its expression is. */
+const scheduleColumns = (style: Style, cwd: string, home: string): Column<ScheduleRecord>[] => {
+  const at = (s: ScheduleRecord, ms: number | null | undefined) => (ms === undefined || ms === null ? "-" : formatZoned(ms, zoneOf(s.spec)));
+  return [
+    { title: "NAME", cell: (s) => s.name, max: 40 },
+    { title: "WHEN", cell: (s) => describeSchedule(s.spec), max: 40 },
+    { title: "ZONE", cell: (s) => zoneOf(s.spec) },
+    { title: "NEXT", cell: (s) => at(s, s.nextFireAt) },
+    { title: "LAST", cell: (s) => at(s, s.lastFireAt) },
+    { title: "RUN", align: "right", cell: (s) => (s.lastRunId === undefined ? "-" : String(s.lastRunId)) },
+    { title: "RESULT", cell: (s) => s.lastResult ?? "-", paint: (s, t) => paintState(s.lastResult === "failed" ? "errored" : (s.lastResult ?? ""), style, t) },
+    { title: "SKIPPED", align: "right", cell: (s) => String(s.skipped.length) },
+    { title: "SOURCE", cell: (s) => displayPath(s.graph.file, cwd, home), max: 60 },
+  ];
+};
+
 export const schedules = defineCommand<ScheduleRecord[]>({
   name: "schedules",
   args: [],
-  summary: "recurring jobsets with their next fire times",
+  summary: "recurring jobsets: expression, zone, next and last firing, last run and result, skipped firings, source",
+  details: "Times are shown in each schedule's zone. --json has the full records, with the reason of every skipped firing.",
   handler: async (_inv, ctx) => (await ctx.client.request<ScheduleListResponse>("GET", "/schedules")).schedules,
-  format: (ss, style) =>
-    ss.length === 0
-      ? "no schedules"
-      : renderTable(
-          ss,
-          [
-            { title: "NAME", cell: (s) => s.name, max: 40 },
-            { title: "WHEN", cell: (s) => s.spec.every?.text ?? (s.spec.cron ? `cron "${s.spec.cron}"` : s.spec.at ? `at ${s.spec.at}` : "-"), max: 30 },
-            { title: "NEXT", cell: (s) => formatTime(s.nextFireAt) },
-            { title: "LAST", cell: (s) => formatTime(s.lastFireAt) },
-            { title: "RESULT", cell: (s) => s.lastResult ?? "-", paint: (s, t) => paintState(s.lastResult === "failed" ? "errored" : (s.lastResult ?? ""), style, t) },
-            { title: "SKIPPED", cell: (s) => (s.skipped.length ? `${s.skipped.length} (last: ${s.skipped[s.skipped.length - 1]!.reason})` : "0") },
-          ],
-          style,
-        ),
+  format: (ss, style) => (ss.length === 0 ? "no schedules" : renderTable(ss, scheduleColumns(style, process.cwd(), homedir()), style)),
 });

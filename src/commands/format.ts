@@ -1,6 +1,7 @@
 // Plain-text rendering shared by the commands: aligned tables (colour applied
 // after padding so escapes never break alignment), state colours, durations,
 // times. NO_COLOR is honoured by the caller choosing `color: false`.
+import path from "node:path";
 import { Chalk, type ChalkInstance } from "chalk";
 import type { JobRecord, JobState } from "../core/types.js";
 import type { Style } from "./types.js";
@@ -95,4 +96,17 @@ export function listIds(jobs: readonly { id: number }[], max = 12): string {
   const ids = jobs.map((j) => `#${j.id}`);
   if (ids.length > max) return `${ids.slice(0, max).join(", ")} and ${ids.length - max} more`;
   return ids.length <= 1 ? (ids[0] ?? "") : `${ids.slice(0, -1).join(", ")} and ${ids[ids.length - 1]}`;
+}
+
+/** A file as a user would type it from here: relative below `cwd`, `~/…` below `home`, else absolute. */
+export function displayPath(file: string, cwd: string, home: string): string {
+  if (!path.isAbsolute(file)) return file; // "<stdin>", "<shell>"
+  const below = (dir: string) => {
+    const rel = path.relative(dir, file);
+    return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : undefined;
+  };
+  const fromCwd = below(cwd);
+  if (fromCwd !== undefined) return fromCwd;
+  const fromHome = home !== "" && home !== "/" ? below(home) : undefined;
+  return fromHome !== undefined ? `~/${fromHome}` : file;
 }

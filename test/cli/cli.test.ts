@@ -11,7 +11,7 @@ import { homePaths } from "../../src/home.js";
 import { waitFor, withTempHome } from "../helpers/home.js";
 import { raw, runPll, spawnPll, startServer, type ServerProcess } from "../server/server-process.js";
 
-const pll = (home: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) => runPll(home, args, opts);
+const pll = (home: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) => runPll(home, args, opts);
 
 describe("pll COMMAND from the CLI", () => {
   let home: string;
@@ -109,7 +109,14 @@ describe("pll COMMAND from the CLI", () => {
     const viaRun = await run("run", nightly);
     assert.equal(viaRun.code, 0, viaRun.stderr);
     const schedules = await run("schedules");
-    assert.match(schedules.stdout, /^NAME\s+WHEN\s+NEXT\s+LAST\s+RESULT\s+SKIPPED\nnightly\s+cron "0 2 \* \* \*"/);
+    assert.match(schedules.stdout, /^NAME\s+WHEN\s+ZONE\s+NEXT\s+LAST\s+RUN\s+RESULT\s+SKIPPED\s+SOURCE\nnightly\s+cron "0 2 \* \* \*"/);
+    // Times in the schedule's own zone; the source relative to where pll runs.
+    await writeFile(path.join(home, "tokyo.pll"), "jobset tokyo\ncron \"30 2 * * *\" tz \"Asia/Tokyo\" $ true\n");
+    assert.equal((await pll(home, ["load", "tokyo.pll"], { cwd: home })).code, 0);
+    const listed = await pll(home, ["schedules"], { cwd: home });
+    const row = listed.stdout.split("\n").find((l) => l.startsWith("tokyo/"));
+    assert.match(row ?? "", /^tokyo\/\S+\s+cron "30 2 \* \* \*"\s+Asia\/Tokyo\s+\d{4}-\d\d-\d\d 02:30:00 GMT\+9\s+-\s+-\s+-\s+0\s+tokyo\.pll$/, listed.stdout);
+    assert.equal((await run("unschedule", row!.split(" ")[0]!)).code, 0);
     const typo = await run("unschedule", "nightyl");
     assert.equal(typo.code, 1, typo.stderr);
     assert.match(typo.stderr, /^pll: no schedule named `nightyl`.*did you mean .*nightly/);

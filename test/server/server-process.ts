@@ -17,8 +17,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export function spawnPll(home: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin: "ignore" | "pipe" = "ignore"): ChildProcess {
-  return spawn(process.execPath, [pllBin, ...args], { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1", ...env }, stdio: [stdin, "pipe", "pipe"] });
+export function spawnPll(home: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin: "ignore" | "pipe" = "ignore", cwd?: string): ChildProcess {
+  return spawn(process.execPath, [pllBin, ...args], { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1", ...env }, stdio: [stdin, "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
 }
 
 export interface Ran {
@@ -28,8 +28,8 @@ export interface Ran {
 }
 
 /** Runs `pll ARGS` to its end (with `input` on stdin when given) and collects what it said. */
-export async function runPll(home: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Ran> {
-  const child = spawnPll(home, args, opts.env, opts.input !== undefined ? "pipe" : "ignore");
+export async function runPll(home: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Promise<Ran> {
+  const child = spawnPll(home, args, opts.env, opts.input !== undefined ? "pipe" : "ignore", opts.cwd);
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
