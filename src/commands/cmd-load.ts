@@ -1,12 +1,33 @@
 // Putting work in: `load FILE…` (alias `run`) and job lines (`$ make test`,
 // `priority high after 12 $ ./x.sh`). The server compiles; a bad file or line
 // comes back as formatted diagnostics and is a parse error (exit 2).
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { ApiError } from "../client/errors.js";
 import type { SubmitResponse } from "../server/api-schema.js";
 import { listIds } from "./format.js";
 import { CommandFailed, defineCommand, UsageError, type Style } from "./types.js";
+
+/**
+ * What of a file to send. The server is on this host and reads a regular file
+ * itself (a 100,000-job file is then no bigger a request than a small one);
+ * anything else — a pipe like `<(gen.sh)`, a /dev/fd — only this process can
+ * read, so its text is sent.
+ */
+async function submittedFile(file: string, arg: string): Promise<{ source?: string }> {
+  const cannot = (err: unknown) =>
+    new CommandFailed(`cannot read ${arg}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+  try {
+    if ((await stat(file)).isFile()) {
+      await access(file, constants.R_OK);
+      return {};
+    }
+    return { source: await readFile(file, "utf8") };
+  } catch (err) {
+    throw cannot(err);
+  }
+}
 
 /** A 400 on submit means the source did not compile: a parse error. */
 async function compiled<T>(submit: Promise<T>): Promise<T> {
@@ -30,18 +51,14 @@ export const load = defineCommand<SubmitResponse[]>({
   aliases: ["run"],
   args: [{ name: "FILE.pll", kind: "file", variadic: true }],
   summary: "parse, store and start a jobset; prints the run and job numbers",
-  details: "Relative paths are taken from the current directory. Jobs run in the file's directory unless it says `cwd`.",
+  details:
+    "Relative paths are taken from the current directory. Jobs run in the file's directory unless it says `cwd`.\nThe server reads the file itself (it runs on this host); what is not a regular file (`<(gen.sh)`) is sent as text.",
   async handler(inv, ctx) {
     const results: SubmitResponse[] = [];
     for (const arg of inv.args) {
       const file = path.resolve(ctx.cwd, arg);
-      let source: string;
-      try {
-        source = await readFile(file, "utf8");
-      } catch (err) {
-        throw new CommandFailed(`cannot read ${arg}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
-      }
-      results.push(await compiled(ctx.client.request<SubmitResponse>("POST", "/runs", { source, path: file, env: ctx.env })));
+      const body = { ...(await submittedFile(file, arg)), path: file, env: ctx.env };
+      results.push(await compiled(ctx.client.request<SubmitResponse>("POST", "/runs", body)));
     }
     return results;
   },

@@ -106,7 +106,7 @@ async function handle(base: Base, req: IncomingMessage, res: ServerResponse, tok
         allowed.push(route.method);
         continue;
       }
-      const ctx: RouteContext = { ...base, req, res, params, query: url.searchParams, body: () => readJsonBody(req) };
+      const ctx: RouteContext = { ...base, req, res, params, query: url.searchParams, body: () => readJsonBody(req, route.maxBodyBytes) };
       const reply = await route.handler(ctx);
       if (reply) sendJson(res, reply.status ?? 200, reply.body);
       return;

@@ -2,7 +2,7 @@
 // runs with their per-state job counts, get one run with its jobs.
 import type { EngineControl, JobRecord, RunRecord } from "../core/types.js";
 import { runQuery, submitRunBody, type RunListResponse, type RunResponse, type RunSummary, type StateCounts, type SubmitResponse } from "./api-schema.js";
-import { HttpError, idParam, queryObject, validate, type Route, type RouteContext } from "./routing.js";
+import { HttpError, idParam, MAX_SOURCE_BODY_BYTES, queryObject, validate, type Route, type RouteContext } from "./routing.js";
 import { compileRun } from "./submit.js";
 
 function summarise(engine: EngineControl, run: RunRecord): { run: RunSummary; jobs: JobRecord[] } {
@@ -40,6 +40,7 @@ function getRun(ctx: RouteContext): { body: RunResponse } {
 
 export const runRoutes: Route[] = ["/runs", "/jobsets"].flatMap((base): Route[] => [
   { method: "GET", path: base, handler: listRuns },
-  { method: "POST", path: base, handler: submitRun },
+  // A whole `.pll` source may come in the body: a bigger cap than the other routes.
+  { method: "POST", path: base, handler: submitRun, maxBodyBytes: MAX_SOURCE_BODY_BYTES },
   { method: "GET", path: `${base}/:id`, handler: getRun },
 ]);

@@ -39,23 +39,28 @@ export interface Route {
   /** "/jobs/:id/log" — `:name` segments are captured, URL-decoded */
   path: string;
   handler(ctx: RouteContext): Promise<Reply> | Reply;
+  /** the body cap of this route (default MAX_BODY_BYTES) */
+  maxBodyBytes?: number;
 }
 
+/** The cap on a request body: JSON commands are small. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** The cap on a submitted `.pll` source (a 100,000-job file is ~1.5 MB; this leaves room). */
+export const MAX_SOURCE_BODY_BYTES = 64 * 1024 * 1024;
 
 /** Past this much of a refused body, stop reading it and drop the connection. */
-const MAX_DISCARD_BYTES = 64 * 1024 * 1024;
+const MAX_DISCARD_BYTES = 2 * MAX_SOURCE_BODY_BYTES;
 
 /**
  * Reads the whole body, refusing (413) past the cap without buffering the rest.
- * The rest is read and thrown away (up to a bound), so the client can finish
- * sending and read the 413 instead of seeing its connection cut.
+ * The rest is read and thrown away (up to a bound) before the 413 is sent, so
+ * the client can finish sending and read the answer instead of seeing its
+ * connection cut mid-write (EPIPE).
  */
 export function readJsonBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
   const tooLarge = () => new HttpError(413, `request body too large (limit ${maxBytes} bytes)`);
   if (Number(req.headers["content-length"] ?? 0) > maxBytes) {
-    discardBody(req);
-    return Promise.reject(tooLarge());
+    return discardBody(req).then(() => Promise.reject(tooLarge()));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -66,8 +71,7 @@ export function readJsonBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): P
       req.off("data", onData);
       req.off("end", onEnd);
       chunks.length = 0;
-      discardBody(req);
-      reject(tooLarge());
+      void discardBody(req).then(() => reject(tooLarge()));
     };
     const onEnd = () => {
       const text = Buffer.concat(chunks).toString("utf8");
@@ -84,13 +88,20 @@ export function readJsonBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): P
   });
 }
 
-function discardBody(req: IncomingMessage): void {
-  let discarded = 0;
-  req.on("data", (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > MAX_DISCARD_BYTES) req.destroy();
+/** Reads and drops the rest of a body; resolves when it has ended (or was cut off past the bound). */
+function discardBody(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.readableEnded) return resolve();
+    let discarded = 0;
+    req.on("data", (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > MAX_DISCARD_BYTES) req.destroy();
+    });
+    req.once("end", () => resolve());
+    req.once("close", () => resolve());
+    req.once("error", () => resolve());
+    req.resume();
   });
-  req.resume();
 }
 
 /** Validates `value` against `schema`; a mismatch is a 400 naming each wrong field. */

@@ -237,7 +237,7 @@ describe("the control API over the unix socket", () => {
       ["GET", "/runs/999999", undefined, 404, /no such run/],
       ["GET", "/nope", undefined, 404, /no such route/],
       ["DELETE", "/jobs", undefined, 405, /not allowed/],
-      ["POST", "/runs", Buffer.alloc(2 * 1024 * 1024, 0x20), 413, /too large/],
+      ["POST", "/jobs", Buffer.alloc(2 * 1024 * 1024, 0x20), 413, /too large/],
     ];
     for (const [method, p, body, status, message] of cases) {
       const res = await raw(server, method, p, body);
