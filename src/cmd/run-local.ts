@@ -3,7 +3,7 @@
 import type { JobGraph, RunRecord } from "../core/types.js";
 import { homePaths } from "../home.js";
 import { openEngine } from "../server/engine.js";
-import { startApiServer, type ApiServer } from "../server/http.js";
+import { startApiServer } from "../server/http.js";
 import type { RunOptions } from "./run.js";
 import { RunFollower } from "./run-follow.js";
 
@@ -12,12 +12,12 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
   const engine = await openEngine({ home, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) });
   const follower = new RunFollower(opts, { cancel: (ids) => engine.cancel(ids) });
   const unwatch = follower.watchSignals();
-  let api: ApiServer | undefined;
+  // Served alongside, not awaited before the run starts.
+  const api = startApiServer(engine, { socketPath: homePaths(home).socket, home }).catch((err: Error) => {
+    process.stderr.write(`pll run: not serving the socket (${err.message}); pll shell cannot attach\n`);
+    return undefined;
+  });
   try {
-    api = await startApiServer(engine, { socketPath: homePaths(home).socket, home }).catch((err: Error) => {
-      process.stderr.write(`pll run: not serving the socket (${err.message}); pll shell cannot attach\n`);
-      return undefined;
-    });
     const { adopted, endedWhileAway, lost } = engine.recovery;
     if (adopted.length) process.stderr.write(`pll run: adopted ${adopted.length} job(s) still running from earlier: ${adopted.map((i) => `#${i}`).join(" ")}\n`);
     if (endedWhileAway.length + lost.length)
@@ -48,7 +48,7 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
     }
   } finally {
     unwatch();
-    await api?.close();
+    await (await api)?.close();
     // Interrupted: the run's jobs are cancelled already; stop anything else we host too, so nothing is left running.
     await engine.close({ killJobs: follower.interrupted });
   }

@@ -67,6 +67,11 @@ export class LocalExecutor {
     this.launcher = perl ? new PerlSpawner(perl, launcherEvents) : new ShellLauncher(launcherEvents);
   }
 
+  /** Gets the launcher ready before the first job needs it. */
+  warm(): void {
+    if (this.launcher instanceof PerlSpawner) this.launcher.warm();
+  }
+
   isRunning(jobId: number): boolean {
     return this.procs.has(jobId);
   }

@@ -23,6 +23,11 @@ export class PerlSpawner implements Launcher {
     private readonly events: LauncherEvents,
   ) {}
 
+  /** Starts the Perl process ahead of the first job. */
+  warm(): void {
+    this.process();
+  }
+
   launch(req: LaunchRequest): void {
     const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
     const fields = ["spawn", req.jobId, req.attempt, req.cwd, req.out, req.err, req.status, req.command, env.length, ...env];

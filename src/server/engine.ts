@@ -123,6 +123,7 @@ export class Engine implements EngineControl {
 
   /** Adopts jobs a previous engine left running, learns how the others ended, then resumes dispatching. */
   async recover(): Promise<void> {
+    this.exec.warm();
     for (const job of this.sched.jobs.values()) {
       if (job.state !== "running") continue;
       const ended = this.exec.adopt(job);
