@@ -79,3 +79,21 @@ test("expect time raises an overrun event but does not kill the job", async () =
     assert.deepEqual(overruns, run.jobIds);
   });
 });
+
+test("a job whose cwd is missing errors with the reason in its stderr log", async () => {
+  await withEngine(async (engine) => {
+    const run = await runToEnd(engine, graphOf([job("nowhere", "true")], { cwd: "/nonexistent/pll-dir" }));
+    const [j] = engine.listJobs({ runId: run.id });
+    assert.equal(j!.state, "errored");
+    assert.match(readFileSync(j!.logErr, "utf8"), /cannot enter \/nonexistent\/pll-dir/);
+  });
+});
+
+test("commands reach /bin/sh verbatim: quotes, newlines, $ and # belong to the shell", async () => {
+  await withEngine(async (engine) => {
+    const command = `x='a "b" c'; echo "$x" # comment\nprintf '%s\\n' "two lines" | tr a-z A-Z`;
+    const run = await runToEnd(engine, graphOf([job("quoting", command)]));
+    const [j] = engine.listJobs({ runId: run.id });
+    assert.equal(readFileSync(j!.logOut, "utf8"), 'a "b" c\nTWO LINES\n');
+  });
+});
