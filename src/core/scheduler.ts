@@ -5,17 +5,7 @@
 // No I/O, no timers.
 
 import { blocks, isOpen, satisfies, transition, type JobChange } from "./job-machine.js";
-import {
-  heldKeys,
-  isPaused,
-  Limiter,
-  limitOf,
-  pauseKey,
-  readyOrder,
-  UNITS,
-  type QueueEntry,
-} from "./limits.js";
-import { PriorityHeap } from "./priority-heap.js";
+import { ReadyQueue } from "./ready-queue.js";
 import { runOutcome } from "./run-outcome.js";
 import { UserError, type JobRecord, type JobState, type RunRecord, type Settings } from "./types.js";
 
@@ -41,25 +31,13 @@ export interface Changes {
   runs: RunRecord[];
 }
 
-const byNotBefore = (a: QueueEntry, b: QueueEntry) => (a.job.notBefore ?? 0) < (b.job.notBefore ?? 0);
-
 export class Scheduler {
   readonly jobs = new Map<number, JobRecord>();
   readonly runs = new Map<number, RunRecord>();
   private readonly dependants = new Map<number, number[]>();
   /** pending jobs: how many dependencies are not yet success/skipped */
   private readonly unmet = new Map<number, number>();
-  /** each pending job's one live queue position (ready, delayed or parked) */
-  private readonly queued = new Map<number, QueueEntry>();
-  private readonly ready = new PriorityHeap<QueueEntry>(readyOrder);
-  private readonly delayed = new PriorityHeap<QueueEntry>(byNotBefore);
-  private readonly limiters = new Map<string, Limiter>();
-  /** limiters that may have room for some of their parked jobs */
-  private readonly roomy = new Set<Limiter>();
-  /** running job id → limiter slots it holds */
-  private readonly held = new Map<number, Limiter[]>();
-  private running = 0;
-  private unitsUsed = 0;
+  private readonly queue: ReadyQueue;
   /** open (pending/running) jobs per run; the run ends when it reaches 0 */
   private readonly openCount = new Map<number, number>();
   /** `jobset\0name` → newest success, for `fresh` */
@@ -70,14 +48,16 @@ export class Scheduler {
   constructor(
     private settingsValue: Settings,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    this.queue = new ReadyQueue(this.runs, () => this.settingsValue, clock);
+  }
 
   get settings(): Settings {
     return this.settingsValue;
   }
 
   get runningCount(): number {
-    return this.running;
+    return this.queue.running;
   }
 
   // ───────────────────────── loading and submitting ─────────────────────────
@@ -100,7 +80,7 @@ export class Scheduler {
     }
     this.openCount.set(run.id, jobs.filter((j) => isOpen(j.state)).length);
     for (const job of jobs) {
-      if (job.state === "running") this.occupy(job);
+      if (job.state === "running") this.queue.occupy(job);
       else if (job.state === "pending") this.settle(job);
     }
     if (run.state === "running") this.maybeEndRun(run);
@@ -111,33 +91,14 @@ export class Scheduler {
   /** Starts every job that may start now, in priority order, within every limit. */
   dispatch(): Decisions {
     const now = this.clock();
-    this.promoteDelayed(now);
-    const start: JobRecord[] = [];
-    if (!this.settingsValue.paused.includes("*")) {
-      for (;;) {
-        while (this.running < this.settingsValue.pjc) {
-          const entry = this.popLive(this.ready);
-          if (!entry) break;
-          const job = entry.job;
-          if (this.skipFresh(job, now)) continue;
-          const full = this.fullLimiter(job);
-          if (full) {
-            full.parked.push(entry);
-            continue;
-          }
-          this.queued.delete(job.id);
-          this.startJob(job, now);
-          start.push(job);
-        }
-        if (this.running >= this.settingsValue.pjc || !this.wakeParked()) break;
-      }
-    }
+    const start = this.queue.take((job) => !this.skipFresh(job, now));
+    for (const job of start) this.startJob(job, now);
     return { start, timerAt: this.dispatchAt() };
   }
 
   /** When a delayed (backing-off) job becomes ready, if any is waiting. */
   dispatchAt(): number | undefined {
-    return this.peekLive(this.delayed)?.job.notBefore;
+    return this.queue.nextWakeAt();
   }
 
   /** Starts a pending job now, past every pjc limit but not past its dependencies. */
@@ -147,6 +108,7 @@ export class Scheduler {
     const waiting = job.deps.filter((d) => !satisfies(this.jobs.get(d)?.state ?? "success"));
     if (waiting.length) throw new UserError(`job #${id} waits for ${waiting.map((d) => `#${d}`).join(", ")}`);
     this.unqueue(job);
+    this.queue.occupy(job);
     this.startJob(job, this.clock());
     return job;
   }
@@ -158,7 +120,7 @@ export class Scheduler {
     const job = this.need(id);
     if (job.state !== "running") throw new Error(`finish: job #${id} is ${job.state}, not running`);
     const now = this.clock();
-    this.release(job);
+    this.queue.release(job);
     const attempt = job.attempts[job.attempts.length - 1];
     if (attempt) {
       attempt.endedAt = now;
@@ -236,21 +198,14 @@ export class Scheduler {
       throw new UserError(`job #${id} is ${job.state}; only a pending job's priority can change`);
     job.priority = priority;
     this.dirtyJobs.set(job.id, job);
-    const entry = this.queued.get(id);
-    if (entry) {
-      // Re-queue through the ready heap; it re-parks if its limiter is still full.
-      entry.dead = true;
-      this.queued.delete(id);
-      this.enqueue(job);
-    }
+    this.queue.requeue(job);
     return job;
   }
 
   /** Applies new settings; raised limits and resumed jobsets start jobs at the next dispatch. */
   updateSettings(settings: Settings): void {
     this.settingsValue = settings;
-    // Any limiter may have gained room: cheap, since only limiters with parked jobs matter.
-    for (const limiter of this.limiters.values()) if (limiter.parked.size) this.roomy.add(limiter);
+    this.queue.limitsChanged();
   }
 
   // ───────────────────────── changes for the engine ─────────────────────────
@@ -303,113 +258,29 @@ export class Scheduler {
   }
 
   private enqueue(job: JobRecord): void {
-    const entry: QueueEntry = { job, priority: job.priority, dead: false };
-    this.queued.set(job.id, entry);
-    if (job.notBefore !== undefined && job.notBefore > this.clock()) this.delayed.push(entry);
-    else this.ready.push(entry);
+    this.queue.enqueue(job);
   }
 
   private unqueue(job: JobRecord): void {
-    const entry = this.queued.get(job.id);
-    if (entry) entry.dead = true;
-    this.queued.delete(job.id);
+    this.queue.unqueue(job);
     this.unmet.delete(job.id);
-  }
-
-  private popLive(heap: PriorityHeap<QueueEntry>): QueueEntry | undefined {
-    for (;;) {
-      const entry = heap.pop();
-      if (!entry || !entry.dead) return entry;
-    }
-  }
-
-  private peekLive(heap: PriorityHeap<QueueEntry>): QueueEntry | undefined {
-    while (heap.peek()?.dead) heap.pop();
-    return heap.peek();
-  }
-
-  private promoteDelayed(now: number): void {
-    for (let e = this.peekLive(this.delayed); e && (e.job.notBefore ?? 0) <= now; e = this.peekLive(this.delayed)) {
-      this.delayed.pop();
-      this.ready.push(e);
-    }
   }
 
   private skipFresh(job: JobRecord, now: number): boolean {
     if (job.freshMs === undefined) return false;
     const last = this.lastSuccess.get(`${job.jobset}\0${job.name}`);
     if (!last || last.runId === job.runId || now - last.at > job.freshMs) return false;
-    this.queued.delete(job.id);
     this.set(job, "skipped", { reason: `fresh: succeeded in run ${last.runId}`, endedAt: now });
     this.releaseDependants(job);
     this.maybeEndRun(this.runs.get(job.runId));
     return true;
   }
 
-  private limiter(key: string): Limiter {
-    let l = this.limiters.get(key);
-    if (!l) this.limiters.set(key, (l = new Limiter(key)));
-    return l;
-  }
-
-  /** The first limit this job is over, if any. */
-  private fullLimiter(job: JobRecord): Limiter | undefined {
-    if (isPaused(this.settingsValue, job.jobset)) return this.limiter(pauseKey(job.jobset));
-    const run = this.runs.get(job.runId);
-    for (const key of heldKeys(job, run)) {
-      const l = this.limiters.get(key);
-      if ((l?.running ?? 0) >= limitOf(key, this.runs, this.settingsValue)) return this.limiter(key);
-    }
-    const capacity = this.settingsValue.capacity;
-    if (capacity !== null && this.unitsUsed + job.units > capacity) return this.limiter(UNITS);
-    return undefined;
-  }
-
-  /** Moves parked jobs of limiters with room back to the ready heap; false if none moved. */
-  private wakeParked(): boolean {
-    let moved = false;
-    for (const l of this.roomy) {
-      // Units differ per job: wake them all once per release; misfits re-park until the next release.
-      const room = l.key === UNITS ? l.parked.size : limitOf(l.key, this.runs, this.settingsValue) - l.running;
-      if (room <= 0 || l.parked.size === 0 || l.key === UNITS) this.roomy.delete(l);
-      if (room <= 0) continue;
-      for (let i = 0; i < room && l.parked.size; i++) {
-        const e = l.parked.pop()!;
-        if (e.dead) i--;
-        else {
-          this.ready.push(e);
-          moved = true;
-        }
-      }
-    }
-    return moved;
-  }
-
-  private occupy(job: JobRecord): void {
-    const slots = heldKeys(job, this.runs.get(job.runId)).map((k) => this.limiter(k));
-    for (const l of slots) l.running++;
-    this.held.set(job.id, slots);
-    this.running++;
-    this.unitsUsed += job.units;
-  }
-
-  private release(job: JobRecord): void {
-    for (const l of this.held.get(job.id) ?? []) {
-      l.running--;
-      if (l.parked.size) this.roomy.add(l);
-    }
-    this.held.delete(job.id);
-    this.running--;
-    this.unitsUsed -= job.units;
-    const units = this.limiters.get(UNITS);
-    if (units?.parked.size) this.roomy.add(units);
-  }
-
+  /** Records the start of a job that holds its slots already. */
   private startJob(job: JobRecord, now: number): void {
     this.unmet.delete(job.id);
     job.attempts.push({ n: job.attempts.length + 1, startedAt: now });
     this.set(job, "running", { startedAt: now, endedAt: undefined, exitCode: undefined, notBefore: undefined });
-    this.occupy(job);
   }
 
   private noteSuccess(job: JobRecord): void {
