@@ -24,6 +24,7 @@ import { LocalExecutor } from "../exec/local-executor.js";
 import { homePaths } from "../home.js";
 import { Store, type Counters, type JobsetRecord, type StoreContents } from "../store/store.js";
 import { EventHub } from "./engine-events.js";
+import { TickLoop } from "./engine-ticks.js";
 import { filterJobs, resolveRef } from "./engine-queries.js";
 import { ScheduleWiring } from "./engine-schedules.js";
 import { instantiate } from "./engine-submit.js";
@@ -75,8 +76,10 @@ export class Engine implements EngineControl {
   // tick machinery
   private ends: [number, Outcome][] = [];
   private toSpawn: JobRecord[] = [];
-  private ticking = false;
-  private tickWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly ticks = new TickLoop(
+    () => this.tickOnce(),
+    (err) => this.events.notice("error", `engine: ${(err as Error).message}`),
+  );
   private endWaiters = new Map<number, (() => void)[]>();
   private backoffTimer?: { at: number; handle: NodeJS.Timeout };
   private lazyFlush?: NodeJS.Timeout;
@@ -307,28 +310,7 @@ export class Engine implements EngineControl {
 
   /** Resolves once everything requested so far is decided, persisted and acted on. */
   private tick(): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => this.tickWaiters.push({ resolve, reject }));
-    if (!this.ticking) void this.runTicks();
-    return done;
-  }
-
-  private async runTicks(): Promise<void> {
-    this.ticking = true;
-    try {
-      while (this.tickWaiters.length) {
-        const waiters = this.tickWaiters;
-        this.tickWaiters = [];
-        try {
-          await this.tickOnce();
-          for (const w of waiters) w.resolve();
-        } catch (err) {
-          for (const w of waiters) w.reject(err);
-          this.events.notice("error", `engine: ${(err as Error).message}`);
-        }
-      }
-    } finally {
-      this.ticking = false;
-    }
+    return this.ticks.request();
   }
 
   private async tickOnce(): Promise<void> {
@@ -368,13 +350,13 @@ export class Engine implements EngineControl {
     this.sched.touch(job);
     this.lazyFlush ??= setTimeout(() => {
       this.lazyFlush = undefined;
-      if (!this.closing) void this.tick().catch(() => {});
+      if (!this.closing) this.ticks.nudge();
     }, 200);
   }
 
   private jobEnded(id: number, outcome: Outcome): void {
     this.ends.push([id, outcome]);
-    void this.tick().catch(() => {});
+    this.ticks.nudge();
   }
 
   private overrun(jobId: number, what: "time" | "output", limit: number): void {
@@ -397,7 +379,7 @@ export class Engine implements EngineControl {
     if (at === undefined || this.closing) return;
     const handle = setTimeout(() => {
       this.backoffTimer = undefined;
-      void this.tick().catch(() => {});
+      this.ticks.nudge();
     }, Math.max(0, at - this.clock()));
     this.backoffTimer = { at, handle };
   }
