@@ -7,6 +7,14 @@ import { fakeClock, runOf, settings } from "./records.js";
 
 const ids = (jobs: { id: number }[]) => jobs.map((j) => j.id);
 
+/** Each dispatch starts exactly the next of `order`, which then succeeds. */
+function succeedInTurn(s: Scheduler, order: number[]): void {
+  for (const id of order) {
+    assert.deepEqual(ids(s.dispatch().start), [id]);
+    s.finish(id, { exitCode: 0 });
+  }
+}
+
 function scheduler(pjc: number, more = {}) {
   const clock = fakeClock();
   return { s: new Scheduler(settings(pjc, more), clock.now), clock };
@@ -39,12 +47,7 @@ describe("scheduler", () => {
     const { s } = scheduler(4);
     const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2, deps: [1] }, { id: 3, deps: [1, 2] }]);
     s.addRun(run, jobs);
-    assert.deepEqual(ids(s.dispatch().start), [1]);
-    s.finish(1, { exitCode: 0 });
-    assert.deepEqual(ids(s.dispatch().start), [2]);
-    s.finish(2, { exitCode: 0 });
-    assert.deepEqual(ids(s.dispatch().start), [3]);
-    s.finish(3, { exitCode: 0 });
+    succeedInTurn(s, [1, 2, 3]);
     assert.equal(run.state, "success");
   });
 
@@ -63,12 +66,7 @@ describe("scheduler", () => {
     assert.equal(run.state, "failed");
     s.retry([1]);
     assert.equal(run.state, "running");
-    assert.deepEqual(ids(s.dispatch().start), [1]);
-    s.finish(1, { exitCode: 0 });
-    assert.deepEqual(ids(s.dispatch().start), [2]);
-    s.finish(2, { exitCode: 0 });
-    assert.deepEqual(ids(s.dispatch().start), [3]);
-    s.finish(3, { exitCode: 0 });
+    succeedInTurn(s, [1, 2, 3]);
     assert.equal(run.state, "success");
   });
 
