@@ -55,6 +55,13 @@ export const wait = defineCommand<WaitResult>({
   details: "Without an argument: the jobs loaded in this session (e.g. by `load` on an earlier stdin line), else all jobs.",
   async handler(inv, ctx) {
     const tracked = new Map<number, JobRecord>();
+    // How many tracked jobs are not settled, kept as they change: a bulk of events must not rescan them all each time.
+    let unsettled = 0;
+    const track = (job: JobRecord) => {
+      const known = tracked.get(job.id);
+      unsettled += Number(!settled(job)) - Number(known !== undefined && !settled(known));
+      tracked.set(job.id, job);
+    };
     const early: JobRecord[] = [];
     let loaded = false;
     let joins: (j: JobRecord) => boolean = () => false;
@@ -64,7 +71,7 @@ export const wait = defineCommand<WaitResult>({
       if (!known && !joins(job)) return;
       // An event older than our snapshot must not undo what the snapshot saw.
       if (fromBefore && known && settled(known) && !settled(job)) return;
-      tracked.set(job.id, job);
+      track(job);
       wake();
     };
     const stream = ctx.client.events((e) => {
@@ -76,14 +83,14 @@ export const wait = defineCommand<WaitResult>({
       await stream.ready;
       const t = await targets(ctx.client, inv.args[0]);
       joins = t.joins;
-      for (const j of t.jobs) tracked.set(j.id, j);
+      for (const j of t.jobs) track(j);
       loaded = true;
       for (const j of early.splice(0)) apply(j, true);
       const gone = stream.done.then(() => Promise.reject(new ServerUnreachable("the server stopped while waiting")));
       gone.catch(() => {});
       const aborted = new Promise<never>((_, reject) => ctx.signal?.addEventListener("abort", () => reject(new CommandFailed("wait: interrupted")), { once: true }));
       aborted.catch(() => {});
-      while (![...tracked.values()].every(settled)) {
+      while (unsettled > 0) {
         await Promise.race([new Promise<void>((r) => (wake = r)), gone, aborted]);
       }
       const jobs = [...tracked.values()].sort((a, b) => a.id - b.id);

@@ -1,11 +1,18 @@
 // GET /events — every engine event as a server-sent event
-// (`event: <type>` + `data: <json>`). A client that stops reading is dropped
-// rather than buffered without bound; one that disconnects just unsubscribes.
+// (`event: <type>` + `data: <json>`). Events are written while the client
+// keeps up; past a high-water mark they wait in a backlog where a newer job,
+// run or settings event replaces an older one of the same thing, and the
+// backlog is written out as the client drains. A client that disconnects just
+// unsubscribes; one that stops reading altogether is dropped once too many
+// events that cannot be replaced (notices, overruns) pile up for it.
 import type { EngineEvent } from "../core/types.js";
+import { EventBacklog } from "./event-backlog.js";
 import type { Route, RouteContext } from "./routing.js";
 
-/** Past this much unsent data a stream is considered stalled and closed. */
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** Unsent bytes past which new events wait in the backlog instead of the socket's buffer. */
+const HIGH_WATER_BYTES = 1024 * 1024;
+/** A client this many unreplaceable events behind has stopped reading: it is dropped. */
+const MAX_UNREPLACEABLE = 10_000;
 const HEARTBEAT_MS = 15_000;
 
 function streamEvents(ctx: RouteContext): undefined {
@@ -17,11 +24,20 @@ function streamEvents(ctx: RouteContext): undefined {
     "x-accel-buffering": "no",
   });
   let closed = false;
+  const backlog = new EventBacklog();
+  const roomLeft = () => !closed && res.writableLength < HIGH_WATER_BYTES;
+  const write = (event: EngineEvent) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
   const send = (event: EngineEvent) => {
     if (closed) return;
-    if (res.writableLength > MAX_BUFFERED_BYTES) return finish();
-    res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    if (backlog.size === 0 && roomLeft()) return void write(event);
+    backlog.push(event);
+    if (backlog.unreplaceable > MAX_UNREPLACEABLE) finish();
   };
+  // 'drain' follows every write that went past the socket's own (small) mark, so it comes while a backlog is held.
+  const flush = () => {
+    for (const event of backlog.take(roomLeft)) write(event);
+  };
+  res.on("drain", flush);
   const unsubscribe = engine.subscribe(send);
   const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
   heartbeat.unref();
