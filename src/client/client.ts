@@ -42,18 +42,41 @@ export interface EventStream {
   done: Promise<void>;
 }
 
+/** How long a request may go without a byte from the server: 30 s, or `$PLL_TIMEOUT` seconds. */
+export function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.PLL_TIMEOUT);
+  return env.PLL_TIMEOUT !== undefined && env.PLL_TIMEOUT !== "" && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 30_000;
+}
+
+/** Submits compile a whole file in the server before answering: they may take this many times longer. */
+const SLOW_FACTOR = 10;
+
+export interface RequestOptions {
+  /** a request the server may take long over (a big `.pll` to compile) */
+  slow?: boolean;
+}
+
 export class Client {
   private readonly agent = new http.Agent({ keepAlive: true });
   private readonly streams = new Set<http.ClientRequest>();
 
-  constructor(readonly socketPath: string) {}
+  constructor(
+    readonly socketPath: string,
+    /** a request silent this long fails with ServerUnreachable (exit 3); streams only until they start */
+    readonly timeoutMs = requestTimeoutMs(),
+  ) {}
 
-  /** One JSON request; throws ApiError on a 4xx/5xx answer and ServerUnreachable when the socket is gone. */
-  request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return this.send<T>(method, path, body === undefined ? undefined : JSON.stringify(body), true);
+  /** One JSON request; throws ApiError on a 4xx/5xx answer and ServerUnreachable when the socket is gone or the server does not answer. */
+  request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+    return this.send<T>(method, path, body === undefined ? undefined : JSON.stringify(body), true, opts.slow ? this.timeoutMs * SLOW_FACTOR : this.timeoutMs);
   }
 
-  private send<T>(method: string, path: string, payload: string | undefined, mayRetry: boolean): Promise<T> {
+  /** A hung server (stopped, wedged) must not hang the CLI: a request silent for `ms` is given up. */
+  private guard(req: http.ClientRequest, ms: number, what: string): void {
+    req.setTimeout(ms, () => req.destroy(new ServerUnreachable(`the pll server did not answer ${what} within ${formatSeconds(ms)} (${this.socketPath})`)));
+  }
+
+  private send<T>(method: string, path: string, payload: string | undefined, mayRetry: boolean, timeoutMs: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const req = http.request(
         {
@@ -67,6 +90,8 @@ export class Client {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("error", (err) => reject(unreachable(err)));
+          // Cut off mid-answer (its timeout, or the server gone): no 'end' comes.
+          res.on("close", () => res.complete || reject(new ServerUnreachable(`the pll server stopped answering ${method} ${path.split("?")[0]}`)));
           res.on("end", () => {
             const text = Buffer.concat(chunks).toString("utf8");
             let parsed: unknown;
@@ -85,10 +110,11 @@ export class Client {
         // The server may close an idle kept-alive connection just as we reuse it;
         // then it never saw this request, and sending it again is safe.
         if (mayRetry && req.reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET") {
-          return resolve(this.send<T>(method, path, payload, false));
+          return resolve(this.send<T>(method, path, payload, false, timeoutMs));
         }
         reject(unreachable(err));
       });
+      this.guard(req, timeoutMs, `${method} ${path.split("?")[0]}`);
       req.end(payload);
     });
   }
@@ -105,7 +131,10 @@ export class Client {
           return reject(new ApiError(res.statusCode ?? 500, "the server refused the event stream"));
         }
         const feed = parseSse((type, data) => {
-          if (type === "ready") return markReady();
+          if (type === "ready") {
+            req.setTimeout(0); // subscribed: from now on silence only means nothing happens
+            return markReady();
+          }
           try {
             onEvent(JSON.parse(data) as EngineEvent);
           } catch (err) {
@@ -120,6 +149,7 @@ export class Client {
         res.on("error", (err) => reject(unreachable(err)));
       });
       req.on("error", (err) => reject(unreachable(err)));
+      this.guard(req, this.timeoutMs, "the event stream");
     });
     this.streams.add(req);
     // Nobody may await `done`; a rejection there is reported through `ready` instead.
@@ -140,6 +170,7 @@ export class Client {
   lines<T>(path: string, onLine: (value: T) => void, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const req = http.get({ socketPath: this.socketPath, path, agent: false, ...(signal ? { signal } : {}) }, (res) => {
+        req.setTimeout(0); // answered: a followed log may then be quiet for as long as its job is
         const status = res.statusCode ?? 500;
         let buffered = "";
         res.setEncoding("utf8");
@@ -160,6 +191,7 @@ export class Client {
       this.streams.add(req);
       req.on("close", () => this.streams.delete(req));
       req.on("error", (err) => (signal?.aborted ? resolve() : reject(unreachable(err))));
+      this.guard(req, this.timeoutMs, path.split("?")[0]!);
     });
   }
 
@@ -178,6 +210,8 @@ function safeError(text: string): string | undefined {
     return undefined;
   }
 }
+
+const formatSeconds = (ms: number) => `${Number((ms / 1000).toFixed(1))}s`;
 
 function unreachable(err: Error): Error {
   const code = (err as NodeJS.ErrnoException).code;

@@ -65,7 +65,7 @@ export async function submitAndFollow(
   const stream = client.events((e) => (run ? deliver(e) : early.push(e)));
   try {
     await stream.ready;
-    const submitted = await client.request<SubmitResponse>("POST", "/runs", body);
+    const submitted = await client.request<SubmitResponse>("POST", "/runs", body, { slow: true });
     run = submitted.run;
     onSubmitted?.(submitted);
     // Events that raced the response may be older than its snapshot: only the newer ones are news.

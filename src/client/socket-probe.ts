@@ -2,6 +2,8 @@
 import http from "node:http";
 import net from "node:net";
 
+const PROBE_TIMEOUT_MS = 5000;
+
 export function socketAnswers(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect(socketPath);
@@ -29,5 +31,7 @@ export function serverPid(socketPath: string): Promise<number | undefined> {
       });
     });
     req.on("error", () => resolve(undefined));
+    // A wedged server is as good as none here.
+    req.setTimeout(PROBE_TIMEOUT_MS, () => req.destroy());
   });
 }

@@ -58,7 +58,7 @@ export const load = defineCommand<SubmitResponse[]>({
     for (const arg of inv.args) {
       const file = path.resolve(ctx.cwd, arg);
       const body = { ...(await submittedFile(file, arg)), path: file, env: ctx.env };
-      results.push(await compiled(ctx.client.request<SubmitResponse>("POST", "/runs", body)));
+      results.push(await compiled(ctx.client.request<SubmitResponse>("POST", "/runs", body, { slow: true })));
     }
     return results;
   },

@@ -27,6 +27,7 @@ export function helpText(command?: string): string {
     ...rows.map(([u, s]) => `  ${u.padEnd(width)}  ${s}`),
     "",
     "exit status: 0 ok, 1 a job or command failed, 2 usage or parse error, 3 server unreachable",
+    "a server silent for 30 s ($PLL_TIMEOUT seconds; a submit 10 times that) is unreachable; following streams wait as long as needed",
   ].join("\n");
 }
 
