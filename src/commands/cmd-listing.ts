@@ -1,9 +1,9 @@
 // Looking: `status`/`ls` (the job table), `show N`, `runs`, `schedules`.
 import { homedir } from "node:os";
 import { describeSchedule, formatTime as formatZoned, zoneOf } from "../core/recurrence.js";
-import type { JobRecord, JobState, ScheduleRecord, Settings } from "../core/types.js";
-import type { RunListResponse, RunSummary, ScheduleListResponse, SettingsResponse } from "../server/api-schema.js";
-import { jobStates } from "../server/api-schema.js";
+import type { JobRecord, ScheduleRecord, Settings } from "../core/types.js";
+import type { JobListResponse, RunListResponse, RunSummary, ScheduleListResponse, SettingsResponse, StateCounts } from "../server/api-schema.js";
+import { countStates, jobStates } from "../server/api-schema.js";
 import { displayPath, formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
 import { fetchJobs, resolveJob } from "./jobs-api.js";
 import { defineCommand, type Style } from "./types.js";
@@ -21,16 +21,17 @@ const jobColumns = (style: Style): Column<JobRecord>[] => [
   { title: "EXIT", cell: (j) => exitText(j), max: 30 },
 ];
 
-interface StatusResult {
-  jobs: JobRecord[];
-  counts: Partial<Record<JobState, number>>;
-  settings: Settings;
-}
+/** How many jobs `status` prints unless told `--all`: the newest ones. */
+export const STATUS_SHOWN = 200;
 
-export function countStates(jobs: readonly JobRecord[]): Partial<Record<JobState, number>> {
-  const counts: Partial<Record<JobState, number>> = {};
-  for (const j of jobs) counts[j.state] = (counts[j.state] ?? 0) + 1;
-  return counts;
+interface StatusResult {
+  /** the newest STATUS_SHOWN matching jobs, or all with --all */
+  jobs: JobRecord[];
+  /** every matching job per state, shown or not */
+  counts: StateCounts;
+  /** matching jobs not printed (older than those shown) */
+  omitted: number;
+  settings: Settings;
 }
 
 function summaryLine(r: StatusResult, style: Style): string {
@@ -45,15 +46,29 @@ export const status = defineCommand<StatusResult>({
   name: "status",
   aliases: ["ls"],
   args: [{ name: "JOBSET|STATE", kind: "jobset", optional: true, words: [...jobStates, "failed"] }],
+  options: { all: { type: "boolean", description: `every job, not only the newest ${STATUS_SHOWN}` } },
   summary: "the job table: number, name, state, priority, tries, started, duration, exit code",
+  details: `Shows the newest ${STATUS_SHOWN} jobs (and says how many more there are); the counts per state on the last line are of all of them.`,
   async handler(inv, ctx) {
     // "failed" is what people say for errored.
     const arg = inv.args[0] === "failed" ? "errored" : inv.args[0];
     const filter: Record<string, string> = arg === undefined ? {} : (jobStates as readonly string[]).includes(arg) ? { state: arg } : { jobset: arg };
-    const [jobs, { settings }] = await Promise.all([fetchJobs(ctx.client, filter), ctx.client.request<SettingsResponse>("GET", "/settings")]);
-    return { jobs, counts: countStates(jobs), settings };
+    const query = new URLSearchParams({ ...filter, last: String(STATUS_SHOWN), counts: "1" });
+    const listed: Promise<Omit<StatusResult, "settings">> =
+      inv.options.all === true
+        ? fetchJobs(ctx.client, filter).then((jobs) => ({ jobs, counts: countStates(jobs), omitted: 0 }))
+        : ctx.client.request<JobListResponse>("GET", `/jobs?${query}`).then((page) => ({
+            jobs: page.jobs,
+            counts: page.counts ?? countStates(page.jobs),
+            omitted: (page.total ?? page.jobs.length) - page.jobs.length,
+          }));
+    const [shown, { settings }] = await Promise.all([listed, ctx.client.request<SettingsResponse>("GET", "/settings")]);
+    return { ...shown, settings };
   },
-  format: (r, style) => (r.jobs.length ? renderTable(r.jobs, jobColumns(style), style) + "\n" : "") + summaryLine(r, style),
+  format: (r, style) =>
+    (r.omitted > 0 ? style.chalk.dim(`… ${r.omitted} more (older); \`status --all\` lists every job`) + "\n" : "") +
+    (r.jobs.length ? renderTable(r.jobs, jobColumns(style), style) + "\n" : "") +
+    summaryLine(r, style),
 });
 
 export const show = defineCommand<JobRecord>({

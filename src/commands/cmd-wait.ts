@@ -5,10 +5,9 @@
 import type { Client } from "../client/client.js";
 import { ServerUnreachable } from "../client/errors.js";
 import { FINAL_STATES, type JobRecord } from "../core/types.js";
-import type { RunListResponse } from "../server/api-schema.js";
+import { countStates, type RunListResponse } from "../server/api-schema.js";
 import { listIds, paintState } from "./format.js";
 import { fetchJobs, resolveJobs } from "./jobs-api.js";
-import { countStates } from "./cmd-listing.js";
 import { runsSubmitted } from "./session.js";
 import { CommandFailed, defineCommand } from "./types.js";
 

@@ -54,6 +54,10 @@ export const jobQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
   /** a user reference resolved by the engine: "12", "#12", a name, "failed" */
   ref: z.string().min(1).optional(),
+  /** only the newest N matching jobs (still oldest first); not with afterId/limit */
+  last: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** also answer `counts` per state and `total` of every matching job */
+  counts: z.enum(["0", "1", "true", "false"]).optional(),
 });
 
 /** GET /runs query string: `limit` keeps the newest N (still oldest first). */
@@ -76,6 +80,13 @@ export const logQuery = z.strictObject({
 // ───────────────────────── responses ─────────────────────────
 
 export type StateCounts = Partial<Record<JobState, number>>;
+
+/** How many of these jobs are in each state (what `counts` answers). */
+export function countStates(jobs: readonly JobRecord[]): StateCounts {
+  const counts: StateCounts = {};
+  for (const j of jobs) counts[j.state] = (counts[j.state] ?? 0) + 1;
+  return counts;
+}
 export type RunSummary = RunRecord & { counts: StateCounts };
 
 export interface SubmitResponse {
@@ -87,6 +98,9 @@ export interface JobListResponse {
   jobs: JobRecord[];
   /** pass as afterId for the next page; null when this was the last one */
   next: number | null;
+  /** with `counts=1`: every matching job (not only this page) per state, and how many */
+  counts?: StateCounts;
+  total?: number;
 }
 export interface JobResponse {
   job: JobRecord;

@@ -3,7 +3,7 @@
 // `failed`; `all` for kill; a jobset for cancel), resolved by the engine.
 import { PRIORITY_NAMES, type JobRecord } from "../core/types.js";
 import type { JobListResponse, JobResponse, JobsResponse, SubmitResponse } from "./api-schema.js";
-import { jobQuery, priorityBody, submitLineBody } from "./api-schema.js";
+import { countStates, jobQuery, priorityBody, submitLineBody } from "./api-schema.js";
 import { HttpError, idParam, queryObject, validate, type Route, type RouteContext } from "./routing.js";
 import { compileLine, resolveRef } from "./submit.js";
 
@@ -12,15 +12,20 @@ const DEFAULT_PAGE = 1000;
 function listJobs(ctx: RouteContext): { body: JobListResponse } {
   const q = validate(jobQuery, queryObject(ctx.query), "query");
   if (q.ref !== undefined) return { body: { jobs: ctx.engine.resolveJobs(q.ref), next: null } };
-  const limit = q.limit ?? DEFAULT_PAGE;
-  const jobs = ctx.engine.listJobs({
+  if (q.last !== undefined && (q.afterId !== undefined || q.limit !== undefined)) throw new HttpError(400, "invalid request query: `last` does not page; leave out afterId and limit");
+  const filter = {
     ...(q.runId !== undefined ? { runId: q.runId } : {}),
     ...(q.jobset !== undefined ? { jobset: q.jobset } : {}),
     ...(q.state !== undefined ? { state: q.state } : {}),
-    ...(q.afterId !== undefined ? { afterId: q.afterId } : {}),
-    limit,
-  });
-  return { body: { jobs, next: jobs.length === limit ? jobs[jobs.length - 1]!.id : null } };
+  };
+  const wantCounts = q.counts === "1" || q.counts === "true";
+  // Counting, or the newest N, needs every matching job: references to the engine's records, not copies.
+  const every = wantCounts || q.last !== undefined ? ctx.engine.listJobs(filter) : undefined;
+  const summary = every && wantCounts ? { counts: countStates(every), total: every.length } : {};
+  if (q.last !== undefined) return { body: { jobs: every!.slice(-q.last), next: null, ...summary } };
+  const limit = q.limit ?? DEFAULT_PAGE;
+  const jobs = ctx.engine.listJobs({ ...filter, ...(q.afterId !== undefined ? { afterId: q.afterId } : {}), limit });
+  return { body: { jobs, next: jobs.length === limit ? jobs[jobs.length - 1]!.id : null, ...summary } };
 }
 
 function getJob(ctx: RouteContext): { body: JobResponse } {

@@ -147,6 +147,36 @@ describe("pll COMMAND from the CLI", () => {
     assert.equal((await run("wait", "held")).code, 1);
   });
 
+  test("status shows the newest 200 jobs with counts of all and how many more; --all shows every one", async () => {
+    assert.equal((await run("pause", "many")).code, 0);
+    const file = path.join(home, "many.pll");
+    await writeFile(file, `jobset many\n${Array.from({ length: 250 }, (_, i) => `m${i}: $ true`).join("\n")}\n`);
+    const loaded = await run("load", file);
+    assert.equal(loaded.code, 0, loaded.stderr);
+    const first = Number(/#(\d+)/.exec(loaded.stdout)![1]);
+    const shown = (await run("status", "many")).stdout.trimEnd().split("\n");
+    assert.equal(shown[0], "… 50 more (older); `status --all` lists every job");
+    assert.match(shown[1]!, /^\s*#\s+NAME\s+STATE/);
+    assert.equal(shown.length, 1 + 1 + 200 + 1);
+    assert.match(shown[2]!, new RegExp(`^\\s*${first + 50}\\s+m50\\s+pending`));
+    assert.match(shown.at(-1)!, /^250 pending · pjc \d+/);
+    const all = (await run("status", "many", "--all")).stdout.trimEnd().split("\n");
+    assert.equal(all.length, 1 + 250 + 1);
+    assert.match(all[1]!, new RegExp(`^\\s*${first}\\s+m0\\s+pending`));
+    assert.equal(all.at(-1), shown.at(-1));
+    const json = JSON.parse((await run("status", "many", "--json")).stdout);
+    assert.equal(json.jobs.length, 200);
+    assert.deepEqual([json.omitted, json.counts], [50, { pending: 250 }]);
+    assert.match((await run("help", "status")).stdout, /--all .*newest 200/);
+    // The API under it: the newest N with counts of every match; `last` does not page.
+    const api = await raw(server, "GET", "/jobs?jobset=many&last=3&counts=1");
+    assert.deepEqual(api.json.jobs.map((j: { name: string }) => j.name), ["m247", "m248", "m249"]);
+    assert.deepEqual([api.json.total, api.json.counts, api.json.next], [250, { pending: 250 }, null]);
+    assert.equal((await raw(server, "GET", "/jobs?last=3&limit=5")).status, 400);
+    assert.equal((await run("cancel", "many")).code, 0);
+    assert.equal((await run("resume", "many")).code, 0);
+  });
+
   test("tail -f follows a job's output until it ends", async () => {
     const go = path.join(home, "tail-go");
     const q = await run(`$ echo before; while [ ! -e ${go} ]; do sleep 0.02; done; echo after; echo bad >&2`);
