@@ -2,8 +2,10 @@
 // output straight to its log files, exit status recorded on disk by a
 // process other than the engine (see launcher.ts) — so a later engine can
 // adopt a job still running or learn how it ended. Timeouts and kills
-// signal the whole group: SIGTERM, then SIGKILL after a grace period; a
-// killed job ends only once its whole group is gone.
+// signal the whole group: SIGTERM, then SIGKILL if anything of the group is
+// still alive when the grace period ends; a killed job ends as soon as its
+// whole group is gone (zombies awaiting init do not count), not at the end
+// of the grace.
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Outcome } from "../core/scheduler.js";
@@ -12,13 +14,15 @@ import { jobVariables } from "./job-env.js";
 import { statusLogOf } from "./job-files.js";
 import type { Launcher } from "./launcher.js";
 import { findPerl, PerlSpawner } from "./perl-spawner.js";
-import { groupAlive, isOurLeader, signalGroup, StatusLog } from "./proc-status.js";
+import { isOurLeader, liveGroups, signalGroup, StatusLog } from "./proc-status.js";
 import { ShellLauncher } from "./shell-launcher.js";
 
 const ADOPTED_POLL_MS = 200;
 const OUTPUT_CHECK_MS = 1_000;
-/** how long to wait for a SIGKILLed group to vanish (zombies awaiting their reaper count as present) */
+/** how long to wait for a SIGKILLed group to vanish */
 const KILL_SETTLE_MS = 2_000;
+/** how often a group being killed is checked for emptiness */
+const KILL_WATCH_MS = 20;
 
 export interface ExecutorEvents {
   /** the job's process is running with this pid (= its process group) */
@@ -37,6 +41,8 @@ interface Proc {
   adopted: boolean;
   timers: NodeJS.Timeout[];
   killing?: { reason: string; detail: string };
+  /** SIGTERM sent: SIGKILL at `killAt` if the group is not gone by then; after it, give up waiting at `settleBy` */
+  term?: { killAt: number; settleBy?: number };
   /** exit seen while the rest of the group gets its grace period */
   exited?: { code: number | null; signal: NodeJS.Signals | null };
   outputWatched: boolean;
@@ -50,6 +56,7 @@ export class LocalExecutor {
   private readonly statusLogs = new Map<string, StatusLog>();
   private adoptedPoll?: NodeJS.Timeout;
   private outputPoll?: NodeJS.Timeout;
+  private killWatch?: NodeJS.Timeout;
 
   constructor(
     private readonly events: ExecutorEvents,
@@ -139,18 +146,33 @@ export class LocalExecutor {
 
   private signalTree(proc: Proc): void {
     signalGroup(proc.pid!, "SIGTERM");
-    proc.timers.push(
-      setTimeout(() => {
-        signalGroup(proc.pid!, "SIGKILL");
-        this.endWhenGone(proc, Date.now() + KILL_SETTLE_MS);
-      }, this.killGraceMs),
-    );
+    proc.term = { killAt: Date.now() + this.killGraceMs };
+    this.killWatch ??= setInterval(() => this.watchKilled(), KILL_WATCH_MS);
   }
 
-  /** SIGKILL is delivered asynchronously: the job ends once its group is really gone. */
-  private endWhenGone(proc: Proc, deadline: number): void {
-    if (proc.exited && (!groupAlive(proc.pid!) || Date.now() > deadline)) return this.end(proc);
-    proc.timers.push(setTimeout(() => this.endWhenGone(proc, deadline), 10));
+  /**
+   * Groups being killed: a job whose leader has exited ends once nothing of
+   * its group is alive; at the grace's end what is still alive gets SIGKILL
+   * (delivered asynchronously, so its end is awaited too, up to a bound).
+   */
+  private watchKilled(): void {
+    const watched = [...this.procs.values()].filter((p) => p.term);
+    if (watched.length === 0) {
+      clearInterval(this.killWatch);
+      this.killWatch = undefined;
+      return;
+    }
+    const live = liveGroups(watched.map((p) => p.pid!));
+    const now = Date.now();
+    for (const proc of watched) {
+      const term = proc.term!;
+      const alive = live.has(proc.pid!);
+      if (proc.exited && (!alive || (term.settleBy !== undefined && now > term.settleBy))) this.end(proc);
+      else if (term.settleBy === undefined && now >= term.killAt) {
+        if (alive) signalGroup(proc.pid!, "SIGKILL");
+        term.settleBy = now + KILL_SETTLE_MS;
+      }
+    }
   }
 
   private started(jobId: number, pid: number): void {
@@ -183,8 +205,8 @@ export class LocalExecutor {
     const proc = this.procs.get(jobId);
     if (!proc || proc.adopted) return;
     proc.exited = { code, signal };
-    // A killed job ends when its whole group is gone, at the latest when the grace period's SIGKILL lands.
-    if (proc.killing && proc.pid !== undefined && groupAlive(proc.pid)) return;
+    // A killed job ends when its whole group is gone (watchKilled), at the latest when the grace period's SIGKILL lands.
+    if (proc.term && liveGroups([proc.pid!]).size > 0) return;
     this.end(proc);
   }
 
@@ -219,14 +241,18 @@ export class LocalExecutor {
   /** Adopted jobs are not our children: watch their leaders, then read their status files. */
   private pollAdopted(): void {
     for (const log of this.statusLogs.values()) log.refresh();
+    const leaderGone: Proc[] = [];
     for (const proc of this.procs.values()) {
       const attempt = proc.job.attempts[proc.job.attempts.length - 1]!;
       if (!proc.adopted || isOurLeader(proc.pid!, attempt.startedAt)) continue;
       const exitCode = this.statusLog(proc.job).of(proc.job.id, attempt.n)?.exitCode;
       proc.exited = { code: exitCode ?? null, signal: null };
       if (!proc.killing && exitCode === undefined) proc.killing = { reason: "lost", detail: "lost" };
-      if (!groupAlive(proc.pid!)) this.end(proc);
+      leaderGone.push(proc);
     }
+    if (leaderGone.length === 0) return;
+    const live = liveGroups(leaderGone.map((p) => p.pid!));
+    for (const proc of leaderGone) if (!live.has(proc.pid!)) this.end(proc);
   }
 
   private statusLog(job: JobRecord): StatusLog {
@@ -263,7 +289,8 @@ export class LocalExecutor {
   private stopPolls(): void {
     clearInterval(this.adoptedPoll);
     clearInterval(this.outputPoll);
-    this.adoptedPoll = this.outputPoll = undefined;
+    clearInterval(this.killWatch);
+    this.adoptedPoll = this.outputPoll = this.killWatch = undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 // What the OS and the launcher say about a job the engine did not see end:
 // the run's status log, and /proc for liveness.
 // Start times from /proc guard against a recycled pid.
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 
 /** What a run's status log says about one job's latest attempt. */
 export interface JobStatus {
@@ -107,8 +107,33 @@ export function isOurLeader(pid: number, spawnedAt: number): boolean {
   return info.startedAt >= spawnedAt - 2_000 && info.startedAt <= spawnedAt + 120_000;
 }
 
-/** Does any process of group `pgid` remain? */
-export function groupAlive(pgid: number): boolean {
+/**
+ * Which of these process groups still have a live member? A zombie does not
+ * count: it is dead, only waiting for its reaper — and a job's orphaned
+ * grandchildren are reaped by init, which may take its time. One scan of
+ * /proc serves every group asked about; groups the kernel already reports
+ * empty (kill(-pgid, 0) → ESRCH) need no scan at all.
+ */
+export function liveGroups(pgids: Iterable<number>): Set<number> {
+  const present = new Set([...pgids].filter(groupExists));
+  const live = new Set<number>();
+  if (present.size === 0) return live;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return present; // no /proc: trust the kernel's answer, zombies included
+  }
+  for (const name of entries) {
+    if (name.charCodeAt(0) > 57) continue; // not a pid directory
+    const info = procInfo(Number(name));
+    if (info && !info.zombie && present.has(info.pgrp)) live.add(info.pgrp);
+  }
+  return live;
+}
+
+/** Does any process of group `pgid` remain, zombies included? */
+function groupExists(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;

@@ -66,3 +66,35 @@ test("cancelling a run stops its running jobs and cancels the rest", async () =>
     }
   });
 });
+
+// The grace period is a bound, not a wait: a group that dies at SIGTERM ends
+// the job at once. With a 10-minute grace these would hang if it were waited out.
+const LONG_GRACE = { killGraceMs: 600_000, pjc: 8 };
+for (const launcher of ["perl", "shell"] as const) {
+  test(`kill, cancel and timeout end a job as soon as its group dies at SIGTERM, not after the grace (${launcher} launcher)`, { timeout: 60_000 }, async () => {
+    process.env.PLL_LAUNCHER = launcher;
+    try {
+      await withEngine(async (engine, home) => {
+        // `sleep` runs in a child of the job's shell: at SIGTERM it is left a zombie for init to reap.
+        const graph = graphOf([
+          job("forked", "sleep 100; echo not reached"),
+          job("polling", `${fixture("wait-for-file.sh")} ${path.join(home, "never")}`),
+          job("cancelled", "sleep 100; echo not reached"),
+          job("timed", "sleep 100; echo not reached", { timeoutMs: 300 }),
+        ]);
+        const { run } = await engine.submit(graph, "");
+        const [forked, polling, cancelled] = run.jobIds;
+        await waitFor(() => engine.listJobs({ runId: run.id }).every((j) => j.pid !== undefined), "the jobs to start");
+        const killed = await engine.kill([forked!, polling!]);
+        assert.deepEqual(killed.map((j) => [j.state, j.reason, j.exitCode]), [["errored", "killed", 143], ["errored", "killed", 143]]);
+        const [c] = await engine.cancel([cancelled!]);
+        assert.equal(c!.state, "cancelled");
+        const ended = await runEnded(engine, run.id);
+        const timed = engine.listJobs({ runId: ended.id })[3]!;
+        assert.deepEqual([timed.state, timed.reason, timed.exitCode], ["errored", "timeout 300ms", 143]);
+      }, LONG_GRACE);
+    } finally {
+      delete process.env.PLL_LAUNCHER;
+    }
+  });
+}
