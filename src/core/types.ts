@@ -241,6 +241,17 @@ export class UserError extends Error {
   }
 }
 
+/** What loading a graph did. */
+export interface Submitted {
+  /** the run started at load; absent (with `allowNoRun`) when every job of the graph is scheduled */
+  run?: RunRecord;
+  jobs: JobRecord[];
+  notices: string[];
+  /** the schedules this load registered (a file load replaces its jobset's schedules, also with none) */
+  schedules?: ScheduleRecord[];
+}
+export type SubmittedRun = Submitted & { run: RunRecord };
+
 /**
  * What the engine offers its callers (the HTTP API, `pll run`, tests).
  * Reads are synchronous (the engine holds the live graph in memory);
@@ -248,8 +259,12 @@ export class UserError extends Error {
  * Wrong input (unknown job, wrong state) rejects with a UserError.
  */
 export interface EngineControl {
-  /** store a compiled graph as a new run of its jobset and start it; registers its schedules */
-  submit(graph: JobGraph, source: string): Promise<{ run: RunRecord; jobs: JobRecord[]; notices: string[] }>;
+  /**
+   * Store a compiled graph as a new run of its jobset and start it; a file's load (re)registers its jobset's schedules.
+   * A graph whose every job is scheduled makes an empty run, or — for callers that pass `allowNoRun` — no run at all.
+   */
+  submit(graph: JobGraph, source: string): Promise<SubmittedRun>;
+  submit(graph: JobGraph, source: string, opts: { allowNoRun: true }): Promise<Submitted>;
   listJobs(filter?: JobFilter): JobRecord[];
   getJob(id: number): JobRecord | undefined;
   /** resolve a user reference: "12", "#12", a job name (newest run first), or "failed" */

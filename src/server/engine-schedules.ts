@@ -33,8 +33,8 @@ export class ScheduleWiring {
     return this.runner.start();
   }
 
-  async register(graph: JobGraph): Promise<string[]> {
-    return (await this.runner.register(graph)).notices;
+  register(graph: JobGraph): Promise<{ records: ScheduleRecord[]; notices: string[] }> {
+    return this.runner.register(graph);
   }
 
   list(): ScheduleRecord[] {

@@ -17,6 +17,8 @@ import {
   type RunRecord,
   type ScheduleRecord,
   type Settings,
+  type Submitted,
+  type SubmittedRun,
 } from "../core/types.js";
 import { unscheduledGraph } from "../core/recurrence-graph.js";
 import { HookRunner } from "../exec/hooks.js";
@@ -39,6 +41,8 @@ export interface EngineOptions {
   /** SIGTERM → SIGKILL grace period for timeouts and kills, ms (default 5000) */
   killGraceMs?: number;
   clock?: () => number;
+  /** fire due schedules (default true); `pll run` without a server only registers them — it is not there to keep firing */
+  fireSchedules?: boolean;
 }
 
 /** What reopening found: jobs still running (adopted) and jobs that ended meanwhile. */
@@ -54,7 +58,7 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
   const store = await Store.open(paths.db);
   try {
     const engine = new Engine(store, await store.load(), opts, paths.logs);
-    await engine.recover();
+    await engine.recover(opts.fireSchedules ?? true);
     return engine;
   } catch (err) {
     await store.close();
@@ -125,7 +129,7 @@ export class Engine implements EngineControl {
   }
 
   /** Adopts jobs a previous engine left running, learns how the others ended, then resumes dispatching. */
-  async recover(): Promise<void> {
+  async recover(fireSchedules = true): Promise<void> {
     this.exec.warm();
     for (const job of this.sched.jobs.values()) {
       if (job.state !== "running") continue;
@@ -137,25 +141,40 @@ export class Engine implements EngineControl {
       }
     }
     await this.tick();
-    await this.schedules.start();
+    if (fireSchedules) await this.schedules.start();
   }
 
   // ───────────────────────── submitting ─────────────────────────
 
-  async submit(graph: JobGraph, source: string): Promise<{ run: RunRecord; jobs: JobRecord[]; notices: string[] }> {
+  submit(graph: JobGraph, source: string): Promise<SubmittedRun>;
+  submit(graph: JobGraph, source: string, opts: { allowNoRun: true }): Promise<Submitted>;
+  async submit(graph: JobGraph, source: string, opts: { allowNoRun?: boolean } = {}): Promise<Submitted> {
     this.refuseIfClosing();
-    const immediate = graph.schedules.length ? unscheduledGraph(graph) : graph;
     const notices: string[] = [];
-    if (graph.schedules.length) notices.push(...(await this.schedules.register(graph)));
+    let schedules: ScheduleRecord[] | undefined;
+    // A file load replaces its jobset's schedules, with none too: a reload drops the schedules the file no longer has.
+    // A job line typed in the shell leaves its jobset's schedules alone unless it brings its own.
+    if (graph.file !== "<shell>" || graph.schedules.length) {
+      const registered = await this.schedules.register(graph);
+      notices.push(...registered.notices);
+      schedules = registered.records;
+    }
+    const immediate = graph.schedules.length ? unscheduledGraph(graph) : graph;
     // A huge graph is not kept twice (as the jobset and as its jobs): its source recompiles it.
-    const { run, jobs } = await this.createRun(immediate, undefined, {
+    const jobset: JobsetRecord = {
       name: graph.jobset,
       file: graph.file,
       source,
       ...(graph.jobs.length <= JOBSET_GRAPH_MAX_JOBS ? { graph } : {}),
       updatedAt: this.clock(),
-    });
-    return { run, jobs, notices };
+    };
+    if (opts.allowNoRun && immediate.jobs.length === 0 && graph.schedules.length) {
+      // Only schedules: nothing runs until they fire, so no (empty) run is made.
+      await this.store.write({ jobsets: [jobset] });
+      return { jobs: [], notices, ...(schedules ? { schedules } : {}) };
+    }
+    const { run, jobs } = await this.createRun(immediate, undefined, jobset);
+    return { run, jobs, notices, ...(schedules ? { schedules } : {}) };
   }
 
   /** Creates and starts a run of `graph` (also what a schedule firing does). */
