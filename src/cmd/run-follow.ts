@@ -1,9 +1,9 @@
 // What local and remote `pll run` share: the renderer for the chosen output
 // mode, Ctrl-C handling, --halt-on-failure and the exit status.
-import type { EngineEvent, JobRecord, RunRecord } from "../core/types.js";
+import type { EngineEvent, JobRecord, RunRecord, ScheduleRecord } from "../core/types.js";
 import type { RunOptions } from "./run.js";
 import { RunProgress } from "./run-progress.js";
-import { renderSummary } from "./run-summary.js";
+import { renderSchedulesOnly, renderSummary } from "./run-summary.js";
 
 export interface RunControl {
   /** cancel these jobs (pending/blocked: at once; running: kill their trees) */
@@ -76,6 +76,13 @@ export class RunFollower {
     if (!this.opts.json) process.stdout.write(renderSummary(run, jobs, { color: this.color, elapsedMs: Date.now() - this.startedAt }));
     if (this.interrupted) return 130;
     return run.state === "success" && jobs.every((j) => j.state === "success" || j.state === "skipped") ? 0 : 1;
+  }
+
+  /** The file held only schedules: no run to follow. Exit status 0 (unless interrupted). */
+  schedulesOnly(schedules: ScheduleRecord[], where: "server" | "this process"): number {
+    if (this.opts.json) for (const schedule of schedules) process.stdout.write(`${JSON.stringify({ type: "schedule", schedule })}\n`);
+    else process.stdout.write(renderSchedulesOnly(this.opts.file, schedules, where));
+    return this.interrupted ? 130 : 0;
   }
 
   private cancelAll(): void {

@@ -9,7 +9,8 @@ import { RunFollower } from "./run-follow.js";
 
 /** `loaded` is emptied once submitted, so the compiled graph can be collected during the run. */
 export async function runLocally(home: string, loaded: { graph?: JobGraph; source?: string }, opts: RunOptions): Promise<number> {
-  const engine = await openEngine({ home, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) });
+  // Schedules are registered here but fire only in a server: this process ends with the run.
+  const engine = await openEngine({ home, fireSchedules: false, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) });
   const follower = new RunFollower(opts, { cancel: (ids) => engine.cancel(ids) });
   const unwatch = follower.watchSignals();
   // Served alongside, not awaited before the run starts.
@@ -33,11 +34,13 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
       if (e.type === "run" && e.run.id === runId && e.run.state !== "running") finish(e.run);
     });
     try {
-      const { run, notices } = await engine.submit(loaded.graph!, loaded.source ?? "");
+      const { run, notices, schedules } = await engine.submit(loaded.graph!, loaded.source ?? "", { allowNoRun: true });
       delete loaded.graph;
       delete loaded.source;
-      runId = run.id;
       for (const n of notices) process.stderr.write(`pll run: ${n}\n`);
+      if (!run) return follower.schedulesOnly(schedules ?? [], "this process");
+      if (schedules?.length) process.stderr.write("pll run: the file's schedules fire only while a pll server runs (pll start)\n");
+      runId = run.id;
       follower.begin(engine.getRun(runId)!, engine.listJobs({ runId }).map((j) => ({ ...j })));
       const now = engine.getRun(runId)!;
       if (now.state !== "running") finish(now);

@@ -4,9 +4,16 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Client } from "../client/client.js";
 import { submitAndFollow } from "../client/follow.js";
-import { UserError } from "../core/types.js";
+import { UserError, type ScheduleRecord, type Submitted } from "../core/types.js";
 import type { RunOptions } from "./run.js";
 import { RunFollower } from "./run-follow.js";
+
+/** Thrown out of the submit callback to stop following: the server made no run. */
+class SchedulesOnly extends Error {
+  constructor(readonly schedules: ScheduleRecord[]) {
+    super("the file holds only schedules");
+  }
+}
 
 export async function runRemotely(client: Client, file: string, opts: RunOptions): Promise<number> {
   let source: string;
@@ -15,7 +22,11 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
   } catch (err) {
     throw new UserError(`can't read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  if (opts.pjc !== undefined) await client.request("POST", "/settings/pjc", { pjc: opts.pjc });
+  // --pjc limits this file's jobset, not the server's other work; set before submitting so the run starts under it.
+  if (opts.pjc !== undefined) {
+    const jobset = await jobsetOf(source, file);
+    if (jobset !== undefined) await client.request("POST", "/settings/pjc", { pjc: opts.pjc, jobset });
+  }
   const follower = new RunFollower(opts, {
     cancel: (ids) => Promise.all(ids.map((id) => client.request("POST", `/jobs/${id}/cancel`))),
   });
@@ -27,11 +38,16 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
       follower.onEvent,
       (s) => {
         for (const n of s.notices) process.stderr.write(`pll run: ${n}\n`);
-        follower.begin(s.run, s.jobs);
+        // A file of schedules only makes no run (or, from a server that makes one anyway, an empty one): nothing to follow.
+        const submitted = s as Submitted;
+        const schedules = submitted.schedules ?? [];
+        if (!submitted.run || (submitted.run.jobIds.length === 0 && schedules.length)) throw new SchedulesOnly(schedules);
+        follower.begin(submitted.run, s.jobs);
       },
     );
     return follower.end(run, jobs);
   } catch (err) {
+    if (err instanceof SchedulesOnly) return follower.schedulesOnly(err.schedules, "server");
     const e = err as Error & { status?: number };
     if (e.name === "ApiError") {
       process.stderr.write(`${e.message}\n`);
@@ -42,4 +58,10 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
     unwatch();
     client.close();
   }
+}
+
+/** The jobset a file loads into (undefined if it does not compile: the server then reports why). */
+async function jobsetOf(source: string, file: string): Promise<string | undefined> {
+  const { compileSource } = await import("../lang/index.js");
+  return compileSource(source, file).graph?.jobset;
 }

@@ -2,7 +2,7 @@
 // did not succeed, each with the tail of its stderr and how to see more.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Chalk } from "chalk";
-import type { JobRecord, RunRecord } from "../core/types.js";
+import type { JobRecord, RunRecord, ScheduleRecord } from "../core/types.js";
 import { formatDuration } from "./run-progress.js";
 
 const TAIL_LINES = 5;
@@ -34,6 +34,17 @@ export function renderSummary(run: RunRecord | undefined, jobs: JobRecord[], opt
     out.push("", `${c.yellow("blocked")}: ${names}${blocked.length > 10 ? `, … (${blocked.length})` : ""} — they run when the failed jobs are retried (pll retry failed)`);
   }
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * `pll run` of a file whose every job is scheduled: nothing ran, and that is
+ * not a failure. Says what was registered and what it takes for it to fire.
+ */
+export function renderSchedulesOnly(file: string, schedules: ScheduleRecord[], where: "server" | "this process"): string {
+  const names = schedules.map((s) => s.name).join(", ");
+  const what = `${file} holds only schedules, so nothing runs now; registered: ${names || "none"}`;
+  if (where === "server") return `${what}.\nThe running server fires them; see them with \`pll schedules\`.\n`;
+  return `${what}.\nThey fire only while a pll server runs: start one with \`pll start\`, then check them with \`pll schedules\`.\n`;
 }
 
 const firstLine = (s: string) => (s.includes("\n") ? `${s.slice(0, s.indexOf("\n"))} …` : s);

@@ -1,0 +1,58 @@
+// `pll run` of a file of schedules only (with and without a server), and
+// `pll run --pjc` against a running server (it limits that jobset only).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { openEngine } from "../../src/server/engine.js";
+import { raw, runPll, startServer } from "../server/server-process.js";
+import { withTempHome } from "../helpers/home.js";
+
+const SCHEDULED = "jobset nightly\nbackup: cron \"30 2 * * *\" $ true\nreport: every 1h $ true\n";
+
+test("pll run of a file of schedules only: registered, no run, exit 0 and how to make them fire", async () => {
+  await withTempHome(async (home) => {
+    const file = path.join(home, "nightly.pll");
+    writeFileSync(file, SCHEDULED);
+    const ran = await runPll(home, ["run", file]);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.doesNotMatch(ran.stdout, /succeeded/);
+    assert.match(ran.stdout, /holds only schedules.*registered: nightly\/backup, nightly\/report/);
+    assert.match(ran.stdout, /pll start.*pll schedules/);
+    assert.match(ran.stderr, /schedule nightly\/backup: .*next firing/);
+    // Nothing ran, not even the `every` schedule due at load: this process was not there to keep firing it.
+    const engine = await openEngine({ home, fireSchedules: false });
+    try {
+      assert.deepEqual(engine.listRuns(), []);
+      assert.deepEqual(engine.listSchedules().map((s) => s.name), ["nightly/backup", "nightly/report"]);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+test("pll run against a server: schedules only is exit 0; --pjc sets the jobset's pjc, not the global one", async () => {
+  await withTempHome(async (home) => {
+    const server = await startServer(home);
+    try {
+      assert.equal((await raw(server, "POST", "/settings/pjc", JSON.stringify({ pjc: 3 }))).status, 200);
+      const sched = path.join(home, "nightly.pll");
+      writeFileSync(sched, SCHEDULED);
+      const only = await runPll(home, ["run", sched]);
+      assert.equal(only.code, 0, only.stderr);
+      assert.match(only.stdout, /holds only schedules.*registered: nightly\/backup, nightly\/report/);
+      assert.match(only.stdout, /running server fires them/);
+
+      const file = path.join(home, "small.pll");
+      writeFileSync(file, "jobset small\na: $ true\nb: $ true\n");
+      const ran = await runPll(home, ["run", file, "--pjc", "1"]);
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.match(ran.stdout, /2\/2 succeeded/);
+      const { settings } = (await raw(server, "GET", "/settings")).json;
+      assert.equal(settings.pjc, 3);
+      assert.deepEqual(settings.jobsetPjc, { small: 1 });
+    } finally {
+      await server.stop();
+    }
+  });
+});
