@@ -49,7 +49,7 @@ export class RunProgress {
     }
     for (const job of jobs) {
       this.track(job);
-      if (this.opts.mode === "lines" && job.state !== "pending") this.buffered.push(this.describe(job));
+      if (this.opts.mode === "lines" && !notStartedYet(job)) this.buffered.push(this.describe(job));
     }
     this.schedule();
   }
@@ -65,7 +65,7 @@ export class RunProgress {
     if (e.type === "job" && e.job.runId === this.opts.runId) {
       const before = this.states.get(e.job.id);
       this.track(e.job);
-      if (this.opts.mode === "lines" && before !== e.job.state) this.buffered.push(this.describe(e.job));
+      if (this.opts.mode === "lines" && before !== e.job.state && !notStartedYet(e.job)) this.buffered.push(this.describe(e.job));
     } else if (e.type === "run" && e.run.id === this.opts.runId) this.run = e.run;
     else if (e.type === "overrun") this.buffered.push(this.c.yellow(`#${e.jobId} passed its expected ${e.what} (${e.limit})`));
     else if (e.type === "notice" && e.level !== "info") this.buffered.push(`${e.level}: ${e.message}`);
@@ -154,6 +154,13 @@ export class RunProgress {
     if (text) this.opts.write(text);
   }
 }
+
+/**
+ * A job waiting for its first start gets no line of its own: every job of a
+ * run is pending at first, and its first line is its start (or its end). A
+ * job pending again after an attempt (waiting to retry) does get one.
+ */
+const notStartedYet = (job: JobRecord): boolean => job.state === "pending" && job.attempts.length === 0;
 
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 100) / 10;
