@@ -4,7 +4,7 @@
 // scripts and CSS from a CDN; they are inlined here from
 // node_modules/chevrotain/diagrams/ so the file opens offline.
 // Run: npx tsc -p . && node dist/grammar/diagram.js [OUT.html [OUT-cst.ts]]
-import { createSyntaxDiagramsCode, generateCstDts } from "chevrotain";
+import { createSyntaxDiagramsCode, generateCstDts } from "./chevrotain.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

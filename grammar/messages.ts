@@ -1,6 +1,7 @@
 // Parse errors worded for people: "expected X, found Y" with the labels the
 // tokens carry (`>` , "a name", "the end of the line"), never token class names.
-import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { EOF } from "./chevrotain.js";
 
 export function describeToken(t: IToken | undefined): string {
   if (!t || t.tokenType === EOF) return "the end of the file";

@@ -1,7 +1,8 @@
 // The .pll parser: a Chevrotain CstParser whose rules read like the grammar in
 // grammar/README.md. It only knows shapes; what values mean (durations, names,
 // scopes) is checked later in src/lang. One instance, reused via `input`.
-import { CstParser, type CstNode, type ILexingError, type IRecognitionException, type IToken, type TokenType, createTokenInstance } from "chevrotain";
+import type { CstNode, ILexingError, IRecognitionException, IToken, TokenType } from "chevrotain";
+import { CstParser, createTokenInstance } from "./chevrotain.js";
 import {
   AnyWord, allTokens, Colon, Comma, CommandText, Dollar, Equals, HashNumber, Int, K, LAngle, Name, Newline, OpenString,
   pllLexer, RAngle, StringLit, Value,

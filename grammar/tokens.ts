@@ -4,7 +4,8 @@
 // continues it) so that the shell's `<`, `>`, `|`, `#` and quotes never reach
 // the language. Order inside a mode matters: keywords before Name, Int before
 // Name, HashNumber/Value (context-sensitive custom patterns) before Comment/Name.
-import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 /** Category: any bare word, keywords and integers included (labels and `after` refs accept all of them). */
 export const AnyWord = createToken({ name: "AnyWord", pattern: Lexer.NA, label: "a name" });

@@ -4,7 +4,7 @@
 // again: every bad line is reported once, without the cascades of token-level
 // recovery. Unclosed and stray `>` get their own wording.
 import type { CstNode, IRecognitionException, IToken } from "chevrotain";
-import { EOF, createTokenInstance } from "chevrotain";
+import { EOF, createTokenInstance } from "../../grammar/chevrotain.js";
 import { isNewline, lexPll, parseTokens } from "../../grammar/parser.js";
 import { Colon, KEYWORDS, LAngle, MODIFIER_WORDS, Name, Newline, RAngle } from "../../grammar/tokens.js";
 import type { Diagnostic, Span } from "./diagnostics.js";
