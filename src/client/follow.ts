@@ -66,8 +66,9 @@ export async function submitAndFollow(
   try {
     await stream.ready;
     const submitted = await client.request<SubmitResponse>("POST", "/runs", body, { slow: true });
-    run = submitted.run;
     onSubmitted?.(submitted);
+    if (!submitted.run) throw new Error("the server started no run: the file holds only schedules");
+    run = submitted.run;
     // Events that raced the response may be older than its snapshot: only the newer ones are news.
     const snapshot = new Map(submitted.jobs.map((j) => [j.id, j]));
     for (const e of early.splice(0)) if (!(e.type === "job" && olderThan(e.job, snapshot.get(e.job.id)))) deliver(e);

@@ -31,8 +31,11 @@ export async function execute(line: string, ctx: CommandContext): Promise<Execut
       emit: (text, value) => ctx.write?.((json ? JSON.stringify(value) : text) + "\n"),
     };
     const result = await command.handler(inv, { ...ctx, json }, out);
-    if (command.name === "load") for (const r of result as SubmitResponse[]) rememberRun(ctx.client, r.run.id);
-    if (command.name === "$") rememberRun(ctx.client, (result as SubmitResponse).run.id);
+    if (command.name === "load") for (const r of result as SubmitResponse[]) if (r.run) rememberRun(ctx.client, r.run.id);
+    if (command.name === "$") {
+      const r = result as SubmitResponse;
+      if (r.run) rememberRun(ctx.client, r.run.id);
+    }
     const ok = command.succeeded?.(result) ?? true;
     const output = json ? JSON.stringify(result) : command.format(result, makeStyle(ctx.color ?? false));
     return { ok, output, code: ok ? 0 : 1, data: result, ...(command.name === "quit" ? { quit: true } : {}) };

@@ -90,9 +90,12 @@ export function countStates(jobs: readonly JobRecord[]): StateCounts {
 export type RunSummary = RunRecord & { counts: StateCounts };
 
 export interface SubmitResponse {
-  run: RunRecord;
+  /** absent when the file holds only schedules: they are registered, nothing runs now */
+  run?: RunRecord;
   jobs: JobRecord[];
   notices: string[];
+  /** the schedules a file load registered */
+  schedules?: ScheduleRecord[];
 }
 export interface JobListResponse {
   jobs: JobRecord[];

@@ -20,7 +20,8 @@ function summarise(engine: EngineControl, run: RunRecord): { run: RunSummary; jo
 async function submitRun(ctx: RouteContext): Promise<{ status: number; body: SubmitResponse }> {
   const body = validate(submitRunBody, await ctx.body());
   const { graph, source, warnings } = await compileRun(body);
-  const submitted = await ctx.engine.submit(graph, source);
+  // A file of schedules only registers them and starts no run.
+  const submitted = await ctx.engine.submit(graph, source, { allowNoRun: true });
   return { status: 201, body: { ...submitted, notices: [...warnings, ...submitted.notices] } };
 }
 

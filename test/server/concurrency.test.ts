@@ -26,7 +26,7 @@ test("clients submitting at the same time get distinct job numbers, and every jo
       const ids = results.flatMap((r) => r.jobs.map((j) => j.id));
       assert.equal(ids.length, 16 * (3 * 3 + 3));
       assert.equal(new Set(ids).size, ids.length, "no job number given twice");
-      assert.equal(new Set(results.map((r) => r.run.id)).size, results.length, "no run number given twice");
+      assert.equal(new Set(results.map((r) => r.run!.id)).size, results.length, "no run number given twice");
       const stored = await fetchJobs(clients[0]!);
       assert.deepEqual(stored.map((j) => j.id).sort((a, b) => a - b), [...ids].sort((a, b) => a - b), "every submitted job stored exactly once");
     } finally {

@@ -27,7 +27,7 @@ test("an in-process engine serves the socket, and submitAndFollow sees its run f
           { source: "jobset followed\na: $ echo a\nb: after a $ exit 2\nc: after b $ true\n", path: path.join(home, "f.pll") },
           (e) => events.push(e),
           (s) => {
-            submittedRun = s.run.id;
+            submittedRun = s.run!.id;
             // What a renderer starts from: the submit response's snapshot, then the events.
             for (const job of s.jobs) events.push({ type: "job", job });
           },
