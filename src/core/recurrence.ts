@@ -68,15 +68,8 @@ export function checkSchedule(spec: ScheduleSpec): string | undefined {
   }
   if (spec.every && !(Number.isInteger(spec.every.ms) && spec.every.ms > 0)) return `\`every ${spec.every.text}\` needs a duration above zero`;
   if (spec.cron !== undefined) {
-    const fields = spec.cron.trim().split(/\s+/).length;
-    if (!spec.cron.trim().startsWith("@") && (fields < 5 || fields > 6)) {
-      return `cron "${spec.cron}" has ${fields} fields; expected 5 (minute hour day month weekday) or 6 (seconds first)`;
-    }
-    try {
-      CronExpressionParser.parse(spec.cron, { tz: zoneOf(spec) });
-    } catch (e) {
-      return `cron "${spec.cron}": ${(e as Error).message}`;
-    }
+    const cronProblem = checkCron(spec.cron, zoneOf(spec));
+    if (cronProblem) return cronProblem;
   }
   if (spec.at !== undefined) {
     const at = parseAt(spec.at, zoneOf(spec));
@@ -90,7 +83,21 @@ export function checkZone(tz: string): string | undefined {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
     return undefined;
   } catch {
-    return `unknown time zone "${tz}" (expected an IANA name such as "Europe/Berlin")`;
+    return `unknown time zone \`${tz}\`: use an IANA name like "Europe/Berlin" or "UTC"`;
+  }
+}
+
+/** A cron expression's problem in a user's words (cron-parser's own text for bad fields), or undefined. */
+export function checkCron(expr: string, tz: string | undefined): string | undefined {
+  const fields = expr.trim().split(/\s+/);
+  if (!expr.trim().startsWith("@") && (fields.length < 5 || fields.length > 6)) {
+    return `a cron expression has 5 fields (minute hour day month weekday) or 6 (with seconds first); \`${expr}\` has ${fields.length}`;
+  }
+  try {
+    CronExpressionParser.parse(expr, tz ? { tz } : {}).next();
+    return undefined;
+  } catch (e) {
+    return `invalid cron expression \`${expr}\`: ${e instanceof Error ? e.message : String(e)}`;
   }
 }
 

@@ -1,7 +1,7 @@
 // Schedules: `every`, `cron` or `at` on the file (a setting line) or on a
 // top-level item, with `tz`, `overlap` and `catchup`. File-level tz/overlap/
 // catchup also serve as defaults for the items' schedules.
-import { CronExpressionParser } from "cron-parser";
+import { checkCron, checkZone as checkZoneName } from "../core/recurrence.js";
 import type { CatchupPolicy, OverlapPolicy, ScheduleSpec } from "../core/types.js";
 import type { Modifier, Word } from "./ast.js";
 import type { Span } from "./diagnostics.js";
@@ -17,27 +17,12 @@ const value = (mods: Modifier[], kind: Modifier["kind"]): Word | undefined =>
   (mods.find((m) => m.kind === kind) as { value: Word } | undefined)?.value;
 
 let zones: string[] | undefined;
-export function checkZone(zone: string): string | undefined {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return undefined;
-  } catch {
-    zones ??= Intl.supportedValuesOf("timeZone");
-    return `unknown time zone \`${zone}\`: use an IANA name like "Europe/Berlin" or "UTC"${didYouMean(zone, zones)}`;
-  }
-}
-
-export function checkCron(expr: string, tz: string | undefined): string | undefined {
-  const fields = expr.trim().split(/\s+/);
-  if (!expr.trim().startsWith("@") && (fields.length < 5 || fields.length > 6)) {
-    return `a cron expression has 5 fields (minute hour day month weekday) or 6 (with seconds first); \`${expr}\` has ${fields.length}`;
-  }
-  try {
-    CronExpressionParser.parse(expr, tz ? { tz } : {}).next();
-    return undefined;
-  } catch (e) {
-    return `invalid cron expression \`${expr}\`: ${e instanceof Error ? e.message : String(e)}`;
-  }
+/** The core's zone check, with the nearest known zone suggested. */
+function checkZone(zone: string): string | undefined {
+  const problem = checkZoneName(zone);
+  if (!problem) return undefined;
+  zones ??= Intl.supportedValuesOf("timeZone");
+  return problem + didYouMean(zone, zones);
 }
 
 export class ScheduleCollector {

@@ -196,7 +196,7 @@ test("a bad schedule is refused at registration with its position", async () => 
   const host = await startRunner(T0);
   await assert.rejects(host.runner.register(tickGraph({ cron: "61 * * * *" })), (e: unknown) => {
     assert.ok(e instanceof UserError);
-    assert.match(e.message, /^\/x\/tick\.pll:2:1: cron "61 \* \* \* \*": Constraint error, got value 61 expected range 0-59/);
+    assert.match(e.message, /^\/x\/tick\.pll:2:1: invalid cron expression `61 \* \* \* \*`: Constraint error, got value 61 expected range 0-59/);
     return true;
   });
 });
