@@ -140,6 +140,24 @@ describe("scheduler", () => {
     assert.deepEqual(ids(s.dispatch().start), [2, 3]);
   });
 
+  test("a jobset's pjc replaces its file-level pjc, both ways, for running and new runs", () => {
+    const { s } = scheduler(10);
+    const first = runOf(1, [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }], { "": 2 });
+    s.addRun(first.run, first.jobs);
+    assert.deepEqual(ids(s.dispatch().start), [1, 2]);
+    s.updateSettings(settings(10, { jobsetPjc: { js: 3 } }));
+    assert.deepEqual(ids(s.dispatch().start), [3]);
+    s.updateSettings(settings(10, { jobsetPjc: { js: 1 } }));
+    s.finish(1, { exitCode: 0 });
+    s.finish(2, { exitCode: 0 });
+    assert.deepEqual(s.dispatch().start, [], "3 still runs: over the lowered pjc");
+    s.finish(3, { exitCode: 0 });
+    assert.deepEqual(ids(s.dispatch().start), [4]);
+    const second = runOf(2, [{ id: 5 }], { "": 5 });
+    s.addRun(second.run, second.jobs);
+    assert.deepEqual(s.dispatch().start, [], "the jobset's pjc holds for a new run");
+  });
+
   test("units are held against the capacity", () => {
     const { s } = scheduler(10, { capacity: 3 });
     const { run, jobs } = runOf(1, [{ id: 1, units: 2 }, { id: 2, units: 2 }, { id: 3, units: 1 }]);

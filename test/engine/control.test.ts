@@ -23,6 +23,46 @@ test("raising the pjc starts jobs at once; lowering it lets running jobs finish"
   }, { pjc: 1 });
 });
 
+test("a jobset's pjc overrides its file-level pjc: raising starts jobs at once, lowering lets running ones finish", async () => {
+  await withEngine(async (engine, home) => {
+    const go = path.join(home, "go");
+    const hold = `${fixture("wait-for-file.sh")} ${go}`;
+    const graph = graphOf(Array.from({ length: 6 }, (_, i) => job(`h${i}`, hold)), { jobset: "p2", pjc: 2 });
+    const { run } = await engine.submit(graph, "");
+    assert.equal(running(engine), 2);
+    await engine.setPjc(4, "p2");
+    assert.equal(running(engine), 4, "the jobset's pjc is raised past the file's");
+    await engine.setPjc(1, "p2");
+    assert.equal(running(engine), 4, "lowering kills nothing");
+    const { run: next } = await engine.submit(graph, "");
+    assert.equal(running(engine), 4, "a new run of the jobset is under its pjc too");
+    writeFileSync(go, "");
+    assert.equal((await runEnded(engine, run.id)).state, "success");
+    assert.equal((await runEnded(engine, next.id)).state, "success");
+  }, { pjc: 10 });
+});
+
+test("a block's pjc stays as written under a jobset pjc, and the global pjc caps everything", async () => {
+  await withEngine(async (engine, home) => {
+    const go = path.join(home, "go");
+    const hold = `${fixture("wait-for-file.sh")} ${go}`;
+    const keys = Array.from({ length: 6 }, (_, i) => `h${i}`);
+    const graph = graphOf(keys.map((k) => job(k, hold, k < "h3" ? { blocks: ["blk"] } : {})), {
+      jobset: "p2",
+      pjc: 1,
+      blocks: [{ key: "blk", jobs: ["h0", "h1", "h2"], pjc: 1 }],
+    });
+    const { run } = await engine.submit(graph, "");
+    assert.equal(running(engine), 1);
+    await engine.setPjc(6, "p2");
+    assert.equal(running(engine), 3, "global pjc 3 caps the jobset's 6");
+    await engine.setPjc(10);
+    assert.equal(running(engine), 4, "the block's pjc 1 holds: one of its three, all three others");
+    writeFileSync(go, "");
+    assert.equal((await runEnded(engine, run.id)).state, "success");
+  }, { pjc: 3 });
+});
+
 test("pause stops dispatching (running jobs go on); resume restarts it", async () => {
   await withEngine(async (engine, home) => {
     const go = path.join(home, "go");
