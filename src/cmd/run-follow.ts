@@ -1,5 +1,5 @@
 // What local and remote `pll run` share: the renderer for the chosen output
-// mode, Ctrl-C handling, --halt-on-failure and the exit status.
+// mode, Ctrl-C handling, the --halt-on-failure notice and the exit status.
 import type { EngineEvent, JobRecord, RunRecord, ScheduleRecord } from "../core/types.js";
 import type { RunOptions } from "./run.js";
 import { RunProgress } from "./run-progress.js";
@@ -46,10 +46,10 @@ export class RunFollower {
     this.progress?.onEvent(e);
     if (e.type !== "job" || e.job.runId !== this.run?.id) return;
     this.open.set(e.job.id, e.job.state);
+    // The engine halts the run (it was submitted with haltOnFailure); here it is only told.
     if (this.opts.haltOnFailure && !this.halted && e.job.state === "errored") {
       this.halted = true;
       process.stderr.write(`pll run: #${e.job.id} ${e.job.name} failed; --halt-on-failure: starting nothing more\n`);
-      void this.control.cancel(this.idsIn("pending", "blocked")).catch(() => {});
     }
   };
 

@@ -34,7 +34,7 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
       if (e.type === "run" && e.run.id === runId && e.run.state !== "running") finish(e.run);
     });
     try {
-      const { run, notices, schedules } = await engine.submit(loaded.graph!, loaded.source ?? "", { allowNoRun: true });
+      const { run, notices, schedules } = await engine.submit(loaded.graph!, loaded.source ?? "", { allowNoRun: true, haltOnFailure: opts.haltOnFailure });
       delete loaded.graph;
       delete loaded.source;
       for (const n of notices) process.stderr.write(`pll run: ${n}\n`);

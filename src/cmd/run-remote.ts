@@ -32,9 +32,11 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
   });
   const unwatch = follower.watchSignals();
   try {
+    // haltOnFailure: the server halts the run itself, in the transition that records the failure.
+    const body = { source, path: file, cwd: path.dirname(file), env: process.env as Record<string, string>, haltOnFailure: opts.haltOnFailure };
     const { run, jobs } = await submitAndFollow(
       client,
-      { source, path: file, cwd: path.dirname(file), env: process.env as Record<string, string> },
+      body,
       follower.onEvent,
       (s) => {
         for (const n of s.notices) process.stderr.write(`pll run: ${n}\n`);

@@ -145,6 +145,7 @@ export class Scheduler {
         this.settle(job);
       } else {
         this.set(job, "errored", { ...change, reason });
+        this.haltIfAsked(job);
         this.blockDependants(job);
       }
     }
@@ -313,6 +314,26 @@ export class Scheduler {
     }
   }
 
+  /**
+   * A job of a halting run failed for good: the run's pending and blocked
+   * jobs are cancelled here, in the transition that records the failure, so
+   * the dispatch that follows can start none of them. Running jobs go on.
+   */
+  private haltIfAsked(failed: JobRecord): void {
+    const run = this.runs.get(failed.runId);
+    if (!run?.haltOnFailure) return;
+    const halted: JobRecord[] = [];
+    for (const id of run.jobIds) {
+      const job = this.jobs.get(id)!;
+      if (job.state !== "pending" && job.state !== "blocked") continue;
+      this.unqueue(job);
+      this.set(job, "cancelled", { reason: `halted: #${failed.id} failed`, endedAt: this.clock(), notBefore: undefined });
+      halted.push(job);
+    }
+    // Jobs of other runs waiting on these (`after #N`) are blocked, as by any cancel.
+    for (const job of halted) this.blockDependants(job);
+  }
+
   /** A dependency failed for good: every pending job downstream is blocked. */
   private blockDependants(root: JobRecord): void {
     const stack = [root];
@@ -340,7 +361,9 @@ export class Scheduler {
 
   private maybeEndRun(run: RunRecord | undefined): void {
     if (!run || run.state !== "running" || (this.openCount.get(run.id) ?? 0) > 0) return;
-    run.state = runOutcome(run.jobIds.map((id) => this.jobs.get(id)?.state ?? "success"));
+    const states = run.jobIds.map((id) => this.jobs.get(id)?.state ?? "success");
+    // A halted run failed: its cancelled jobs are the halt's doing, not a user's.
+    run.state = run.haltOnFailure && states.includes("errored") ? "failed" : runOutcome(states);
     run.endedAt = this.clock();
     this.dirtyRuns.set(run.id, run);
   }

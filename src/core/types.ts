@@ -31,8 +31,8 @@ export interface RetrySpec {
   backoffMs: number;
 }
 
-/** One job of a compiled graph. `key` is unique within the graph. */
-export interface JobSpec {
+/** What a job is and how it runs: what the compiled spec and the stored record share. */
+export interface JobSettings {
   key: string;
   /** what users call it: its label (with `{var}` expanded), else a generated name */
   name: string;
@@ -42,12 +42,6 @@ export interface JobSpec {
   /** env modifiers and `for` variables; merged over the server's environment at spawn */
   env: Record<string, string>;
   priority: Priority;
-  /** keys of jobs that must succeed (or be skipped) before this one starts */
-  deps: string[];
-  /** existing store job numbers this waits for (job lines typed in the shell: `after 12 $ …`) */
-  afterIds?: number[];
-  /** enclosing blocks, innermost first (keys into JobGraph.blocks) */
-  blocks: string[];
   timeoutMs?: number;
   retry: RetrySpec;
   expect?: { timeMs?: number; outputBytes?: number };
@@ -58,6 +52,16 @@ export interface JobSpec {
   role?: string;
   /** hooks in scope, innermost first */
   hooks: HookSpec[];
+}
+
+/** One job of a compiled graph. `key` is unique within the graph. */
+export interface JobSpec extends JobSettings {
+  /** keys of jobs that must succeed (or be skipped) before this one starts */
+  deps: string[];
+  /** existing store job numbers this waits for (job lines typed in the shell: `after 12 $ …`) */
+  afterIds?: number[];
+  /** enclosing blocks, innermost first (keys into JobGraph.blocks) */
+  blocks: string[];
   loc: SourceLoc;
 }
 
@@ -131,28 +135,15 @@ export interface Attempt {
   pid?: number;
 }
 
-export interface JobRecord {
+export interface JobRecord extends JobSettings {
   /** store-wide, ever-increasing, never reused */
   id: number;
   runId: number;
   jobset: string;
-  key: string;
-  name: string;
-  command: string;
-  cwd: string;
-  env: Record<string, string>;
-  priority: Priority;
   /** job ids this one waits for */
   deps: number[];
   /** scoped block ids (`<runId>:<blockKey>`), innermost first */
   blocks: string[];
-  timeoutMs?: number;
-  retry: RetrySpec;
-  expect?: { timeMs?: number; outputBytes?: number };
-  freshMs?: number;
-  units: number;
-  role?: string;
-  hooks: HookSpec[];
   state: JobState;
   /** number of attempts started so far */
   attempts: Attempt[];
@@ -184,6 +175,8 @@ export interface RunRecord {
   jobIds: number[];
   /** pjc per scoped block id, and the jobset-level pjc under key "" */
   blockPjc: Record<string, number>;
+  /** `pll run --halt-on-failure`: a job's failure (retries spent) cancels the run's pending and blocked jobs */
+  haltOnFailure?: boolean;
 }
 
 export interface ScheduleRecord {
@@ -241,6 +234,12 @@ export class UserError extends Error {
   }
 }
 
+/** How a graph is loaded: `allowNoRun` (see `EngineControl.submit`), `haltOnFailure` (see `RunRecord`). */
+export interface SubmitOptions {
+  allowNoRun?: boolean;
+  haltOnFailure?: boolean;
+}
+
 /** What loading a graph did. */
 export interface Submitted {
   /** the run started at load; absent (with `allowNoRun`) when every job of the graph is scheduled */
@@ -263,8 +262,8 @@ export interface EngineControl {
    * Store a compiled graph as a new run of its jobset and start it; a file's load (re)registers its jobset's schedules.
    * A graph whose every job is scheduled makes an empty run, or — for callers that pass `allowNoRun` — no run at all.
    */
-  submit(graph: JobGraph, source: string): Promise<SubmittedRun>;
-  submit(graph: JobGraph, source: string, opts: { allowNoRun: true }): Promise<Submitted>;
+  submit(graph: JobGraph, source: string, opts?: SubmitOptions & { allowNoRun?: false }): Promise<SubmittedRun>;
+  submit(graph: JobGraph, source: string, opts: SubmitOptions & { allowNoRun: true }): Promise<Submitted>;
   listJobs(filter?: JobFilter): JobRecord[];
   getJob(id: number): JobRecord | undefined;
   /** resolve a user reference: "12", "#12", a job name (newest run first), or "failed" */

@@ -14,6 +14,8 @@ export const submitRunBody = z
     path: absPath.optional(),
     cwd: absPath.optional(),
     env: env.optional(),
+    /** `pll run --halt-on-failure`: the engine cancels the run's pending jobs when one fails */
+    haltOnFailure: z.boolean().optional(),
   })
   .refine((b) => b.source !== undefined || b.path !== undefined, { message: "give `source` or `path`" });
 

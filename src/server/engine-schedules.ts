@@ -7,7 +7,7 @@ import { ScheduleRunner, wallTimer, type ScheduleHost } from "./schedules.js";
 
 /** What the wiring needs from the engine. */
 export interface RunStarter {
-  createRun(graph: JobGraph, schedule?: string): Promise<{ run: RunRecord }>;
+  createRun(graph: JobGraph, opts?: { schedule?: string }): Promise<{ run: RunRecord }>;
   getRun(id: number): RunRecord | undefined;
   cancelRun(id: number): Promise<void>;
 }
@@ -21,7 +21,7 @@ export class ScheduleWiring {
       setTimer: wallTimer(now),
       saveSchedule: (rec) => store.putSchedule(rec),
       deleteSchedule: (name) => store.deleteSchedule(name),
-      fire: async (rec) => (await engine.createRun(rec.graph, rec.name)).run,
+      fire: async (rec) => (await engine.createRun(rec.graph, { schedule: rec.name })).run,
       runState: (id): RunState | undefined => engine.getRun(id)?.state,
       cancelRun: (id) => engine.cancelRun(id),
       emit,

@@ -14,7 +14,7 @@ export function instantiate(
   logsDir: string,
   now: number,
   exists: (jobId: number) => boolean,
-  schedule?: string,
+  opts: { schedule?: string; haltOnFailure?: boolean } = {},
 ): Instantiated {
   const { runId } = ids;
   const idOf = new Map<string, number>();
@@ -66,6 +66,7 @@ export function instantiate(
     jobIds: jobs.map((j) => j.id),
     blockPjc,
   };
-  if (schedule !== undefined) run.schedule = schedule;
+  if (opts.schedule !== undefined) run.schedule = opts.schedule;
+  if (opts.haltOnFailure) run.haltOnFailure = true;
   return { run, jobs };
 }

@@ -18,6 +18,7 @@ import {
   type ScheduleRecord,
   type Settings,
   type Submitted,
+  type SubmitOptions,
   type SubmittedRun,
 } from "../core/types.js";
 import { unscheduledGraph } from "../core/recurrence-graph.js";
@@ -146,9 +147,9 @@ export class Engine implements EngineControl {
 
   // ───────────────────────── submitting ─────────────────────────
 
-  submit(graph: JobGraph, source: string): Promise<SubmittedRun>;
-  submit(graph: JobGraph, source: string, opts: { allowNoRun: true }): Promise<Submitted>;
-  async submit(graph: JobGraph, source: string, opts: { allowNoRun?: boolean } = {}): Promise<Submitted> {
+  submit(graph: JobGraph, source: string, opts?: SubmitOptions & { allowNoRun?: false }): Promise<SubmittedRun>;
+  submit(graph: JobGraph, source: string, opts: SubmitOptions & { allowNoRun: true }): Promise<Submitted>;
+  async submit(graph: JobGraph, source: string, opts: SubmitOptions = {}): Promise<Submitted> {
     this.refuseIfClosing();
     const notices: string[] = [];
     let schedules: ScheduleRecord[] | undefined;
@@ -173,19 +174,19 @@ export class Engine implements EngineControl {
       await this.store.write({ jobsets: [jobset] });
       return { jobs: [], notices, ...(schedules ? { schedules } : {}) };
     }
-    const { run, jobs } = await this.createRun(immediate, undefined, jobset);
+    const { run, jobs } = await this.createRun(immediate, { jobset, haltOnFailure: opts.haltOnFailure });
     return { run, jobs, notices, ...(schedules ? { schedules } : {}) };
   }
 
   /** Creates and starts a run of `graph` (also what a schedule firing does). */
   async createRun(
     graph: JobGraph,
-    schedule?: string,
-    jobset?: JobsetRecord,
+    opts: { schedule?: string; jobset?: JobsetRecord; haltOnFailure?: boolean } = {},
   ): Promise<{ run: RunRecord; jobs: JobRecord[] }> {
     this.refuseIfClosing();
+    const { jobset } = opts;
     const ids = { runId: this.counters.nextRunId, firstJobId: this.counters.nextJobId };
-    const made = instantiate(graph, ids, this.logsDir, this.clock(), (id) => this.sched.jobs.has(id), schedule);
+    const made = instantiate(graph, ids, this.logsDir, this.clock(), (id) => this.sched.jobs.has(id), opts);
     this.counters = { nextRunId: ids.runId + 1, nextJobId: ids.firstJobId + made.jobs.length };
     await this.store.writeRun(made.jobs, { runs: [made.run], counters: this.counters, jobsets: jobset ? [jobset] : [] });
     this.sched.addRun(made.run, made.jobs);

@@ -21,7 +21,7 @@ async function submitRun(ctx: RouteContext): Promise<{ status: number; body: Sub
   const body = validate(submitRunBody, await ctx.body());
   const { graph, source, warnings } = await compileRun(body);
   // A file of schedules only registers them and starts no run.
-  const submitted = await ctx.engine.submit(graph, source, { allowNoRun: true });
+  const submitted = await ctx.engine.submit(graph, source, { allowNoRun: true, haltOnFailure: body.haltOnFailure === true });
   return { status: 201, body: { ...submitted, notices: [...warnings, ...submitted.notices] } };
 }
 

@@ -158,6 +158,21 @@ describe("scheduler", () => {
     assert.deepEqual(s.dispatch().start, [], "the jobset's pjc holds for a new run");
   });
 
+  test("a halting run cancels its pending and blocked jobs in the transition that records a failure", () => {
+    const { s } = scheduler(1);
+    const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2, deps: [1] }, { id: 3 }, { id: 4, retry: { count: 1, backoffMs: 0 } }]);
+    run.haltOnFailure = true;
+    s.addRun(run, jobs);
+    const other = runOf(2, [{ id: 5, deps: [3] }], {}, "other");
+    s.addRun(other.run, other.jobs);
+    assert.deepEqual(ids(s.dispatch().start), [1]);
+    s.finish(1, { exitCode: 4 });
+    assert.deepEqual(s.dispatch().start, []);
+    assert.deepEqual([2, 3, 4].map((id) => s.jobs.get(id)!.state), ["cancelled", "cancelled", "cancelled"]);
+    assert.equal(s.jobs.get(5)!.state, "blocked", "another run's job waiting on a halted one");
+    assert.equal(run.state, "failed");
+  });
+
   test("units are held against the capacity", () => {
     const { s } = scheduler(10, { capacity: 3 });
     const { run, jobs } = runOf(1, [{ id: 1, units: 2 }, { id: 2, units: 2 }, { id: 3, units: 1 }]);

@@ -97,3 +97,26 @@ test("commands reach /bin/sh verbatim: quotes, newlines, $ and # belong to the s
     assert.equal(readFileSync(j!.logOut, "utf8"), 'a "b" c\nTWO LINES\n');
   });
 });
+
+test("a halting run cancels its pending jobs when a job fails, before anything else starts", async () => {
+  await withEngine(async (engine, home) => {
+    for (let i = 0; i < 10; i++) {
+      const marker = path.join(home, `marker${i}`);
+      const graph = graphOf([job("a", "exit 4"), job("b", "true", { deps: ["a"] }), job("c", `echo started >> ${marker}`)], { pjc: 1 });
+      const { run } = await engine.submit(graph, "", { haltOnFailure: true });
+      assert.equal((await runEnded(engine, run.id)).state, "failed");
+      const byKey = Object.fromEntries(engine.listJobs({ runId: run.id }).map((j) => [j.key, j.state]));
+      assert.deepEqual(byKey, { a: "errored", b: "cancelled", c: "cancelled" });
+      assert.throws(() => readFileSync(marker), /ENOENT/, "c started after a failed");
+    }
+  });
+});
+
+test("a halting run waits out retries: a job that succeeds on retry halts nothing", async () => {
+  await withEngine(async (engine, home) => {
+    const once = path.join(home, "once");
+    const graph = graphOf([job("a", `test -e ${once} || { touch ${once}; exit 1; }`, { retry: { count: 1, backoffMs: 0 } }), job("c", "true")], { pjc: 1 });
+    const { run } = await engine.submit(graph, "", { haltOnFailure: true });
+    assert.equal((await runEnded(engine, run.id)).state, "success");
+  });
+});

@@ -76,6 +76,20 @@ test("--halt-on-failure starts nothing after the first failure", async () => {
   });
 });
 
+test("--halt-on-failure: the job after the failed one never starts (the engine halts, not the client)", async () => {
+  await withTempHome(async (home) => {
+    const marker = path.join(home, "marker");
+    const file = path.join(home, "h.pll");
+    writeFileSync(file, `jobset h\npjc 1\na: $ exit 4\nc: $ echo started >> ${marker}\n`);
+    for (let i = 0; i < 4; i++) {
+      const ran = await pllRun(home, [file, "--halt-on-failure"]).done;
+      assert.equal(ran.code, 1, ran.stderr);
+      assert.match(ran.stdout, /1 errored, 0 blocked, 1 cancelled/);
+      assert.equal(existsSync(marker), false, `c started after a failed (round ${i})`);
+    }
+  });
+});
+
 test("Ctrl-C stops the run: its process trees are killed, jobs cancelled, exit non-zero", async () => {
   await withTempHome(async (home) => {
     const pids = path.join(home, "pids");

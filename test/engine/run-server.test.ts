@@ -2,7 +2,7 @@
 // `pll run --pjc` against a running server (it limits that jobset only).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { openEngine } from "../../src/server/engine.js";
 import { raw, runPll, startServer } from "../server/server-process.js";
@@ -51,6 +51,25 @@ test("pll run against a server: schedules only is exit 0; --pjc sets the jobset'
       const { settings } = (await raw(server, "GET", "/settings")).json;
       assert.equal(settings.pjc, 3);
       assert.deepEqual(settings.jobsetPjc, { small: 1 });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+test("pll run --halt-on-failure against a server: the server halts the run, the job after the failed one never starts", async () => {
+  await withTempHome(async (home) => {
+    const server = await startServer(home);
+    try {
+      const marker = path.join(home, "marker");
+      const file = path.join(home, "h.pll");
+      writeFileSync(file, `jobset h\npjc 1\na: $ exit 4\nc: $ echo started >> ${marker}\n`);
+      for (let i = 0; i < 3; i++) {
+        const ran = await runPll(home, ["run", file, "--halt-on-failure"]);
+        assert.equal(ran.code, 1, ran.stderr);
+        assert.match(ran.stdout, /1 errored, 0 blocked, 1 cancelled/);
+        assert.equal(existsSync(marker), false, `c started after a failed (round ${i})`);
+      }
     } finally {
       await server.stop();
     }
