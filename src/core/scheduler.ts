@@ -17,6 +17,8 @@ export interface Outcome {
   reason?: string;
   /** wording for the reason, e.g. "timeout 10s" */
   detail?: string;
+  /** when it ended, if known better than "now" (recorded by the launcher while no engine ran) */
+  endedAt?: number;
 }
 
 export interface Decisions {
@@ -122,13 +124,15 @@ export class Scheduler {
     const now = this.clock();
     this.queue.release(job);
     const attempt = job.attempts[job.attempts.length - 1];
+    // Never before it started, never in the future: the launcher's clock is ours, but a stale log line must not mislead.
+    const endedAt = outcome.endedAt === undefined ? now : Math.min(now, Math.max(outcome.endedAt, attempt?.startedAt ?? 0));
     if (attempt) {
-      attempt.endedAt = now;
+      attempt.endedAt = endedAt;
       attempt.exitCode = outcome.exitCode;
       if (outcome.signal) attempt.signal = outcome.signal;
       if (outcome.reason) attempt.reason = outcome.reason;
     }
-    const change: JobChange = { endedAt: now, exitCode: outcome.exitCode, pid: undefined };
+    const change: JobChange = { endedAt, exitCode: outcome.exitCode, pid: undefined };
     if (outcome.reason === "cancelled") {
       this.set(job, "cancelled", { ...change, reason: "cancelled" });
       this.blockDependants(job);

@@ -44,7 +44,7 @@ interface Proc {
   /** SIGTERM sent: SIGKILL at `killAt` if the group is not gone by then; after it, give up waiting at `settleBy` */
   term?: { killAt: number; settleBy?: number };
   /** exit seen while the rest of the group gets its grace period */
-  exited?: { code: number | null; signal: NodeJS.Signals | null };
+  exited?: { code: number | null; signal: NodeJS.Signals | null; at?: number };
   outputWatched: boolean;
 }
 
@@ -118,7 +118,7 @@ export class LocalExecutor {
   adopt(job: JobRecord): Outcome | undefined {
     const attempt = job.attempts[job.attempts.length - 1];
     const status = attempt && this.statusLog(job).refresh().of(job.id, attempt.n);
-    if (status?.exitCode !== undefined) return { exitCode: status.exitCode };
+    if (status?.exitCode !== undefined) return { exitCode: status.exitCode, ...(status.endedAt !== undefined ? { endedAt: status.endedAt } : {}) };
     const pid = status?.pid ?? attempt?.pid ?? job.pid;
     if (!attempt || !pid || !isOurLeader(pid, attempt.startedAt)) return { exitCode: null, reason: "lost" };
     const proc: Proc = { job, pid, adopted: true, timers: [], outputWatched: false };
@@ -231,10 +231,11 @@ export class LocalExecutor {
     this.procs.delete(proc.job.id);
     for (const t of proc.timers) clearTimeout(t);
     this.stopIdlePolls();
-    const { code = null, signal = null } = proc.exited ?? {};
+    const { code = null, signal = null, at } = proc.exited ?? {};
     const outcome: Outcome = proc.killing
       ? { exitCode: code, signal, reason: proc.killing.reason, detail: proc.killing.detail }
       : { exitCode: code, signal };
+    if (at !== undefined) outcome.endedAt = at;
     this.events.onEnd(proc.job.id, outcome);
   }
 
@@ -245,8 +246,10 @@ export class LocalExecutor {
     for (const proc of this.procs.values()) {
       const attempt = proc.job.attempts[proc.job.attempts.length - 1]!;
       if (!proc.adopted || isOurLeader(proc.pid!, attempt.startedAt)) continue;
-      const exitCode = this.statusLog(proc.job).of(proc.job.id, attempt.n)?.exitCode;
-      proc.exited = { code: exitCode ?? null, signal: null };
+      const status = this.statusLog(proc.job).of(proc.job.id, attempt.n);
+      const exitCode = status?.exitCode;
+      // The status log's time: the poll sees the end up to a poll interval late.
+      proc.exited = { code: exitCode ?? null, signal: null, at: status?.endedAt };
       if (!proc.killing && exitCode === undefined) proc.killing = { reason: "lost", detail: "lost" };
       leaderGone.push(proc);
     }

@@ -8,10 +8,12 @@ export interface JobStatus {
   attempt: number;
   pid?: number;
   exitCode?: number;
+  /** when it exited, ms since the epoch (absent in logs of older launchers) */
+  endedAt?: number;
 }
 
 /**
- * A run's status log (`start JOB ATTEMPT PID` / `exit JOB ATTEMPT CODE`
+ * A run's status log (`start JOB ATTEMPT PID` / `exit JOB ATTEMPT CODE MS`
  * lines, appended by the launcher), read incrementally: each refresh reads
  * only what was appended since the last.
  */
@@ -51,7 +53,7 @@ export class StatusLog {
   }
 
   private apply(line: string): void {
-    const [word, id, attempt, value] = line.split(" ");
+    const [word, id, attempt, value, at] = line.split(" ");
     const jobId = Number(id);
     const n = Number(attempt);
     const v = Number(value);
@@ -60,7 +62,11 @@ export class StatusLog {
     if (known && known.attempt > n) return;
     const entry = known?.attempt === n ? known : { attempt: n };
     if (word === "start") entry.pid = v;
-    else if (word === "exit") entry.exitCode = v;
+    else if (word === "exit") {
+      entry.exitCode = v;
+      const endedAt = Number(at);
+      if (at && Number.isInteger(endedAt)) entry.endedAt = endedAt;
+    }
     this.jobs.set(jobId, entry);
   }
 }

@@ -9,9 +9,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Launcher, LauncherEvents, LaunchRequest } from "./launcher.js";
 
+// The exit line carries the end time in ms (GNU date's %3N; elsewhere whole seconds) for an engine that adopts it later.
 const WRAPPER =
   'trap : TERM INT HUP; printf "start %s %s %s\\n" "$PLL_JOB_ID" "$PLL_ATTEMPT" "$$" >> "$2"; ' +
-  '/bin/sh -c "$1"; s=$?; printf "exit %s %s %s\\n" "$PLL_JOB_ID" "$PLL_ATTEMPT" "$s" >> "$2"; exit "$s"';
+  '/bin/sh -c "$1"; s=$?; t=$(date +%s%3N 2>/dev/null); case "$t" in ""|*[!0-9]*) t=$(($(date +%s) * 1000));; esac; ' +
+  'printf "exit %s %s %s %s\\n" "$PLL_JOB_ID" "$PLL_ATTEMPT" "$s" "$t" >> "$2"; exit "$s"';
 
 export class ShellLauncher implements Launcher {
   private readonly children = new Set<ChildProcess>();

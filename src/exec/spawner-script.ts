@@ -10,8 +10,9 @@
 // exit status (exact, signals included) to the run's status log itself, and
 // the user's command runs as plain `/bin/sh -c CMD` — verbatim, one exec.
 // The spawner lives in its own session: when the engine dies it keeps
-// reaping its jobs and recording their statuses, then exits, so a restarted
-// engine learns how they ended.
+// reaping its jobs and recording their statuses (with the time of the exit,
+// ms since the epoch), then exits, so a restarted engine learns how and when
+// they ended.
 //
 // Protocol. In (stdin), per job, NUL-terminated fields:
 //   spawn, jobId, attempt, cwd, out, err, statusLog, command, N, then N × NAME=VALUE
@@ -21,7 +22,7 @@
 // to, so exits are reaped at once and never lost between checks.
 // CODE is 128+signal for a signalled job (as a shell reports it), SIGNAL 0 otherwise.
 export const SPAWNER_SCRIPT = String.raw`
-use strict; use warnings; use POSIX (); use IO::Handle;
+use strict; use warnings; use POSIX (); use IO::Handle; use Time::HiRes ();
 delete $ENV{PLL_SPAWNER_SCRIPT};
 $0 = 'pll job spawner';
 $SIG{PIPE} = 'IGNORE';
@@ -31,7 +32,8 @@ sub reap {
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
     my $st = $?; my $j = delete $job{$pid} or next;
     my ($code, $sig) = ($st & 127) ? (128 + ($st & 127), $st & 127) : ($st >> 8, 0);
-    if (open(my $fh, '>>', $j->[1])) { print $fh "exit $j->[0] $j->[2] $code\n"; close $fh; }
+    my $at = int(Time::HiRes::time() * 1000);
+    if (open(my $fh, '>>', $j->[1])) { print $fh "exit $j->[0] $j->[2] $code $at\n"; close $fh; }
     say_("exit $j->[0] $pid $code $sig\n");
   }
 }

@@ -107,3 +107,35 @@ test("opening a store another process holds names that process in one line", asy
     }
   });
 });
+
+for (const launcher of ["perl", "shell"] as const) {
+  test(`a job that ends while no engine runs keeps its own end time, not the reopening's (${launcher} launcher)`, async () => {
+    process.env.PLL_LAUNCHER = launcher;
+    await withTempHome(async (home) => {
+      let engine = await openEngine({ home });
+      let pid: number | undefined;
+      try {
+        const { run, jobs } = await engine.submit(graphOf([job("slow", "sleep 1; exit 7")]), "");
+        const id = jobs[0]!.id;
+        pid = (await waitFor(() => engine.getJob(id)!.pid, "the job to start"))!;
+        const statusLog = path.join(path.dirname(jobs[0]!.logOut), "status");
+        await engine.close(); // the job goes on without an engine
+        await waitFor(() => existsSync(statusLog) && readFileSync(statusLog, "utf8").includes(`exit ${id} 1 7`), "the job to end while no engine runs");
+        const seenAt = Date.now();
+        await waitFor(() => Date.now() > seenAt, "the clock to pass the moment the end was seen");
+        engine = await openEngine({ home });
+        assert.deepEqual(engine.recovery.endedWhileAway, [id]);
+        const ended = engine.getJob(id)!;
+        assert.equal(ended.exitCode, 7);
+        assert.ok(ended.endedAt! <= seenAt, `ended at ${ended.endedAt}, after its end was seen (${seenAt}): the reopening's time`);
+        assert.ok(ended.endedAt! - ended.startedAt! >= 1000, "sleep 1 ran at least a second");
+        assert.equal(ended.attempts[0]!.endedAt, ended.endedAt);
+        assert.equal((await runEnded(engine, run.id)).state, "failed");
+      } finally {
+        if (pid) signalGroup(pid, "SIGKILL");
+        await engine.close({ killJobs: true }).catch(() => {});
+        delete process.env.PLL_LAUNCHER;
+      }
+    });
+  });
+}
