@@ -2,9 +2,9 @@
 // find none: a detached `pll serve` whose output goes to $PLL_HOME/server.log.
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { homePaths } from "../home.js";
+import { HomeError, homePaths, makeDirs } from "../home.js";
 import { ServerUnreachable } from "./errors.js";
 import { serverPid, socketAnswers } from "./socket-probe.js";
 
@@ -23,9 +23,10 @@ export async function startBackgroundServer(home: string, serveArgs: string[] = 
   const paths = homePaths(home);
   let log: number;
   try {
-    await mkdir(home, { recursive: true, mode: 0o700 });
+    await makeDirs(home);
     log = openSync(paths.serverLog, "a", 0o600);
   } catch (err) {
+    if (err instanceof HomeError) throw new ServerUnreachable(err.message);
     throw new ServerUnreachable(`cannot start a pll server in ${home}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   let child;

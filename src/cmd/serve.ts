@@ -2,7 +2,7 @@
 // running jobs keep running and are adopted by the next server).
 import { parseArgs } from "node:util";
 import { startBackgroundServer } from "../client/autostart.js";
-import { connectIfRunning } from "../client/client.js";
+import { connectIfRunning, ServerUnreachable } from "../client/client.js";
 import type { HealthResponse } from "../server/api-schema.js";
 import { pllHome } from "../home.js";
 
@@ -57,7 +57,7 @@ async function start(home: string, args: string[]): Promise<number> {
     return 0;
   } catch (err) {
     say((err as Error).message);
-    return 1;
+    return err instanceof ServerUnreachable ? 3 : 1;
   }
 }
 

@@ -1,9 +1,9 @@
 // One server per home: open the engine (its store lock is the real guard),
 // serve the API, write the pid file, and stop gracefully on a signal or
 // POST /shutdown — leaving running jobs running for the next server to adopt.
-import { chmod, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import type { EngineControl } from "../core/types.js";
-import { homePaths } from "../home.js";
+import { HomeError, homePaths, makeDirs } from "../home.js";
 import { isLoopback, loadOrCreateToken, parseListen } from "./auth.js";
 import { openEngine } from "./engine.js";
 import { socketAnswers } from "../client/socket-probe.js";
@@ -22,7 +22,13 @@ const say = (line: string) => process.stderr.write(`pll: ${line}\n`);
 /** Runs the server in this process until it is stopped; resolves to the exit code. */
 export async function serve(opts: ServeOptions): Promise<number> {
   const paths = homePaths(opts.home);
-  await mkdir(opts.home, { recursive: true, mode: 0o700 });
+  try {
+    await makeDirs(opts.home);
+  } catch (err) {
+    // A home that cannot exist is the caller's configuration, like a bad option.
+    if (err instanceof HomeError) return usage(err.message);
+    throw err;
+  }
   if (((await stat(opts.home)).mode & 0o077) !== 0) await chmod(opts.home, 0o700);
 
   if (await socketAnswers(paths.socket)) {

@@ -2,11 +2,12 @@
 // 0700 directory), optionally also on TCP behind a bearer token. Every request
 // is routed, validated and answered here; a bad request is a JSON error with a
 // 4xx status and never reaches — or hurts — the engine.
-import { chmod, mkdir, stat, unlink } from "node:fs/promises";
+import { chmod, stat, unlink } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type net from "node:net";
 import path from "node:path";
 import { socketAnswers } from "../client/socket-probe.js";
+import { makeDirs } from "../home.js";
 import type { EngineControl } from "../core/types.js";
 import { bearerMatches } from "./auth.js";
 import { eventRoutes } from "./events.js";
@@ -176,7 +177,7 @@ function closeServer(server: Server): Promise<void> {
  */
 async function prepareSocketPath(socketPath: string): Promise<void> {
   const dir = path.dirname(socketPath);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirs(dir);
   if (((await stat(dir)).mode & 0o077) !== 0) await chmod(dir, 0o700);
   if (await socketAnswers(socketPath)) throw new Error(`a pll server is already listening on ${socketPath}`);
   await unlink(socketPath).catch((err: NodeJS.ErrnoException) => {

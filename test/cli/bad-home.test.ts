@@ -1,0 +1,44 @@
+// A PLL_HOME that cannot be created (/proc/nope, a file in the way) is one line
+// and an exit code, never a hang: Node 20's recursive mkdir loops forever there.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { test } from "node:test";
+import { HomeError, makeDirs } from "../../src/home.js";
+import { pllBin, withTempHome } from "../helpers/home.js";
+
+/** `pll ARGS` with PLL_HOME=home; killed if it outlives the guard, so a hang fails the test instead of stalling the suite. */
+async function pllIn(home: string, args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+  const child = spawn(process.execPath, [pllBin, ...args], { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1" }, stdio: ["pipe", "ignore", "pipe"], timeout: 20_000 });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  child.stdin!.end("status\n");
+  const [code, signal] = (await once(child, "exit")) as [number | null, string | null];
+  return { code, signal, stderr };
+}
+
+test("PLL_HOME=/proc/nope: status, pjc, start and shell exit 3, serve exits 2, each with one line naming the home", async () => {
+  for (const [args, want] of [[["status"], 3], [["pjc", "3"], 3], [["start"], 3], [["shell"], 3], [["serve"], 2]] as const) {
+    const r = await pllIn("/proc/nope", [...args]);
+    assert.equal(r.signal, null, `${args.join(" ")} hung`);
+    assert.equal(r.code, want, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stderr, "pll: can't create PLL_HOME /proc/nope: ENOENT\n", args.join(" "));
+  }
+});
+
+test("makeDirs creates every missing level, accepts existing ones, and names a file in the way", async () => {
+  await withTempHome(async (tmp) => {
+    const deep = path.join(tmp, "a", "b", "c");
+    await makeDirs(deep);
+    assert.ok((await stat(deep)).isDirectory());
+    assert.equal((await stat(deep)).mode & 0o777, 0o700);
+    await makeDirs(deep);
+    await mkdir(path.join(tmp, "x"));
+    await writeFile(path.join(tmp, "x", "file"), "");
+    for (const p of [path.join(tmp, "x", "file"), path.join(tmp, "x", "file", "below")]) {
+      await assert.rejects(makeDirs(p), (err: unknown) => err instanceof HomeError && err.code === "ENOTDIR" && err.message === `can't create PLL_HOME ${p}: ENOTDIR`);
+    }
+  });
+});
