@@ -42,7 +42,7 @@ export const help = defineCommand<{ text: string }>({
 
 export const quit = defineCommand<{ quit: true }>({
   name: "quit",
-  aliases: ["detach", "exit"],
+  aliases: ["q", "detach", "exit"],
   args: [],
   summary: "leave the shell (the server and its jobs go on)",
   needsServer: false,

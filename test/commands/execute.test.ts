@@ -56,6 +56,13 @@ describe("execute() and complete() against a real server", () => {
     gone.close();
   });
 
+  test("every name of quit, `q` included (the shell's key typed in its command bar), ends the session", async () => {
+    for (const line of ["quit", "q", "detach", "exit"]) {
+      const r = await execute(line, ctx());
+      assert.deepEqual([r.ok, r.quit, r.error], [true, true, undefined], line);
+    }
+  });
+
   test("tail with `write` streams lines as they come instead of collecting them", async () => {
     const chunks: string[] = [];
     const r = await execute("tail build_app", { ...ctx(), write: (t) => void chunks.push(t) });

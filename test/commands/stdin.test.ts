@@ -64,10 +64,12 @@ describe("pll shell reading commands from stdin", () => {
     assert.ok(Array.isArray(lines[2].result));
   });
 
-  test("quit ends the script early", async () => {
-    const r = await shell("pjc 5\nquit\npjc 7\n");
-    assert.equal(r.code, 0);
-    assert.equal(r.stdout, "pjc: 5\n");
-    assert.equal((await raw(server, "GET", "/settings")).json.settings.pjc, 5);
+  test("quit, and its alias q (the shell's key, typed in the command bar), end the script early", async () => {
+    for (const word of ["quit", "q"]) {
+      const r = await shell(`pjc 5\n${word}\npjc 7\n`);
+      assert.equal(r.code, 0, `${word}: ${r.stderr}`);
+      assert.equal(r.stdout, "pjc: 5\n", word);
+      assert.equal((await raw(server, "GET", "/settings")).json.settings.pjc, 5, word);
+    }
   });
 });
