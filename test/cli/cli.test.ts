@@ -211,6 +211,9 @@ describe("pll COMMAND from the CLI", () => {
       [["unschedule", "nope"], 1, /no schedule named `nope`/],
       [["wait", "nothing_by_that_name"], 1, /no job or jobset matches/],
       [["help", "bogus"], 2, /unknown command 'bogus'/],
+      [["pjc", "6", "cli-b"], 1, /^pll: no jobset named `cli-b` — did you mean `cli-a`\?$/m],
+      [["status", "nosuch"], 1, /^pll: no jobset or state named `nosuch`$/m],
+      [["ls", "erored"], 1, /no jobset or state named `erored` — did you mean `errored`\?/],
     ];
     for (const [args, code, message] of cases) {
       const r = await run(...args);
@@ -218,6 +221,7 @@ describe("pll COMMAND from the CLI", () => {
       assert.match(r.stderr, message, args.join(" "));
       assert.equal(r.stderr.trimEnd().split("\n").length, 1, `one line: ${r.stderr}`);
     }
+    assert.equal(JSON.parse((await run("status", "--json")).stdout).settings.jobsetPjc["cli-b"], undefined, "no pjc stored for an unknown jobset");
     const badFile = path.join(home, "bad.pll");
     await writeFile(badFile, "seq <\n  $ true\n");
     const parse = await run("load", badFile);
@@ -256,13 +260,13 @@ test("a CLI command with no server running starts one in the background and says
   });
 });
 
-test("an unreachable server is exit code 3", async () => {
+test("an unreachable server is exit code 3 (here: a home that cannot be created, a file in the way)", async () => {
   await withTempHome(async (dir) => {
     const notADir = path.join(dir, "file");
     await writeFile(notADir, "");
     const r = await pll(path.join(notADir, "home"), ["status"]);
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /cannot start a pll server/);
+    assert.equal(r.stderr, `pll: can't create PLL_HOME ${path.join(notADir, "home")}: ENOTDIR\n`);
   });
 });
 
