@@ -5,7 +5,7 @@ import type { JobRecord, ScheduleRecord, Settings } from "../core/types.js";
 import type { JobListResponse, RunListResponse, RunSummary, ScheduleListResponse, SettingsResponse, StateCounts } from "../server/api-schema.js";
 import { countStates, jobStates } from "../server/api-schema.js";
 import { displayPath, formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
-import { fetchJobs, resolveJob } from "./jobs-api.js";
+import { fetchJobs, requireJobset, resolveJob } from "./jobs-api.js";
 import { defineCommand, type Style } from "./types.js";
 
 const exitText = (j: JobRecord) => (j.exitCode !== undefined && j.exitCode !== null ? String(j.exitCode) : (j.reason ?? "-"));
@@ -63,6 +63,8 @@ export const status = defineCommand<StatusResult>({
             omitted: (page.total ?? page.jobs.length) - page.jobs.length,
           }));
     const [shown, { settings }] = await Promise.all([listed, ctx.client.request<SettingsResponse>("GET", "/settings")]);
+    // Asked only when nothing matched: a jobset with jobs is known.
+    if (filter.jobset !== undefined && shown.jobs.length === 0) await requireJobset(ctx.client, filter.jobset, { what: " or state", words: jobStates });
     return { ...shown, settings };
   },
   format: (r, style) =>

@@ -1,7 +1,7 @@
 // Changing how the server dispatches: pjc, capacity, pause/resume, unschedule.
 import type { Settings } from "../core/types.js";
 import type { SettingsResponse } from "../server/api-schema.js";
-
+import { requireJobset } from "./jobs-api.js";
 import { defineCommand, type Command, type CommandContext } from "./types.js";
 
 const post = async (ctx: CommandContext, path: string, body: unknown) =>
@@ -17,6 +17,7 @@ export const pjc = defineCommand<{ settings: Settings; jobset?: string }>({
   async handler(inv, ctx) {
     const n = Number(inv.args[0]);
     const jobset = inv.args[1];
+    if (jobset !== undefined) await requireJobset(ctx.client, jobset);
     return { settings: await post(ctx, "/settings/pjc", { pjc: n, ...(jobset ? { jobset } : {}) }), ...(jobset ? { jobset } : {}) };
   },
   format: (r) => (r.jobset ? `pjc of ${r.jobset}: ${r.settings.jobsetPjc[r.jobset] ?? "?"}` : `pjc: ${r.settings.pjc}`),

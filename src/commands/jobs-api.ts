@@ -1,9 +1,10 @@
 // The client calls several commands share: every job of a filter (all pages),
-// and one job from a user reference.
+// one job from a user reference, and whether a jobset name is known.
 import type { Client } from "../client/client.js";
 import { ApiError } from "../client/errors.js";
 import type { JobRecord } from "../core/types.js";
-import type { JobListResponse, JobResponse } from "../server/api-schema.js";
+import { didYouMean } from "../lang/suggest.js";
+import type { JobListResponse, JobResponse, RunListResponse, ScheduleListResponse } from "../server/api-schema.js";
 import { CommandFailed } from "./types.js";
 
 export async function fetchJobs(client: Client, filter: Record<string, string | number> = {}): Promise<JobRecord[]> {
@@ -41,3 +42,23 @@ export async function getJob(client: Client, id: number): Promise<JobRecord> {
 }
 
 const stringify = (o: Record<string, string | number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]));
+
+/** Jobsets the server knows: those with a run, and those with schedules only (loaded, not yet fired). */
+export async function knownJobsets(client: Client): Promise<Set<string>> {
+  const [{ runs }, { schedules }] = await Promise.all([
+    client.request<RunListResponse>("GET", "/runs"),
+    client.request<ScheduleListResponse>("GET", "/schedules"),
+  ]);
+  return new Set([...runs.map((r) => r.jobset), ...schedules.map((s) => s.jobset)]);
+}
+
+/**
+ * A typo in a jobset name must not pass silently (a pjc stored for nothing, an
+ * empty table): an unknown one is a CommandFailed with a did-you-mean over the
+ * known jobsets and `alsoWords` (what else the argument may be, and how that is said).
+ */
+export async function requireJobset(client: Client, name: string, alsoWords: { what: string; words: readonly string[] } = { what: "", words: [] }): Promise<void> {
+  const known = await knownJobsets(client);
+  if (known.has(name)) return;
+  throw new CommandFailed(`no jobset${alsoWords.what} named \`${name}\`${didYouMean(name, [...known, ...alsoWords.words])}`);
+}
