@@ -1,8 +1,8 @@
 // Changing how the server dispatches: pjc, capacity, pause/resume, unschedule.
 import type { Settings } from "../core/types.js";
-import type { SettingsResponse } from "../server/api-schema.js";
+import type { ScheduleListResponse, SettingsResponse } from "../server/api-schema.js";
 import { requireJobset } from "./jobs-api.js";
-import { defineCommand, type Command, type CommandContext } from "./types.js";
+import { CommandFailed, defineCommand, type Command, type CommandContext } from "./types.js";
 
 const post = async (ctx: CommandContext, path: string, body: unknown) =>
   (await ctx.client.request<SettingsResponse>("POST", path, body)).settings;
@@ -56,9 +56,22 @@ export const unschedule = defineCommand<{ name: string }>({
   args: [{ name: "NAME", kind: "schedule" }],
   summary: "remove a recurring schedule (its runs so far stay)",
   async handler(inv, ctx) {
-    const name = inv.args[0]!;
+    const name = await scheduleNamed(ctx, inv.args[0]!);
     await ctx.client.request("DELETE", `/schedules/${encodeURIComponent(name)}`);
     return { name };
   },
   format: (r) => `unscheduled ${r.name}`,
 });
+
+/**
+ * The full name `word` means: itself, or the one schedule whose last path
+ * segment it is (`checks` for `healthcheck/checks`). Anything else goes to the
+ * server as typed, whose refusal carries the did-you-mean.
+ */
+async function scheduleNamed(ctx: CommandContext, word: string): Promise<string> {
+  const { schedules } = await ctx.client.request<ScheduleListResponse>("GET", "/schedules");
+  if (word.includes("/") || schedules.some((s) => s.name === word)) return word;
+  const ending = schedules.map((s) => s.name).filter((n) => n.endsWith(`/${word}`));
+  if (ending.length > 1) throw new CommandFailed(`\`${word}\` names ${ending.length} schedules: ${ending.sort().join(", ")} — give the full name`);
+  return ending[0] ?? word;
+}

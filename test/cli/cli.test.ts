@@ -117,6 +117,15 @@ describe("pll COMMAND from the CLI", () => {
     const row = listed.stdout.split("\n").find((l) => l.startsWith("tokyo/"));
     assert.match(row ?? "", /^tokyo\/\S+\s+cron "30 2 \* \* \*"\s+Asia\/Tokyo\s+\d{4}-\d\d-\d\d 02:30:00 GMT\+9\s+-\s+-\s+-\s+0\s+tokyo\.pll$/, listed.stdout);
     assert.equal((await run("unschedule", row!.split(" ")[0]!)).code, 0);
+    // A schedule's last path segment names it when no other schedule ends the same way.
+    await writeFile(path.join(home, "hc.pll"), "jobset healthcheck\nchecks: cron \"0 3 * * *\" $ true\n");
+    await writeFile(path.join(home, "hc2.pll"), "jobset healthcheck2\nchecks: cron \"0 3 * * *\" $ true\nother: cron \"0 4 * * *\" $ true\n");
+    for (const f of ["hc.pll", "hc2.pll"]) assert.equal((await pll(home, ["load", f], { cwd: home })).code, 0, f);
+    const ambiguous = await run("unschedule", "checks");
+    assert.deepEqual([ambiguous.code, ambiguous.stderr], [1, "pll: `checks` names 2 schedules: healthcheck/checks, healthcheck2/checks — give the full name\n"]);
+    assert.equal((await run("unschedule", "healthcheck2/checks")).stdout, "unscheduled healthcheck2/checks\n");
+    assert.equal((await run("unschedule", "checks")).stdout, "unscheduled healthcheck/checks\n");
+    assert.equal((await run("unschedule", "other", "--json")).stdout, `${JSON.stringify({ name: "healthcheck2/other" })}\n`);
     const typo = await run("unschedule", "nightyl");
     assert.equal(typo.code, 1, typo.stderr);
     assert.match(typo.stderr, /^pll: no schedule named `nightyl`.*did you mean .*nightly/);
