@@ -26,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText() + CLI_VERBS);
     return 0;
   }
+  if (argv[0] === "--version") argv = ["version", ...argv.slice(1)];
   // A job line is passed verbatim (`pll '$ make test'` or `pll priority high '$' ./x.sh`).
   const line = argv.some(isJobLine) ? argv.join(" ") : argv.map(quoteWord).join(" ");
   return withClient(pllHome(), requiresServer(line), async (client) => {

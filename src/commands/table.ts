@@ -1,6 +1,7 @@
 // THE command table: every command of the command language, in the order
 // `help` lists them. CLI arguments, stdin lines and the shell all go through it.
-// `help` and `quit` live here because help reads the table.
+// `help` and `quit` live here because help reads the table; `version` because it is as small.
+import { readFileSync } from "node:fs";
 import { cancel, kill, priority, retry, start } from "./cmd-actions.js";
 import { jobLine, load } from "./cmd-load.js";
 import { runs, schedules, show, status } from "./cmd-listing.js";
@@ -17,7 +18,7 @@ export function helpText(command?: string): string {
     if (c.aliases?.length) lines.push(`also: ${c.aliases.join(", ")}`);
     for (const [long, o] of Object.entries(c.options ?? {})) lines.push(`  ${o.short ? `-${o.short}, ` : ""}--${long}  ${o.description}`);
     if (c.details) lines.push("", c.details);
-    if (c.name !== "help" && c.name !== "quit" && c.name !== "$") lines.push("", "--json prints the result as JSON.");
+    if (c.name !== "help" && c.name !== "quit" && c.name !== "version" && c.name !== "$") lines.push("", "--json prints the result as JSON.");
     return lines.join("\n");
   }
   const rows = commands.map((c) => [usageOf(c) + (c.aliases?.length ? ` (${c.aliases.join(", ")})` : ""), c.summary] as const);
@@ -50,6 +51,16 @@ export const quit = defineCommand<{ quit: true }>({
   format: () => "",
 });
 
+export const version = defineCommand<{ version: string }>({
+  name: "version",
+  args: [],
+  summary: "the version of pll (also `pll --version`)",
+  needsServer: false,
+  // package.json sits beside dist/, three levels above dist/src/commands/.
+  handler: async () => ({ version: (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version }),
+  format: (r) => `pll ${r.version}`,
+});
+
 export const commands: readonly Command<unknown>[] = [
   load,
   jobLine,
@@ -70,6 +81,7 @@ export const commands: readonly Command<unknown>[] = [
   wait,
   capacity,
   help,
+  version,
   quit,
 ];
 

@@ -3,12 +3,13 @@
 // 0 ok · 1 failed · 2 usage/parse · 3 unreachable.
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { homePaths } from "../../src/home.js";
-import { waitFor, withTempHome } from "../helpers/home.js";
+import { repoRoot, waitFor, withTempHome } from "../helpers/home.js";
 import { raw, runPll, spawnPll, startServer, type ServerProcess } from "../server/server-process.js";
 
 const pll = (home: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) => runPll(home, args, opts);
@@ -241,7 +242,7 @@ describe("pll COMMAND from the CLI", () => {
   test("help lists every command and explains one", async () => {
     const all = await run("help");
     assert.equal(all.code, 0);
-    for (const c of ["load", "pjc", "status", "show", "tail", "retry", "kill", "start", "pause", "resume", "priority", "cancel", "runs", "schedules", "unschedule", "wait", "capacity", "help"]) {
+    for (const c of ["load", "pjc", "status", "show", "tail", "retry", "kill", "start", "pause", "resume", "priority", "cancel", "runs", "schedules", "unschedule", "wait", "capacity", "help", "version"]) {
       assert.match(all.stdout, new RegExp(`^  ${c}\\b`, "m"), c);
     }
     assert.match((await run("help", "tail")).stdout, /^usage: tail N \[-n LINES\] \[-f\]/);
@@ -266,6 +267,18 @@ test("a CLI command with no server running starts one in the background and says
     } finally {
       if (pid) process.kill(pid, "SIGTERM");
     }
+  });
+});
+
+test("pll --version and pll version print the package's version and start no server", async () => {
+  const { version } = JSON.parse(await readFile(path.join(repoRoot, "package.json"), "utf8")) as { version: string };
+  await withTempHome(async (home) => {
+    for (const args of [["--version"], ["version"]]) {
+      const r = await pll(home, args);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [0, `pll ${version}\n`, ""], args.join(" "));
+    }
+    assert.equal((await pll(home, ["version", "--json"])).stdout, `${JSON.stringify({ version })}\n`);
+    assert.equal(existsSync(homePaths(home).socket), false, "no server was started");
   });
 });
 
