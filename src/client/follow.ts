@@ -14,6 +14,8 @@ export interface SubmitBody {
   path: string;
   cwd?: string;
   env?: Record<string, string>;
+  /** stop dispatching the run's pending jobs at its first failure (the engine does it, in the same transition) */
+  haltOnFailure?: boolean;
 }
 
 /** Whether an event belongs to a run (notices belong to everyone). */

@@ -6,7 +6,7 @@
 // (run-local.ts). Both render through the same RunProgress subscriber.
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { pllHome } from "../home.js";
+import { HomeError, pllHome } from "../home.js";
 import { compileFile, formatDiagnostics } from "../lang/index.js";
 import { runLocally } from "./run-local.js";
 import { runRemotely } from "./run-remote.js";
@@ -72,6 +72,10 @@ export async function main(args: string[]): Promise<number> {
     if (err instanceof UserError) {
       process.stderr.write(`pll run: ${err.message}\n`);
       return err.status === 400 ? 2 : 1;
+    }
+    if (err instanceof HomeError) {
+      process.stderr.write(`pll run: ${err.message}\n`);
+      return 2;
     }
     throw err;
   }

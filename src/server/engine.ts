@@ -3,7 +3,6 @@
 // user requests), let the scheduler decide, write every change in one batch,
 // and only then act (spawn, kill, emit, run hooks). A job's end starts a
 // tick at once, so the next job starts without any polling.
-import { mkdirSync } from "node:fs";
 import os from "node:os";
 import { Scheduler, type Outcome } from "../core/scheduler.js";
 import {
@@ -24,7 +23,7 @@ import {
 import { unscheduledGraph } from "../core/recurrence-graph.js";
 import { HookRunner } from "../exec/hooks.js";
 import { LocalExecutor } from "../exec/local-executor.js";
-import { homePaths } from "../home.js";
+import { homePaths, makeDirs } from "../home.js";
 import { Store, type Counters, type JobsetRecord, type StoreContents } from "../store/store.js";
 import { EventHub } from "./engine-events.js";
 import { TickLoop } from "./engine-ticks.js";
@@ -55,7 +54,7 @@ export interface Recovery {
 
 export async function openEngine(opts: EngineOptions): Promise<Engine> {
   const paths = homePaths(opts.home);
-  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  await makeDirs(opts.home); // not mkdir({recursive}): it never returns under /proc on Node 20
   const store = await Store.open(paths.db);
   try {
     const engine = new Engine(store, await store.load(), opts, paths.logs);

@@ -7,7 +7,7 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { HomeError, makeDirs } from "../../src/home.js";
-import { pllBin, withTempHome } from "../helpers/home.js";
+import { pllBin, repoRoot, withTempHome } from "../helpers/home.js";
 
 /** `pll ARGS` with PLL_HOME=home; killed if it outlives the guard, so a hang fails the test instead of stalling the suite. */
 async function pllIn(home: string, args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string }> {
@@ -26,6 +26,13 @@ test("PLL_HOME=/proc/nope: status, pjc, start and shell exit 3, serve exits 2, e
     assert.equal(r.code, want, `${args.join(" ")}: ${r.stderr}`);
     assert.equal(r.stderr, "pll: can't create PLL_HOME /proc/nope: ENOENT\n", args.join(" "));
   }
+});
+
+test("PLL_HOME=/proc/nope: pll run (which hosts its own engine) exits 2 with one line, not a hang", async () => {
+  const r = await pllIn("/proc/nope", ["run", path.join(repoRoot, "samples", "hello.pll")]);
+  assert.equal(r.signal, null, "pll run hung");
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr, "pll run: can't create PLL_HOME /proc/nope: ENOENT\n");
 });
 
 test("makeDirs creates every missing level, accepts existing ones, and names a file in the way", async () => {
