@@ -12,6 +12,7 @@ import { checkArgs } from "./args.js";
 import { commandNames, findCommand, helpText, usageOf } from "./table.js";
 import { CommandFailed, UsageError, type Command, type CommandContext, type ExecuteResult, type Invocation, type Output } from "./types.js";
 import { isJobLine, splitWords } from "./words.js";
+import { editDistance } from "../lang/suggest.js";
 
 export { commandNames, helpText };
 export { complete } from "./complete.js";
@@ -92,24 +93,10 @@ function suggestion(name: string): string {
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of commandNames) {
-    const d = editDistance(name, candidate);
+    const d = editDistance(name, candidate, bestDistance);
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best ? ` (did you mean '${best}'?)` : "";
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
 }
 
 /** User mistakes → message and exit code; anything else is a bug, reported as such. */
