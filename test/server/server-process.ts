@@ -1,8 +1,13 @@
 // Test fixture: a real `pll serve` child process on a temp home, stopped by
 // pid (SIGTERM, then SIGKILL) however the test ends; and raw HTTP over its socket.
+//
+// Every `pll` this module starts is remembered until it exits. A test that
+// times out never reaches its own `finally`, so a file-level `after` hook
+// stops whatever is left — the server's jobs first, then the process — and a
+// timed-out test is reported instead of keeping its file (and CI) alive.
 import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import http from "node:http";
+import { after } from "node:test";
 import { homePaths } from "../../src/home.js";
 import { socketAnswers } from "../../src/client/socket-probe.js";
 import { pllBin, waitFor } from "../helpers/home.js";
@@ -17,8 +22,47 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** The live children, each with its exit promise and, for a server, its socket. */
+const live = new Map<ChildProcess, { exited: Promise<number | null>; socket?: string }>();
+const exits = new WeakMap<ChildProcess, Promise<number | null>>();
+
 export function spawnPll(home: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin: "ignore" | "pipe" = "ignore", cwd?: string): ChildProcess {
-  return spawn(process.execPath, [pllBin, ...args], { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1", ...env }, stdio: [stdin, "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
+  const child = spawn(process.execPath, [pllBin, ...args], { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1", ...env }, stdio: [stdin, "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  exits.set(child, exited);
+  live.set(child, { exited });
+  void exited.then(() => live.delete(child));
+  return child;
+}
+
+/** The exit code of a child `spawnPll` started, listened for from its start, so it is never missed. */
+export function exitOf(child: ChildProcess): Promise<number | null> {
+  const exited = exits.get(child);
+  if (!exited) throw new Error("exitOf: not a child spawnPll started");
+  return exited;
+}
+
+/** SIGTERM, then SIGKILL if it is still there after `graceMs`; resolves once it has exited. */
+async function terminate(child: ChildProcess, exited: Promise<number | null>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+after(async () => {
+  const left = [...live];
+  if (left.length === 0) return;
+  // Jobs outlive their server by design: end them through the API while it still answers.
+  await Promise.all(left.map(([, l]) => (l.socket ? withDeadline(raw({ socket: l.socket }, "POST", "/jobs/all/kill"), 3_000).catch(() => {}) : undefined)));
+  await Promise.all(left.map(([child, l]) => terminate(child, l.exited, 5_000)));
+});
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)));
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
 export interface Ran {
@@ -35,8 +79,7 @@ export async function runPll(home: string, args: string[], opts: { env?: NodeJS.
   child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
   child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
   if (opts.input !== undefined) child.stdin!.end(opts.input);
-  const [code] = (await once(child, "exit")) as [number | null];
-  return { code, stdout, stderr };
+  return { code: await exitOf(child), stdout, stderr };
 }
 
 /** Starts `pll serve ARGS` and waits until its socket answers. */
@@ -45,22 +88,17 @@ export async function startServer(home: string, args: string[] = [], env: NodeJS
   let err = "";
   child.stderr!.setEncoding("utf8").on("data", (c: string) => (err += c));
   child.stdout!.resume();
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = exitOf(child);
   let done = false;
   void exited.then(() => (done = true));
   const socket = homePaths(home).socket;
+  live.get(child)!.socket = socket;
   const server: ServerProcess = {
     pid: child.pid!,
     socket,
     stderr: () => err,
     exited,
-    async stop() {
-      if (done) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => terminate(child, exited, 10_000),
   };
   try {
     await waitFor(async () => done || ((await socketAnswers(socket)) && /serving/.test(err)), "the server to listen", 15_000);
