@@ -13,11 +13,22 @@ import type { JobRecord } from "../core/types.js";
 import { jobVariables } from "./job-env.js";
 import { statusLogOf } from "./job-files.js";
 import type { Launcher } from "./launcher.js";
-import { findPerl, PerlSpawner } from "./perl-spawner.js";
+import { findNative, findPerl, nativeProgram, perlProgram, Spawner, type SpawnerProgram } from "./spawner.js";
 import { isOurLeader, liveGroups, signalGroup, StatusLog } from "./proc-status.js";
 import { ShellLauncher } from "./shell-launcher.js";
 
 const ADOPTED_POLL_MS = 200;
+
+/** `PLL_LAUNCHER`: auto (native, else Perl, else shell), or one of them by name — a named one missing falls back the same way. */
+export type LauncherChoice = "auto" | "native" | "perl" | "shell";
+
+function spawnerProgram(choice: LauncherChoice): SpawnerProgram | undefined {
+  if (choice === "shell") return undefined;
+  const native = choice === "perl" ? undefined : findNative();
+  if (native) return nativeProgram(native);
+  const perl = findPerl();
+  return perl ? perlProgram(perl) : undefined;
+}
 const OUTPUT_CHECK_MS = 1_000;
 /** how long to wait for a SIGKILLed group to vanish */
 const KILL_SETTLE_MS = 2_000;
@@ -62,21 +73,21 @@ export class LocalExecutor {
     private readonly events: ExecutorEvents,
     private readonly killGraceMs: number,
     private readonly now: () => number = Date.now,
-    launcher: "auto" | "perl" | "shell" = (process.env.PLL_LAUNCHER as "perl" | "shell" | undefined) ?? "auto",
+    launcher: LauncherChoice = (process.env.PLL_LAUNCHER as LauncherChoice | undefined) ?? "auto",
   ) {
-    const perl = launcher === "shell" ? undefined : findPerl();
+    const program = spawnerProgram(launcher);
     const launcherEvents = {
       started: (id: number, pid: number) => this.started(id, pid),
       exited: (id: number, _pid: number, code: number | null, signal: NodeJS.Signals | null) => this.exited(id, code, signal),
       failed: (id: number, message: string) => this.failed(id, message),
       lost: () => this.launcherLost(),
     };
-    this.launcher = perl ? new PerlSpawner(perl, launcherEvents) : new ShellLauncher(launcherEvents);
+    this.launcher = program ? new Spawner(program, launcherEvents) : new ShellLauncher(launcherEvents);
   }
 
   /** Gets the launcher ready before the first job needs it. */
   warm(): void {
-    if (this.launcher instanceof PerlSpawner) this.launcher.warm();
+    if (this.launcher instanceof Spawner) this.launcher.warm();
   }
 
   isRunning(jobId: number): boolean {

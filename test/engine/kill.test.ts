@@ -9,7 +9,7 @@ import { waitFor } from "../helpers/home.js";
 const pidsIn = (file: string) =>
   readFileSync(file, { encoding: "utf8", flag: "a+" }).trim().split("\n").filter(Boolean).map(Number);
 
-for (const launcher of ["perl", "shell"] as const) {
+for (const launcher of ["native", "perl", "shell"] as const) {
 test(`a timeout kills the whole tree, including grandchildren that ignore SIGTERM (${launcher} launcher)`, async () => {
   process.env.PLL_LAUNCHER = launcher;
   await withEngine(async (engine, home) => {
@@ -70,7 +70,7 @@ test("cancelling a run stops its running jobs and cancels the rest", async () =>
 // The grace period is a bound, not a wait: a group that dies at SIGTERM ends
 // the job at once. With a 10-minute grace these would hang if it were waited out.
 const LONG_GRACE = { killGraceMs: 600_000, pjc: 8 };
-for (const launcher of ["perl", "shell"] as const) {
+for (const launcher of ["native", "perl", "shell"] as const) {
   test(`kill, cancel and timeout end a job as soon as its group dies at SIGTERM, not after the grace (${launcher} launcher)`, { timeout: 60_000 }, async () => {
     process.env.PLL_LAUNCHER = launcher;
     try {

@@ -32,10 +32,10 @@ test("state survives reopening the store, and job numbers are never reused", asy
   });
 });
 
-for (const launcher of ["perl", "shell"] as const) {
-  // The Perl spawner outlives the engine and records even a SIGKILLed job's end;
+for (const launcher of ["native", "perl", "shell"] as const) {
+  // A spawner (native or Perl) outlives the engine and records even a SIGKILLed job's end;
   // with the shell launcher the job's own wrapper dies with it, so that job is lost.
-  const killedIs = launcher === "perl" ? "endedWhileAway" : "lost";
+  const killedIs = launcher === "shell" ? "lost" : "endedWhileAway";
   test(`a reopened engine adopts jobs still running and learns how the others ended meanwhile (${launcher} launcher)`, async () => {
   process.env.PLL_LAUNCHER = launcher;
   await withTempHome(async (home) => {
@@ -72,7 +72,7 @@ for (const launcher of ["perl", "shell"] as const) {
       assert.deepEqual(engine.recovery.endedWhileAway, expected.endedWhileAway);
       assert.deepEqual(engine.recovery.lost, expected.lost);
       assert.equal(engine.getJob(finished.id)!.exitCode, 3);
-      assert.equal(engine.getJob(lost.id)!.reason, launcher === "perl" ? "exit 137" : "lost");
+      assert.equal(engine.getJob(lost.id)!.reason, launcher === "shell" ? "lost" : "exit 137");
       assert.equal(engine.getJob(byKey("adopted").id)!.state, "running");
       writeFileSync(go("go-adopted"), "");
       const ended = await runEnded(engine, run.id);
@@ -108,7 +108,7 @@ test("opening a store another process holds names that process in one line", asy
   });
 });
 
-for (const launcher of ["perl", "shell"] as const) {
+for (const launcher of ["native", "perl", "shell"] as const) {
   test(`a job that ends while no engine runs keeps its own end time, not the reopening's (${launcher} launcher)`, async () => {
     process.env.PLL_LAUNCHER = launcher;
     await withTempHome(async (home) => {

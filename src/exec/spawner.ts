@@ -1,9 +1,14 @@
-// The fast launcher: one long-lived Perl process forks every job (see
-// spawner-script.ts for why). Started lazily; if Perl is missing the
-// executor falls back to the shell launcher.
+// The fast launchers: one long-lived spawner process starts every job and
+// reports starts and exits on a pipe. Two programs speak the same protocol:
+// the native one (spawner.c, built into dist/ when a C compiler is there,
+// starting jobs with posix_spawn) and the Perl one (spawner-script.ts, the
+// fallback wherever Perl is). Started lazily; with neither, the executor
+// falls back to the shell launcher.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Launcher, LauncherEvents, LaunchRequest } from "./launcher.js";
 import { SPAWNER_SCRIPT } from "./spawner-script.js";
 
@@ -11,15 +16,34 @@ const PERL_PATHS = ["/usr/bin/perl", "/bin/perl", "/usr/local/bin/perl"];
 
 export const findPerl = (): string | undefined => PERL_PATHS.find((p) => existsSync(p));
 
+/** The native spawner, built by `npm run build` beside dist/src (src/exec/build-spawner.sh). */
+export const NATIVE_SPAWNER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../pll-spawner");
+export const findNative = (): string | undefined => (existsSync(NATIVE_SPAWNER) ? NATIVE_SPAWNER : undefined);
+
+/** How to start a spawner: the native program, or Perl with the script in its environment. */
+export interface SpawnerProgram {
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+export const nativeProgram = (file: string): SpawnerProgram => ({ file, args: [], env: process.env });
+// The script travels in the environment (and is deleted from it first thing), keeping `ps` readable.
+export const perlProgram = (perl: string): SpawnerProgram => ({
+  file: perl,
+  args: ["-e", "eval($ENV{PLL_SPAWNER_SCRIPT}); die $@ if $@;", "pll-spawner"],
+  env: { ...process.env, PLL_SPAWNER_SCRIPT: SPAWNER_SCRIPT },
+});
+
 const signalName = (n: number): NodeJS.Signals | null =>
   (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
 
-export class PerlSpawner implements Launcher {
+export class Spawner implements Launcher {
   private proc?: ChildProcess;
   private partial = "";
 
   constructor(
-    private readonly perl: string,
+    private readonly program: SpawnerProgram,
     private readonly events: LauncherEvents,
   ) {}
 
@@ -46,11 +70,11 @@ export class PerlSpawner implements Launcher {
   private process(): ChildProcess {
     if (this.proc) return this.proc;
     // Own session and no inherited terminal or pipes: it outlives us to record our jobs' ends.
-    // The script travels in the environment (and is deleted from it first thing), keeping `ps` readable.
-    const proc = spawn(this.perl, ["-e", "eval($ENV{PLL_SPAWNER_SCRIPT}); die $@ if $@;", "pll-spawner"], {
+    const proc = spawn(this.program.file, this.program.args, {
+      argv0: "pll-spawner",
       detached: true,
       stdio: ["pipe", "pipe", "ignore"],
-      env: { ...process.env, PLL_SPAWNER_SCRIPT: SPAWNER_SCRIPT },
+      env: this.program.env,
     });
     proc.stdout!.setEncoding("utf8");
     proc.stdout!.on("data", (chunk: string) => this.read(chunk));
