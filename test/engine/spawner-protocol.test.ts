@@ -54,7 +54,7 @@ for (const [name, program] of programs) {
         const work = path.join(dir, "work dir");
         mkdirSync(work);
         writeFileSync(path.join(logs, "1.out"), "earlier\n");
-        const cmd = `echo "pwd=$(pwd)"; echo "v=$PLL_TEST_V home=$HOME"; cat; echo "pgid=$(ps -o pgid= -p $$ | tr -d ' ') pid=$$"; trap - PIPE; echo to-err >&2; exit 3`;
+        const cmd = `echo "pwd=$(pwd)"; echo "v=$PLL_TEST_V home=$HOME"; cat; read -r _ _ _ _ pgid _ </proc/$$/stat; echo "pgid=$pgid pid=$$"; echo to-err >&2; exit 3`;
         s.spawner.launch({ jobId: 1, attempt: 2, cwd: work, out: path.join(logs, "1.out"), err: path.join(logs, "1.err"), status: path.join(logs, "status"), command: cmd, env: { PLL_TEST_V: "a=b c", HOME: "/nowhere" } });
         await waitFor(() => s.ended.get(1), "the job to end");
         s.spawner.close();
