@@ -45,6 +45,7 @@ sub launch {
   if ($pid == 0) {
     POSIX::setsid(); $SIG{PIPE} = 'DEFAULT'; $SIG{CHLD} = 'DEFAULT';
     open(STDIN, '<', '/dev/null'); open(STDOUT, '>>', $out) or POSIX::_exit(126); open(STDERR, '>>', $err) or POSIX::_exit(126);
+    if (opendir(my $d, '/proc/self/fd')) { my @fds = grep { /^\d+$/ && $_ > 2 } readdir($d); closedir($d); POSIX::close($_) for @fds; }
     chdir($cwd) or do { print STDERR "pll: cannot enter $cwd: $!\n"; POSIX::_exit(127) };
     for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }
     { exec { '/bin/sh' } 'sh', '-c', $cmd; }

@@ -1,7 +1,7 @@
 // The fast launchers: one long-lived spawner process starts every job and
 // reports starts and exits on a pipe. Two programs speak the same protocol:
-// the native one (spawner.c, built into dist/ when a C compiler is there,
-// starting jobs with posix_spawn) and the Perl one (spawner-script.ts, the
+// the native one (spawner.c, built into dist/ when a C compiler is there; a
+// small C process forks cheaply) and the Perl one (spawner-script.ts, the
 // fallback wherever Perl is). Started lazily; with neither, the executor
 // falls back to the shell launcher.
 import { spawn, type ChildProcess } from "node:child_process";

@@ -4,7 +4,8 @@
 // events, write the same status log, fail the same way, and outlive the
 // engine to record the ends of their jobs.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { findNative, findPerl, nativeProgram, NATIVE_SPAWNER, perlProgram, Spawner, type SpawnerProgram } from "../../src/exec/spawner.js";
@@ -124,6 +125,48 @@ for (const [name, program] of programs) {
         const lines = readFileSync(path.join(dir, "status"), "utf8").trim().split("\n");
         assert.equal(lines.filter((l) => l.startsWith("start ")).length, 300);
         assert.equal(lines.filter((l) => l.startsWith("exit ")).length, 300);
+      });
+    });
+
+    test("a job has no descriptor open but 0, 1 and 2; 5,000 variables reach it; a command too long to exec: 127 and a line on its stderr", async () => {
+      await withTempHome(async (dir) => {
+        const s = open(program!);
+        const env = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`PLL_V${i}`, String(i)]));
+        s.spawner.launch({ jobId: 1, attempt: 1, cwd: dir, out: path.join(dir, "1.out"), err: path.join(dir, "1.err"), status: path.join(dir, "status"), command: "ls /proc/$$/fd; echo $PLL_V4999", env });
+        s.spawner.launch({ jobId: 2, attempt: 1, cwd: dir, out: path.join(dir, "2.out"), err: path.join(dir, "2.err"), status: path.join(dir, "status"), command: `: ${"y".repeat(200_000)}`, env: {} });
+        await waitFor(() => s.ended.get(1) && s.ended.get(2), "both jobs to end");
+        s.spawner.close();
+        assert.equal(s.ended.get(1)!.code, 0, readFileSync(path.join(dir, "1.err"), "utf8"));
+        const lines = readFileSync(path.join(dir, "1.out"), "utf8").trim().split("\n");
+        const last = lines.pop();
+        assert.deepEqual(lines.map(Number).sort((a, b) => a - b), [0, 1, 2], "the shell's open descriptors");
+        assert.equal(last, "4999");
+        assert.equal(s.ended.get(2)!.code, 127);
+        assert.match(readFileSync(path.join(dir, "2.err"), "utf8"), /\S/, "the failed exec says why");
+      });
+    });
+
+    test("a job stuck opening its log (a FIFO nobody reads, a hung mount) holds up only itself", async () => {
+      await withTempHome(async (dir) => {
+        const s = open(program!);
+        const fifo = path.join(dir, "stuck.out");
+        execFileSync("mkfifo", [fifo]);
+        s.spawner.launch({ jobId: 1, attempt: 1, cwd: dir, out: fifo, err: path.join(dir, "1.err"), status: path.join(dir, "status"), command: "echo through", env: {} });
+        s.spawner.launch({ jobId: 2, attempt: 1, cwd: dir, out: path.join(dir, "2.out"), err: path.join(dir, "2.err"), status: path.join(dir, "status"), command: "echo other", env: {} });
+        let reader: number | undefined;
+        try {
+          await waitFor(() => s.ended.get(2), "the other job to run and end meanwhile");
+          assert.equal(s.ended.has(1), false);
+          reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+          await waitFor(() => s.ended.get(1), "the stuck job to go on once its log is open");
+        } finally {
+          // Whatever failed, a reader releases the stuck job (and a spawner stuck with it), so nothing is left behind.
+          reader ??= openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+          await waitFor(() => s.ended.get(1), "the stuck job to end").catch(() => {});
+          closeSync(reader);
+          s.spawner.close();
+        }
+        assert.equal(s.ended.get(1)!.code, 0);
       });
     });
 
