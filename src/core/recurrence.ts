@@ -32,8 +32,15 @@
 //   firings obey `overlap` too: `catchup all` with `overlap skip` runs one.
 // - The next firing is stored before a firing starts a run: a crash between
 //   the two loses that one firing instead of running it twice.
-import { CronExpressionParser } from "cron-parser";
+import { createRequire } from "node:module";
+import type { CronExpressionParser as CronParser } from "cron-parser";
 import type { OverlapPolicy, ScheduleSpec } from "./types.js";
+
+// Loaded on first use (it is CommonJS, so synchronously): most jobsets have no
+// cron, and cron-parser with luxon is ≈ 15 ms of every `pll` start otherwise.
+let cronParser: typeof CronParser | undefined;
+const cron = (): typeof CronParser =>
+  (cronParser ??= (createRequire(import.meta.url)("cron-parser") as typeof import("cron-parser")).CronExpressionParser);
 
 /** The most missed firings `catchup all` runs (and the most firings `overlap queue` holds). */
 export const CATCHUP_BOUND = 100;
@@ -94,7 +101,7 @@ export function checkCron(expr: string, tz: string | undefined): string | undefi
     return `a cron expression has 5 fields (minute hour day month weekday) or 6 (with seconds first); \`${expr}\` has ${fields.length}`;
   }
   try {
-    CronExpressionParser.parse(expr, tz ? { tz } : {}).next();
+    cron().parse(expr, tz ? { tz } : {}).next();
     return undefined;
   } catch (e) {
     return `invalid cron expression \`${expr}\`: ${e instanceof Error ? e.message : String(e)}`;
@@ -124,7 +131,7 @@ export function parseAt(text: string, tz: string): number | string {
 // ±14 h, so searching from a day before the naive UTC reading finds it.
 function wallTimeToUtc(y: number, mo: number, d: number, h: number, mi: number, s: number, tz: string): number {
   const naive = Date.UTC(y, mo - 1, d, h, mi, s);
-  const expr = CronExpressionParser.parse(`${s} ${mi} ${h} ${d} ${mo} *`, { currentDate: new Date(naive - 86_400_000), tz });
+  const expr = cron().parse(`${s} ${mi} ${h} ${d} ${mo} *`, { currentDate: new Date(naive - 86_400_000), tz });
   return expr.next().getTime();
 }
 
@@ -145,7 +152,7 @@ export function nextFireAfter(spec: ScheduleSpec, anchor: number, t: number, def
 }
 
 function cronAfter(spec: ScheduleSpec, t: number, defaultTz?: string): number | null {
-  const expr = CronExpressionParser.parse(spec.cron ?? "", { currentDate: new Date(t), tz: zoneOf(spec, defaultTz) });
+  const expr = cron().parse(spec.cron ?? "", { currentDate: new Date(t), tz: zoneOf(spec, defaultTz) });
   return expr.hasNext() ? expr.next().getTime() : null;
 }
 
@@ -172,13 +179,13 @@ export function dueFirings(spec: ScheduleSpec, from: number, now: number, keep: 
   // yields); after a very long gap, take the latest ones backward from now.
   const tz = zoneOf(spec, defaultTz);
   const found = [from];
-  const fwd = CronExpressionParser.parse(spec.cron, { currentDate: new Date(from), tz });
+  const fwd = cron().parse(spec.cron, { currentDate: new Date(from), tz });
   while (found.length < SCAN_CAP && fwd.hasNext()) {
     const t = fwd.next().getTime();
     if (t > now) return { latest: found.slice(-keep), count: found.length, exact: true, first: from };
     found.push(t);
   }
-  const back = CronExpressionParser.parse(spec.cron, { currentDate: new Date(now + 1), tz });
+  const back = cron().parse(spec.cron, { currentDate: new Date(now + 1), tz });
   const latest: number[] = [];
   while (latest.length < keep && back.hasPrev()) {
     const t = back.prev().getTime();
