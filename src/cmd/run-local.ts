@@ -10,7 +10,9 @@ import { RunFollower } from "./run-follow.js";
 /** `loaded` is emptied once submitted, so the compiled graph can be collected during the run. */
 export async function runLocally(home: string, loaded: { graph?: JobGraph; source?: string }, opts: RunOptions): Promise<number> {
   // Schedules are registered here but fire only in a server: this process ends with the run.
-  const engine = await openEngine({ home, fireSchedules: false, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) });
+  // --pjc N: this file's jobset runs N at a time, as with a server; the global limit is raised to N for this process only.
+  const engine = await openEngine({ home, fireSchedules: false, ...(opts.pjc !== undefined ? { sessionPjc: opts.pjc } : {}) });
+  if (opts.pjc !== undefined && loaded.graph) await engine.setPjc(opts.pjc, loaded.graph.jobset);
   const follower = new RunFollower(opts, { cancel: (ids) => engine.cancel(ids) });
   const unwatch = follower.watchSignals();
   // Served alongside, not awaited before the run starts.

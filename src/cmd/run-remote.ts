@@ -5,6 +5,7 @@ import path from "node:path";
 import type { Client } from "../client/client.js";
 import { submitAndFollow } from "../client/follow.js";
 import { UserError, type ScheduleRecord, type Submitted } from "../core/types.js";
+import type { SettingsResponse } from "../server/api-schema.js";
 import type { RunOptions } from "./run.js";
 import { RunFollower } from "./run-follow.js";
 
@@ -25,7 +26,12 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
   // --pjc limits this file's jobset, not the server's other work; set before submitting so the run starts under it.
   if (opts.pjc !== undefined) {
     const jobset = await jobsetOf(source, file);
-    if (jobset !== undefined) await client.request("POST", "/settings/pjc", { pjc: opts.pjc, jobset });
+    if (jobset !== undefined) {
+      const { settings } = await client.request<SettingsResponse>("POST", "/settings/pjc", { pjc: opts.pjc, jobset });
+      // The server's global limit is other users' too: say so rather than raise it.
+      if (settings.pjc < opts.pjc)
+        process.stderr.write(`pll run: the server's global pjc is ${settings.pjc}, so this run gets at most ${settings.pjc} at a time (\`pll pjc ${opts.pjc}\` raises it)\n`);
+    }
   }
   const follower = new RunFollower(opts, {
     cancel: (ids) => Promise.all(ids.map((id) => client.request("POST", `/jobs/${id}/cancel`))),

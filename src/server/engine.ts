@@ -38,6 +38,12 @@ export interface EngineOptions {
   home: string;
   /** global pjc to use (persisted); default: the stored one, else the number of CPUs */
   pjc?: number;
+  /**
+   * The global pjc is at least this while this engine runs, and the raise is
+   * never stored: `pll run --pjc N` hosting its own engine must not change
+   * the home's setting for later runs. A `pjc N` command ends the raise.
+   */
+  sessionPjc?: number;
   /** SIGTERM → SIGKILL grace period for timeouts and kills, ms (default 5000) */
   killGraceMs?: number;
   clock?: () => number;
@@ -76,6 +82,8 @@ export class Engine implements EngineControl {
   private readonly clock: () => number;
   private counters: Counters;
   private settingsDirty = false;
+  /** the stored global pjc while `sessionPjc` raises it (see EngineOptions) */
+  private storedPjc?: number;
   private closing = false;
   // tick machinery
   private ends: [number, Outcome][] = [];
@@ -107,6 +115,11 @@ export class Engine implements EngineControl {
       checkPjc(opts.pjc);
       settings.pjc = opts.pjc;
       this.settingsDirty = true;
+    }
+    if (opts.sessionPjc !== undefined && opts.sessionPjc > settings.pjc) {
+      checkPjc(opts.sessionPjc);
+      this.storedPjc = settings.pjc;
+      settings.pjc = opts.sessionPjc;
     }
     this.sched = new Scheduler(settings, this.clock);
     this.exec = new LocalExecutor(
@@ -295,7 +308,10 @@ export class Engine implements EngineControl {
 
   async setPjc(n: number, jobset?: string): Promise<Settings> {
     checkPjc(n);
-    if (jobset === undefined) return this.changeSettings({ pjc: n });
+    if (jobset === undefined) {
+      this.storedPjc = undefined;
+      return this.changeSettings({ pjc: n });
+    }
     return this.changeSettings({ jobsetPjc: { ...this.sched.settings.jobsetPjc, [jobset]: n } });
   }
 
@@ -341,9 +357,10 @@ export class Engine implements EngineControl {
     this.toSpawn = [];
     const changes = this.sched.takeChanges();
     const settings = this.settingsDirty ? this.sched.settings : undefined;
+    const storedSettings = settings && this.storedPjc !== undefined ? { ...settings, pjc: this.storedPjc } : settings;
     this.settingsDirty = false;
     // Write-ahead: nothing below happens unless this batch is on disk.
-    await this.store.write({ jobs: changes.jobs, runs: changes.runs, settings });
+    await this.store.write({ jobs: changes.jobs, runs: changes.runs, settings: storedSettings });
     for (const job of [...forced, ...start]) this.exec.start(job);
     if (settings) this.events.emit({ type: "settings", settings });
     for (const job of changes.jobs) this.events.emit({ type: "job", job });

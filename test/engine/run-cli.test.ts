@@ -3,11 +3,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
+import { homePaths } from "../../src/home.js";
 import { openEngine } from "../../src/server/engine.js";
 import { signalGroup } from "../../src/exec/proc-status.js";
 import { alive, fixture, killPids, runEnded } from "./harness.js";
 import { pllBin, waitFor, withTempHome } from "../helpers/home.js";
+import { raw } from "../server/server-process.js";
 
 interface Ran {
   code: number | null;
@@ -140,6 +143,41 @@ test("a pll run killed with SIGKILL: reopening adopts its running jobs and loses
     } finally {
       child.kill("SIGKILL");
       for (const pid of holders) signalGroup(pid, "SIGKILL");
+    }
+  });
+});
+
+test("pll run --pjc N without a server: the jobset runs N at a time, past a lower global pjc, and the home's global pjc is left as it was", async () => {
+  await withTempHome(async (home) => {
+    const n = availableParallelism() + 1; // above the default global pjc, so the raise is needed
+    const release = path.join(home, "release");
+    const file = path.join(home, "wide.pll");
+    writeFileSync(file, `jobset wide\n${Array.from({ length: n + 2 }, (_, i) => `j${i}: $ while [ ! -e ${release} ]; do sleep 0.02; done`).join("\n")}\n`);
+    const run = pllRun(home, [file, "--pjc", String(n)]);
+    try {
+      // The run serves its home's socket: ask it what runs while every slot is held.
+      const server = { socket: homePaths(home).socket };
+      const count = async (state: string) => (await raw(server, "GET", `/jobs?state=${state}`)).json?.jobs.length as number | undefined;
+      await waitFor(async () => existsSync(server.socket) && (await count("running").catch(() => 0)) === n, `${n} jobs to run`);
+      assert.equal(await count("pending"), 2, "the rest wait for a slot");
+      const { settings } = (await raw(server, "GET", "/settings")).json;
+      assert.equal(settings.pjc, n, "the global limit is raised for this run");
+      assert.deepEqual(settings.jobsetPjc, { wide: n });
+    } finally {
+      // Released and awaited here, before the home (and the release file with it) is removed.
+      writeFileSync(release, "");
+      const timer = setTimeout(() => run.child.kill("SIGINT"), 30_000); // Ctrl-C: pll run cancels its jobs and exits
+      await run.done;
+      clearTimeout(timer);
+    }
+    const ran = await run.done;
+    assert.equal(ran.code, 0, ran.stderr);
+    const engine = await openEngine({ home });
+    try {
+      assert.equal(engine.settings().pjc, availableParallelism(), "the raise was not stored");
+      assert.deepEqual(engine.settings().jobsetPjc, { wide: n }, "the jobset's pjc was, as with a server");
+    } finally {
+      await engine.close();
     }
   });
 });

@@ -31,7 +31,7 @@ test("pll run of a file of schedules only: registered, no run, exit 0 and how to
   });
 });
 
-test("pll run against a server: schedules only is exit 0; --pjc sets the jobset's pjc, not the global one", async () => {
+test("pll run against a server: schedules only is exit 0; --pjc sets the jobset's pjc, not the global one, and says when the global one is lower", async () => {
   await withTempHome(async (home) => {
     const server = await startServer(home);
     try {
@@ -48,9 +48,16 @@ test("pll run against a server: schedules only is exit 0; --pjc sets the jobset'
       const ran = await runPll(home, ["run", file, "--pjc", "1"]);
       assert.equal(ran.code, 0, ran.stderr);
       assert.match(ran.stdout, /2\/2 succeeded/);
+      assert.doesNotMatch(ran.stderr, /global pjc/);
       const { settings } = (await raw(server, "GET", "/settings")).json;
       assert.equal(settings.pjc, 3);
       assert.deepEqual(settings.jobsetPjc, { small: 1 });
+
+      // Past the server's global limit: the jobset gets its pjc, the user is told what still limits it.
+      const wide = await runPll(home, ["run", file, "--pjc", "5"]);
+      assert.equal(wide.code, 0, wide.stderr);
+      assert.match(wide.stderr, /^pll run: the server's global pjc is 3, so this run gets at most 3 at a time \(`pll pjc 5` raises it\)$/m);
+      assert.equal((await raw(server, "GET", "/settings")).json.settings.pjc, 3, "the server's global pjc is not changed");
     } finally {
       await server.stop();
     }
