@@ -18,6 +18,11 @@ import { isOurLeader, liveGroups, signalGroup, StatusLog } from "./proc-status.j
 import { ShellLauncher } from "./shell-launcher.js";
 
 const ADOPTED_POLL_MS = 200;
+const OUTPUT_CHECK_MS = 1_000;
+/** how long to wait for a SIGKILLed group to vanish */
+const KILL_SETTLE_MS = 2_000;
+/** how often a group being killed is checked for emptiness */
+const KILL_WATCH_MS = 20;
 
 /** `PLL_LAUNCHER`: auto (native, else Perl, else shell), or one of them by name — a named one missing falls back the same way. */
 export type LauncherChoice = "auto" | "native" | "perl" | "shell";
@@ -29,11 +34,6 @@ function spawnerProgram(choice: LauncherChoice): SpawnerProgram | undefined {
   const perl = findPerl();
   return perl ? perlProgram(perl) : undefined;
 }
-const OUTPUT_CHECK_MS = 1_000;
-/** how long to wait for a SIGKILLed group to vanish */
-const KILL_SETTLE_MS = 2_000;
-/** how often a group being killed is checked for emptiness */
-const KILL_WATCH_MS = 20;
 
 export interface ExecutorEvents {
   /** the job's process is running with this pid (= its process group) */

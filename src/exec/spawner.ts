@@ -47,7 +47,7 @@ export class Spawner implements Launcher {
     private readonly events: LauncherEvents,
   ) {}
 
-  /** Starts the Perl process ahead of the first job. */
+  /** Starts the spawner process ahead of the first job. */
   warm(): void {
     this.process();
   }
