@@ -27,4 +27,6 @@ export interface Launcher {
   launch(req: LaunchRequest): void;
   /** stop accepting jobs; running ones go on and their statuses are still recorded */
   close(): void;
+  /** the job's group was just sent SIGTERM (a launcher that can lose that signal sends it again) */
+  terminated?(pid: number): void;
 }

@@ -157,6 +157,7 @@ export class LocalExecutor {
 
   private signalTree(proc: Proc): void {
     signalGroup(proc.pid!, "SIGTERM");
+    this.launcher.terminated?.(proc.pid!);
     proc.term = { killAt: Date.now() + this.killGraceMs };
     this.killWatch ??= setInterval(() => this.watchKilled(), KILL_WATCH_MS);
   }

@@ -10,10 +10,16 @@ import { closeSync, openSync } from "node:fs";
 import type { Launcher, LauncherEvents, LaunchRequest } from "./launcher.js";
 
 // The exit line carries the end time in ms (GNU date's %3N; elsewhere whole seconds) for an engine that adopts it later.
+// A signal trapped before the command started means it never starts (its status is the signal's); one that
+// lands between that check and the fork is caught by `terminated` below.
 const WRAPPER =
-  'trap : TERM INT HUP; printf "start %s %s %s\\n" "$PLL_JOB_ID" "$PLL_ATTEMPT" "$$" >> "$2"; ' +
-  '/bin/sh -c "$1"; s=$?; t=$(date +%s%3N 2>/dev/null); case "$t" in ""|*[!0-9]*) t=$(($(date +%s) * 1000));; esac; ' +
+  'k=; trap k=143 TERM; trap k=130 INT; trap k=129 HUP; printf "start %s %s %s\\n" "$PLL_JOB_ID" "$PLL_ATTEMPT" "$$" >> "$2"; ' +
+  'if [ -z "$k" ]; then /bin/sh -c "$1"; s=$?; else s=$k; fi; ' +
+  't=$(date +%s%3N 2>/dev/null); case "$t" in ""|*[!0-9]*) t=$(($(date +%s) * 1000));; esac; ' +
   'printf "exit %s %s %s %s\\n" "$PLL_JOB_ID" "$PLL_ATTEMPT" "$s" "$t" >> "$2"; exit "$s"';
+
+/** How long after the group's SIGTERM a wrapper still running gets it again (see `terminated`). */
+const TERM_AGAIN_MS = 250;
 
 export class ShellLauncher implements Launcher {
   private readonly children = new Set<ChildProcess>();
@@ -43,6 +49,26 @@ export class ShellLauncher implements Launcher {
       closeSync(out);
       closeSync(err);
     }
+  }
+
+  /**
+   * The group got SIGTERM. If that happened after the wrapper's check and
+   * before its fork, the command started without it: while the wrapper still
+   * runs, the group gets SIGTERM once more.
+   */
+  terminated(pid: number): void {
+    const child = [...this.children].find((c) => c.pid === pid);
+    if (!child) return;
+    const again = setTimeout(() => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-pid, "SIGTERM");
+      } catch {
+        // the group is gone
+      }
+    }, TERM_AGAIN_MS);
+    again.unref();
+    child.once("exit", () => clearTimeout(again));
   }
 
   close(): void {

@@ -198,8 +198,14 @@ static char **job_env(char **vars, size_t n) {
 }
 
 /* In the forked child: the job's process, set up as the Perl spawner sets it up, then /bin/sh. */
-static void run_job(const char *cwd, const char *out, const char *err, char **argv, char **env) {
+static void run_job(const char *cwd, const char *out, const char *err, char **argv, char **env, int in_session) {
   setsid();
+  /* The parent reports the pid only now: a kill of the group sent at once must find it. */
+  if (in_session >= 0) {
+    ssize_t ignored = write(in_session, "x", 1);
+    (void)ignored;
+    close(in_session);
+  }
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL); /* the spawner's SIGPIPE ignore and SIGCHLD handler */
   sigset_t none;
   sigemptyset(&none);
@@ -232,8 +238,20 @@ static void launch(char **f, size_t n) {
     say("error %s out of memory\n", id);
     return;
   }
+  int sync[2] = {-1, -1};
+  if (pipe2(sync, O_CLOEXEC) != 0) sync[0] = sync[1] = -1;
   pid_t pid = fork();
-  if (pid == 0) run_job(cwd, out, err, argv, env);
+  if (pid == 0) {
+    if (sync[0] >= 0) close(sync[0]);
+    run_job(cwd, out, err, argv, env, sync[1]);
+  }
+  if (sync[1] >= 0) close(sync[1]);
+  if (sync[0] >= 0) {
+    /* until the child has its own session (or is gone): its first step, so this is short */
+    char b;
+    while (pid > 0 && read(sync[0], &b, 1) < 0 && errno == EINTR) {}
+    close(sync[0]);
+  }
   free(env);
   if (pid < 0) {
     say("error %s fork failed: %s\n", id, strerror(errno));

@@ -98,3 +98,35 @@ for (const launcher of ["native", "perl", "shell"] as const) {
     }
   });
 }
+
+// A kill that comes the moment a job has a pid — while a launcher may still be
+// setting the job up — must not be lost: each job ends at once, not at the end
+// of a 10-minute grace.
+for (const launcher of ["native", "perl", "shell"] as const) {
+  test(`a kill sent as soon as a job starts is not lost while it is being set up (${launcher} launcher)`, { timeout: 60_000 }, async () => {
+    process.env.PLL_LAUNCHER = launcher;
+    try {
+      await withEngine(async (engine, home) => {
+        const pids = path.join(home, "pids");
+        const n = 24;
+        const kills: Promise<unknown>[] = [];
+        const unsubscribe = engine.subscribe((e) => {
+          if (e.type === "job" && e.job.state === "running" && e.job.pid !== undefined) kills.push(engine.kill([e.job.id]).catch(() => {}));
+        });
+        try {
+          const { run } = await engine.submit(graphOf(Array.from({ length: n }, (_, i) => job(`j${i}`, `echo $$ >> ${pids}; sleep 100`))), "");
+          const ended = await runEnded(engine, run.id, 50_000);
+          assert.equal(ended.state, "failed");
+          await Promise.all(kills);
+          const jobs = engine.listJobs({ runId: run.id });
+          assert.deepEqual(jobs.filter((j) => j.reason !== "killed").map((j) => [j.key, j.state, j.reason]), [], "every job was killed");
+        } finally {
+          unsubscribe();
+          killPids(pidsIn(pids));
+        }
+      }, LONG_GRACE);
+    } finally {
+      delete process.env.PLL_LAUNCHER;
+    }
+  });
+}
