@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { openEngine } from "../../src/server/engine.js";
-import { raw, runPll, startServer } from "../server/server-process.js";
+import { raw, runPll, withServer } from "../server/server-process.js";
 import { withTempHome } from "../helpers/home.js";
 
 const SCHEDULED = "jobset nightly\nbackup: cron \"30 2 * * *\" $ true\nreport: every 1h $ true\n";
@@ -32,53 +32,43 @@ test("pll run of a file of schedules only: registered, no run, exit 0 and how to
 });
 
 test("pll run against a server: schedules only is exit 0; --pjc sets the jobset's pjc, not the global one, and says when the global one is lower", async () => {
-  await withTempHome(async (home) => {
-    const server = await startServer(home);
-    try {
-      assert.equal((await raw(server, "POST", "/settings/pjc", JSON.stringify({ pjc: 3 }))).status, 200);
-      const sched = path.join(home, "nightly.pll");
-      writeFileSync(sched, SCHEDULED);
-      const only = await runPll(home, ["run", sched]);
-      assert.equal(only.code, 0, only.stderr);
-      assert.match(only.stdout, /holds only schedules.*registered: nightly\/backup, nightly\/report/);
-      assert.match(only.stdout, /running server fires them/);
+  await withServer(async (server, home) => {
+    assert.equal((await raw(server, "POST", "/settings/pjc", JSON.stringify({ pjc: 3 }))).status, 200);
+    const sched = path.join(home, "nightly.pll");
+    writeFileSync(sched, SCHEDULED);
+    const only = await runPll(home, ["run", sched]);
+    assert.equal(only.code, 0, only.stderr);
+    assert.match(only.stdout, /holds only schedules.*registered: nightly\/backup, nightly\/report/);
+    assert.match(only.stdout, /running server fires them/);
 
-      const file = path.join(home, "small.pll");
-      writeFileSync(file, "jobset small\na: $ true\nb: $ true\n");
-      const ran = await runPll(home, ["run", file, "--pjc", "1"]);
-      assert.equal(ran.code, 0, ran.stderr);
-      assert.match(ran.stdout, /2\/2 succeeded/);
-      assert.doesNotMatch(ran.stderr, /global pjc/);
-      const { settings } = (await raw(server, "GET", "/settings")).json;
-      assert.equal(settings.pjc, 3);
-      assert.deepEqual(settings.jobsetPjc, { small: 1 });
+    const file = path.join(home, "small.pll");
+    writeFileSync(file, "jobset small\na: $ true\nb: $ true\n");
+    const ran = await runPll(home, ["run", file, "--pjc", "1"]);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /2\/2 succeeded/);
+    assert.doesNotMatch(ran.stderr, /global pjc/);
+    const { settings } = (await raw(server, "GET", "/settings")).json;
+    assert.equal(settings.pjc, 3);
+    assert.deepEqual(settings.jobsetPjc, { small: 1 });
 
-      // Past the server's global limit: the jobset gets its pjc, the user is told what still limits it.
-      const wide = await runPll(home, ["run", file, "--pjc", "5"]);
-      assert.equal(wide.code, 0, wide.stderr);
-      assert.match(wide.stderr, /^pll run: the server's global pjc is 3, so this run gets at most 3 at a time \(`pll pjc 5` raises it\)$/m);
-      assert.equal((await raw(server, "GET", "/settings")).json.settings.pjc, 3, "the server's global pjc is not changed");
-    } finally {
-      await server.stop();
-    }
+    // Past the server's global limit: the jobset gets its pjc, the user is told what still limits it.
+    const wide = await runPll(home, ["run", file, "--pjc", "5"]);
+    assert.equal(wide.code, 0, wide.stderr);
+    assert.match(wide.stderr, /^pll run: the server's global pjc is 3, so this run gets at most 3 at a time \(`pll pjc 5` raises it\)$/m);
+    assert.equal((await raw(server, "GET", "/settings")).json.settings.pjc, 3, "the server's global pjc is not changed");
   });
 });
 
 test("pll run --halt-on-failure against a server: the server halts the run, the job after the failed one never starts", async () => {
-  await withTempHome(async (home) => {
-    const server = await startServer(home);
-    try {
-      const marker = path.join(home, "marker");
-      const file = path.join(home, "h.pll");
-      writeFileSync(file, `jobset h\npjc 1\na: $ exit 4\nc: $ echo started >> ${marker}\n`);
-      for (let i = 0; i < 3; i++) {
-        const ran = await runPll(home, ["run", file, "--halt-on-failure"]);
-        assert.equal(ran.code, 1, ran.stderr);
-        assert.match(ran.stdout, /1 errored, 0 blocked, 1 cancelled/);
-        assert.equal(existsSync(marker), false, `c started after a failed (round ${i})`);
-      }
-    } finally {
-      await server.stop();
+  await withServer(async (server, home) => {
+    const marker = path.join(home, "marker");
+    const file = path.join(home, "h.pll");
+    writeFileSync(file, `jobset h\npjc 1\na: $ exit 4\nc: $ echo started >> ${marker}\n`);
+    for (let i = 0; i < 3; i++) {
+      const ran = await runPll(home, ["run", file, "--halt-on-failure"]);
+      assert.equal(ran.code, 1, ran.stderr);
+      assert.match(ran.stdout, /1 errored, 0 blocked, 1 cancelled/);
+      assert.equal(existsSync(marker), false, `c started after a failed (round ${i})`);
     }
   });
 });

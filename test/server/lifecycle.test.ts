@@ -7,27 +7,22 @@ import path from "node:path";
 import { test } from "node:test";
 import { homePaths } from "../../src/home.js";
 import { waitFor, withTempHome } from "../helpers/home.js";
-import { raw, runPll, startServer } from "./server-process.js";
+import { raw, runPll, startServer, withServer } from "./server-process.js";
 
 const run = runPll;
 
 test("the socket is mode 0600 in a 0700 home, and a second server for the same home exits with a clear message", async () => {
-  await withTempHome(async (home) => {
-    const server = await startServer(home);
-    try {
-      assert.equal((await stat(homePaths(home).socket)).mode & 0o777, 0o600);
-      assert.equal((await stat(home)).mode & 0o777, 0o700);
-      const second = await run(home, ["serve"]);
-      assert.equal(second.code, 1);
-      assert.match(second.stderr, new RegExp(`already running for .*${path.basename(home)} \\(pid ${server.pid}\\)`));
-      assert.equal((await raw(server, "GET", "/health")).status, 200, "the first one is unaffected");
-      process.kill(server.pid, "SIGTERM");
-      assert.equal(await server.exited, 0, "SIGTERM is a graceful stop");
-      await assert.rejects(stat(homePaths(home).socket), /ENOENT/, "the socket is removed");
-      await assert.rejects(stat(homePaths(home).pidFile), /ENOENT/, "the pid file is removed");
-    } finally {
-      await server.stop();
-    }
+  await withServer(async (server, home) => {
+    assert.equal((await stat(homePaths(home).socket)).mode & 0o777, 0o600);
+    assert.equal((await stat(home)).mode & 0o777, 0o700);
+    const second = await run(home, ["serve"]);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, new RegExp(`already running for .*${path.basename(home)} \\(pid ${server.pid}\\)`));
+    assert.equal((await raw(server, "GET", "/health")).status, 200, "the first one is unaffected");
+    process.kill(server.pid, "SIGTERM");
+    assert.equal(await server.exited, 0, "SIGTERM is a graceful stop");
+    await assert.rejects(stat(homePaths(home).socket), /ENOENT/, "the socket is removed");
+    await assert.rejects(stat(homePaths(home).pidFile), /ENOENT/, "the pid file is removed");
   });
 });
 

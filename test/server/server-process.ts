@@ -10,7 +10,7 @@ import http from "node:http";
 import { after } from "node:test";
 import { homePaths } from "../../src/home.js";
 import { socketAnswers } from "../../src/client/socket-probe.js";
-import { pllBin, waitFor } from "../helpers/home.js";
+import { pllBin, waitFor, withTempHome } from "../helpers/home.js";
 
 export interface ServerProcess {
   pid: number;
@@ -108,6 +108,18 @@ export async function startServer(home: string, args: string[] = [], env: NodeJS
   }
   if (done) throw new Error(`pll serve exited early: ${err}`);
   return server;
+}
+
+/** Runs `fn` with a real server on a fresh temporary home; the server is stopped and the home removed however `fn` ends. */
+export function withServer<T>(fn: (server: ServerProcess, home: string) => Promise<T>): Promise<T> {
+  return withTempHome(async (home) => {
+    const server = await startServer(home);
+    try {
+      return await fn(server, home);
+    } finally {
+      await server.stop();
+    }
+  });
 }
 
 export interface RawResponse {
