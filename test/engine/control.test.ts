@@ -1,32 +1,28 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { graphOf, job } from "./graphs.js";
-import { fixture, runEnded, withEngine } from "./harness.js";
+import { gate, runEnded, withEngine } from "./harness.js";
 import { waitFor } from "../helpers/home.js";
 
 const running = (engine: { listJobs(f: { state: "running" }): unknown[] }) => engine.listJobs({ state: "running" }).length;
 
 test("raising the pjc starts jobs at once; lowering it lets running jobs finish", async () => {
   await withEngine(async (engine, home) => {
-    const go = path.join(home, "go");
-    const hold = `${fixture("wait-for-file.sh")} ${go}`;
+    const { hold, release } = gate(home);
     const { run } = await engine.submit(graphOf(Array.from({ length: 6 }, (_, i) => job(`h${i}`, hold))), "");
     assert.equal(running(engine), 1);
     await engine.setPjc(4);
     assert.equal(running(engine), 4);
     await engine.setPjc(2);
     assert.equal(running(engine), 4, "lowering the pjc kills nothing");
-    writeFileSync(go, "");
+    release();
     assert.equal((await runEnded(engine, run.id)).state, "success");
   }, { pjc: 1 });
 });
 
 test("a jobset's pjc overrides its file-level pjc: raising starts jobs at once, lowering lets running ones finish", async () => {
   await withEngine(async (engine, home) => {
-    const go = path.join(home, "go");
-    const hold = `${fixture("wait-for-file.sh")} ${go}`;
+    const { hold, release } = gate(home);
     const graph = graphOf(Array.from({ length: 6 }, (_, i) => job(`h${i}`, hold)), { jobset: "p2", pjc: 2 });
     const { run } = await engine.submit(graph, "");
     assert.equal(running(engine), 2);
@@ -36,7 +32,7 @@ test("a jobset's pjc overrides its file-level pjc: raising starts jobs at once, 
     assert.equal(running(engine), 4, "lowering kills nothing");
     const { run: next } = await engine.submit(graph, "");
     assert.equal(running(engine), 4, "a new run of the jobset is under its pjc too");
-    writeFileSync(go, "");
+    release();
     assert.equal((await runEnded(engine, run.id)).state, "success");
     assert.equal((await runEnded(engine, next.id)).state, "success");
   }, { pjc: 10 });
@@ -44,8 +40,7 @@ test("a jobset's pjc overrides its file-level pjc: raising starts jobs at once, 
 
 test("a block's pjc stays as written under a jobset pjc, and the global pjc caps everything", async () => {
   await withEngine(async (engine, home) => {
-    const go = path.join(home, "go");
-    const hold = `${fixture("wait-for-file.sh")} ${go}`;
+    const { hold, release } = gate(home);
     const keys = Array.from({ length: 6 }, (_, i) => `h${i}`);
     const graph = graphOf(keys.map((k) => job(k, hold, k < "h3" ? { blocks: ["blk"] } : {})), {
       jobset: "p2",
@@ -58,19 +53,19 @@ test("a block's pjc stays as written under a jobset pjc, and the global pjc caps
     assert.equal(running(engine), 3, "global pjc 3 caps the jobset's 6");
     await engine.setPjc(10);
     assert.equal(running(engine), 4, "the block's pjc 1 holds: one of its three, all three others");
-    writeFileSync(go, "");
+    release();
     assert.equal((await runEnded(engine, run.id)).state, "success");
   }, { pjc: 3 });
 });
 
 test("pause stops dispatching (running jobs go on); resume restarts it", async () => {
   await withEngine(async (engine, home) => {
-    const go = path.join(home, "go");
-    const graph = graphOf([job("first", `${fixture("wait-for-file.sh")} ${go}`), job("second", "true")]);
+    const { hold, release } = gate(home);
+    const graph = graphOf([job("first", hold), job("second", "true")]);
     const { run } = await engine.submit(graph, "");
     await engine.pause("test");
     assert.deepEqual(engine.settings().paused, ["test"]);
-    writeFileSync(go, "");
+    release();
     await waitFor(() => engine.listJobs({ runId: run.id })[0]!.state === "success", "the running job to finish while paused");
     assert.equal(engine.listJobs({ runId: run.id })[1]!.state, "pending");
     await engine.resume("test");
@@ -80,13 +75,12 @@ test("pause stops dispatching (running jobs go on); resume restarts it", async (
 
 test("start runs a pending job past the pjc, not past its dependencies", async () => {
   await withEngine(async (engine, home) => {
-    const go = path.join(home, "go");
-    const hold = `${fixture("wait-for-file.sh")} ${go}`;
+    const { hold, release } = gate(home);
     const { run, jobs } = await engine.submit(graphOf([job("a", hold), job("b", hold), job("c", "true", { deps: ["a"] })]), "");
     await engine.start(jobs[1]!.id);
     assert.equal(running(engine), 2);
     await assert.rejects(engine.start(jobs[2]!.id), /waits for/);
-    writeFileSync(go, "");
+    release();
     assert.equal((await runEnded(engine, run.id)).state, "success");
   }, { pjc: 1 });
 });

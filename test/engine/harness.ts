@@ -1,5 +1,6 @@
 // Engine test harness: an engine on a temp home that is always closed (and
 // its jobs stopped), plus waiting for runs on events rather than sleeps.
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { openEngine, type Engine, type EngineOptions } from "../../src/server/engine.js";
 import type { JobGraph, RunRecord } from "../../src/core/types.js";
@@ -7,6 +8,12 @@ import { procInfo } from "../../src/exec/proc-status.js";
 import { repoRoot, withTempHome } from "../helpers/home.js";
 
 export const fixture = (name: string) => path.join(repoRoot, "test", "fixtures", name);
+
+/** A command that holds its job until `release()` (a file appears in the home), so tests control when jobs end. */
+export function gate(home: string): { hold: string; release: () => void } {
+  const go = path.join(home, "go");
+  return { hold: `${fixture("wait-for-file.sh")} ${go}`, release: () => writeFileSync(go, "") };
+}
 
 export async function withEngine<T>(
   fn: (engine: Engine, home: string) => Promise<T>,

@@ -1,9 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
 import { graphOf, job } from "./graphs.js";
-import { fixture, runEnded, runToEnd, withEngine } from "./harness.js";
+import { gate, runEnded, runToEnd, withEngine } from "./harness.js";
 import { waitFor } from "../helpers/home.js";
 
 /** Our own child processes running this command name (never a system-wide search). */
@@ -25,13 +24,13 @@ function childrenNamed(comm: string): number[] {
 test("if the spawner dies, its running jobs are watched until they end (lost), and new jobs get a new spawner", async () => {
   delete process.env.PLL_LAUNCHER;
   await withEngine(async (engine, home) => {
-    const go = path.join(home, "go");
-    const { run } = await engine.submit(graphOf([job("held", `${fixture("wait-for-file.sh")} ${go}`)]), "");
+    const { hold, release } = gate(home);
+    const { run } = await engine.submit(graphOf([job("held", hold)]), "");
     await waitFor(() => engine.listJobs({ runId: run.id })[0]!.pid, "the job to start");
     const spawners = childrenNamed("pll job spawner");
     assert.equal(spawners.length, 1, "one spawner");
     process.kill(spawners[0]!, "SIGKILL");
-    writeFileSync(go, "");
+    release();
     const ended = await runEnded(engine, run.id);
     assert.equal(ended.state, "failed");
     assert.equal(engine.listJobs({ runId: run.id })[0]!.reason, "lost");
