@@ -17,8 +17,8 @@ const parallel = ensureGnuParallel();
 
 const times: Record<string, number[]> = { pll: [], xargs: [], parallel: [] };
 // Homes are removed only after the last round: deleting thousands of log
-// files makes this VM's ext4 (mounted with `discard`) slow at creating files
-// for seconds afterwards, which would be charged to whatever runs next.
+// files tends to start one of this VM's ext4 slow periods (file creation
+// several times slower for a while), which would be charged to the next run.
 const homes: string[] = [];
 try {
   for (let r = 0; r < rounds; r++) {
