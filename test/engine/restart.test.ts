@@ -8,7 +8,7 @@ import { UserError } from "../../src/core/types.js";
 import { graphOf, job } from "./graphs.js";
 import { fixture, runEnded, runToEnd } from "./harness.js";
 import { repoRoot, waitFor, withTempHome } from "../helpers/home.js";
-import { signalGroup } from "../../src/exec/proc-status.js";
+import { procInfo, signalGroup } from "../../src/exec/proc-status.js";
 
 test("state survives reopening the store, and job numbers are never reused", async () => {
   await withTempHome(async (home) => {
@@ -63,7 +63,8 @@ for (const launcher of ["native", "perl", "shell"] as const) {
       const statusLog = path.join(path.dirname(finished.logOut), "status");
       await waitFor(() => readFileSync(statusLog, "utf8").includes(`exit ${finished.id} 1 3`), "the job to end while no engine runs");
       signalGroup(lost.pid!, "SIGKILL");
-      await waitFor(() => !existsSync(`/proc/${lost.pid}/stat`) || readFileSync(`/proc/${lost.pid}/stat`, "utf8").includes(") Z"), "the lost job to die");
+      // Read /proc once: the process may be reaped between two reads.
+      await waitFor(() => procInfo(lost.pid!)?.zombie ?? true, "the lost job to die");
 
       engine = await openEngine({ home, pjc: 4 });
       assert.deepEqual(engine.recovery.adopted, [byKey("adopted").id]);
