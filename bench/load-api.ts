@@ -16,7 +16,7 @@ import { Client } from "../src/client/client.js";
 import { socketAnswers } from "../src/client/socket-probe.js";
 import { fetchJobs } from "../src/commands/jobs-api.js";
 import { homePaths } from "../src/home.js";
-import type { JobListResponse, SubmitResponse } from "../src/server/api-schema.js";
+import type { JobListResponse, SubmitResponse } from "../src/server/api-types.js";
 
 const { values } = parseArgs({ options: { clients: { type: "string", default: "32" }, seconds: { type: "string", default: "5" }, run: { type: "boolean", default: false } } });
 const clients = Number(values.clients);

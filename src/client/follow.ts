@@ -3,7 +3,7 @@
 // The same EngineEvents reach `onEvent` as an in-process engine would emit,
 // so one progress renderer serves both cases.
 import type { EngineEvent, JobRecord, RunRecord } from "../core/types.js";
-import type { RunResponse, SubmitResponse } from "../server/api-schema.js";
+import type { RunResponse, SubmitResponse } from "../server/api-types.js";
 import type { Client } from "./client.js";
 import { ServerUnreachable } from "./errors.js";
 

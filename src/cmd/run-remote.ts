@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Client } from "../client/client.js";
 import { submitAndFollow } from "../client/follow.js";
 import { UserError, type ScheduleRecord, type Submitted } from "../core/types.js";
-import type { SettingsResponse } from "../server/api-schema.js";
+import type { SettingsResponse } from "../server/api-types.js";
 import type { RunOptions } from "./run.js";
 import { RunFollower } from "./run-follow.js";
 

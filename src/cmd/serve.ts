@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { startBackgroundServer } from "../client/autostart.js";
 import { connectIfRunning, ServerUnreachable } from "../client/client.js";
-import type { HealthResponse } from "../server/api-schema.js";
+import type { HealthResponse } from "../server/api-types.js";
 import { pllHome } from "../home.js";
 
 const USAGE = `usage: pll serve [--listen HOST:PORT [--token TOKEN] [--allow-remote]]

@@ -1,7 +1,7 @@
 // Acting on jobs: retry, kill, start, cancel, priority. References are passed
 // to the server as typed (number, name, `failed`, `all`, a jobset for cancel).
 import type { JobRecord } from "../core/types.js";
-import type { JobResponse, JobsResponse } from "../server/api-schema.js";
+import type { JobResponse, JobsResponse } from "../server/api-types.js";
 import { parsePriority } from "./args.js";
 import { paintState, priorityName } from "./format.js";
 import { resolveJob } from "./jobs-api.js";

@@ -2,8 +2,8 @@
 import { homedir } from "node:os";
 import { describeSchedule, formatTime as formatZoned, zoneOf } from "../core/recurrence.js";
 import type { JobRecord, ScheduleRecord, Settings } from "../core/types.js";
-import type { JobListResponse, RunListResponse, RunSummary, ScheduleListResponse, SettingsResponse, StateCounts } from "../server/api-schema.js";
-import { countStates, jobStates } from "../server/api-schema.js";
+import type { JobListResponse, RunListResponse, RunSummary, ScheduleListResponse, SettingsResponse, StateCounts } from "../server/api-types.js";
+import { countStates, jobStates } from "../server/api-types.js";
 import { displayPath, formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
 import { fetchJobs, requireJobset, resolveJob } from "./jobs-api.js";
 import { defineCommand, type Style } from "./types.js";

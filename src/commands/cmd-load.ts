@@ -5,7 +5,7 @@ import { constants } from "node:fs";
 import { access, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { ApiError } from "../client/errors.js";
-import type { SubmitResponse } from "../server/api-schema.js";
+import type { SubmitResponse } from "../server/api-types.js";
 import { listIds } from "./format.js";
 import { CommandFailed, defineCommand, UsageError, type Style } from "./types.js";
 

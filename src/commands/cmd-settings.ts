@@ -1,6 +1,6 @@
 // Changing how the server dispatches: pjc, capacity, pause/resume, unschedule.
 import type { Settings } from "../core/types.js";
-import type { ScheduleListResponse, SettingsResponse } from "../server/api-schema.js";
+import type { ScheduleListResponse, SettingsResponse } from "../server/api-types.js";
 import { requireJobset } from "./jobs-api.js";
 import { CommandFailed, defineCommand, type Command, type CommandContext } from "./types.js";
 

@@ -1,7 +1,7 @@
 // `tail N [-n LINES] [-f]`: a job's output from its log files, stderr lines
 // marked `! `; `-f` follows live (over the log endpoint) until the job ends.
 import type { JobRecord } from "../core/types.js";
-import type { LogLine } from "../server/api-schema.js";
+import type { LogLine } from "../server/api-types.js";
 import { parseCount } from "./args.js";
 import { makeStyle, paintState } from "./format.js";
 import { getJob, resolveJob } from "./jobs-api.js";

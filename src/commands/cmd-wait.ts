@@ -5,7 +5,7 @@
 import type { Client } from "../client/client.js";
 import { ServerUnreachable } from "../client/errors.js";
 import { FINAL_STATES, type JobRecord } from "../core/types.js";
-import { countStates, type RunListResponse } from "../server/api-schema.js";
+import { countStates, type RunListResponse } from "../server/api-types.js";
 import { listIds, paintState } from "./format.js";
 import { fetchJobs, resolveJobs } from "./jobs-api.js";
 import { runsSubmitted } from "./session.js";

@@ -3,8 +3,8 @@
 // candidate lines (the line with its last word completed), sorted.
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import type { RunListResponse, ScheduleListResponse } from "../server/api-schema.js";
-import { jobStates } from "../server/api-schema.js";
+import type { RunListResponse, ScheduleListResponse } from "../server/api-types.js";
+import { jobStates } from "../server/api-types.js";
 import { fetchJobs } from "./jobs-api.js";
 import { commandNames, findCommand } from "./table.js";
 import type { ArgKind, CommandContext } from "./types.js";

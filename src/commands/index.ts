@@ -4,7 +4,7 @@
 // an exit code — it does not throw for those.
 import { parseArgs } from "node:util";
 import { ApiError, ServerUnreachable } from "../client/errors.js";
-import type { SubmitResponse } from "../server/api-schema.js";
+import type { SubmitResponse } from "../server/api-types.js";
 import { jobLine } from "./cmd-load.js";
 import { makeStyle } from "./format.js";
 import { rememberRun } from "./session.js";

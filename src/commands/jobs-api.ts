@@ -4,7 +4,7 @@ import type { Client } from "../client/client.js";
 import { ApiError } from "../client/errors.js";
 import type { JobRecord } from "../core/types.js";
 import { didYouMean } from "../lang/suggest.js";
-import type { JobListResponse, JobResponse, RunListResponse, ScheduleListResponse } from "../server/api-schema.js";
+import type { JobListResponse, JobResponse, RunListResponse, ScheduleListResponse } from "../server/api-types.js";
 import { CommandFailed } from "./types.js";
 
 export async function fetchJobs(client: Client, filter: Record<string, string | number> = {}): Promise<JobRecord[]> {

@@ -1,8 +1,10 @@
-// The control API's messages: request bodies as zod schemas (validated at the
-// server's edge) and the response shapes, shared by server and client so the
-// protocol cannot drift. Clients import only the types.
+// The control API's request bodies and query strings as zod schemas, checked
+// at the server's edge. Loaded on the first request that needs one (through
+// routing.ts `validate`): zod is about 40 ms of module loading, which neither
+// the clients nor a `pll run` that nobody queries should pay. The response
+// shapes, shared with the clients, are in api-types.ts.
 import { z } from "zod";
-import type { JobRecord, JobState, RunRecord, ScheduleRecord, Settings } from "../core/types.js";
+import { jobStates } from "./api-types.js";
 
 const env = z.record(z.string(), z.string());
 const absPath = z.string().min(1).max(4096);
@@ -45,8 +47,6 @@ export const pauseBody = z.strictObject({
   jobset: z.string().min(1).max(200).optional(),
 });
 
-export const jobStates = ["pending", "running", "success", "errored", "blocked", "skipped", "cancelled"] as const satisfies readonly JobState[];
-
 /** GET /jobs query string. */
 export const jobQuery = z.strictObject({
   runId: z.coerce.number().int().positive().optional(),
@@ -78,64 +78,3 @@ export const logQuery = z.strictObject({
   /** text: stderr lines prefixed "! "; ndjson: {stream, line} per line */
   format: z.enum(["text", "ndjson"]).optional(),
 });
-
-// ───────────────────────── responses ─────────────────────────
-
-export type StateCounts = Partial<Record<JobState, number>>;
-
-/** How many of these jobs are in each state (what `counts` answers). */
-export function countStates(jobs: readonly JobRecord[]): StateCounts {
-  const counts: StateCounts = {};
-  for (const j of jobs) counts[j.state] = (counts[j.state] ?? 0) + 1;
-  return counts;
-}
-export type RunSummary = RunRecord & { counts: StateCounts };
-
-export interface SubmitResponse {
-  /** absent when the file holds only schedules: they are registered, nothing runs now */
-  run?: RunRecord;
-  jobs: JobRecord[];
-  notices: string[];
-  /** the schedules a file load registered */
-  schedules?: ScheduleRecord[];
-}
-export interface JobListResponse {
-  jobs: JobRecord[];
-  /** pass as afterId for the next page; null when this was the last one */
-  next: number | null;
-  /** with `counts=1`: every matching job (not only this page) per state, and how many */
-  counts?: StateCounts;
-  total?: number;
-}
-export interface JobResponse {
-  job: JobRecord;
-}
-export interface JobsResponse {
-  jobs: JobRecord[];
-}
-export interface RunListResponse {
-  runs: RunSummary[];
-}
-export interface RunResponse {
-  run: RunSummary;
-  jobs: JobRecord[];
-}
-export interface SettingsResponse {
-  settings: Settings;
-}
-export interface ScheduleListResponse {
-  schedules: ScheduleRecord[];
-}
-export interface HealthResponse {
-  ok: true;
-  pid: number;
-  home: string;
-}
-export interface ErrorResponse {
-  error: string;
-}
-/** One line of a job's log in `format=ndjson`. */
-export interface LogLine {
-  stream: "out" | "err";
-  line: string;
-}

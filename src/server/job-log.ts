@@ -3,7 +3,7 @@
 // `follow=1` keeps the response open and streams new lines until the job ends.
 import { open, stat } from "node:fs/promises";
 import { FINAL_STATES, type JobRecord } from "../core/types.js";
-import { logQuery, type LogLine } from "./api-schema.js";
+import type { LogLine } from "./api-types.js";
 import { HttpError, idParam, queryObject, validate, type Route, type RouteContext } from "./routing.js";
 
 const POLL_MS = 150;
@@ -112,7 +112,7 @@ async function serveLog(ctx: RouteContext): Promise<undefined> {
   const id = idParam(ctx);
   const job = ctx.engine.getJob(id);
   if (!job) throw new HttpError(404, `no such job: #${id}`);
-  const q = validate(logQuery, queryObject(ctx.query), "query");
+  const q = await validate("logQuery", queryObject(ctx.query), "query");
   const follow = q.follow === "1" || q.follow === "true";
   const ndjson = q.format === "ndjson";
   const which = q.stream ?? "both";

@@ -2,15 +2,14 @@
 // existing jobs. Action paths take a user reference (`12`, `#12`, a name,
 // `failed`; `all` for kill; a jobset for cancel), resolved by the engine.
 import { PRIORITY_NAMES, type JobRecord } from "../core/types.js";
-import type { JobListResponse, JobResponse, JobsResponse, SubmitResponse } from "./api-schema.js";
-import { countStates, jobQuery, priorityBody, submitLineBody } from "./api-schema.js";
+import { countStates, type JobListResponse, type JobResponse, type JobsResponse, type SubmitResponse } from "./api-types.js";
 import { HttpError, idParam, queryObject, validate, type Route, type RouteContext } from "./routing.js";
 import { compileLine, resolveRef } from "./submit.js";
 
 const DEFAULT_PAGE = 1000;
 
-function listJobs(ctx: RouteContext): { body: JobListResponse } {
-  const q = validate(jobQuery, queryObject(ctx.query), "query");
+async function listJobs(ctx: RouteContext): Promise<{ body: JobListResponse }> {
+  const q = await validate("jobQuery", queryObject(ctx.query), "query");
   if (q.ref !== undefined) return { body: { jobs: ctx.engine.resolveJobs(q.ref), next: null } };
   if (q.last !== undefined && (q.afterId !== undefined || q.limit !== undefined)) throw new HttpError(400, "invalid request query: `last` does not page; leave out afterId and limit");
   const filter = {
@@ -36,7 +35,7 @@ function getJob(ctx: RouteContext): { body: JobResponse } {
 }
 
 async function submitLine(ctx: RouteContext): Promise<{ status: number; body: SubmitResponse }> {
-  const body = validate(submitLineBody, await ctx.body());
+  const body = await validate("submitLineBody", await ctx.body());
   const { graph, source, warnings } = await compileLine(ctx.engine, body);
   const submitted = await ctx.engine.submit(graph, source);
   return { status: 201, body: { ...submitted, notices: [...warnings, ...submitted.notices] } };
@@ -73,7 +72,7 @@ async function start(ctx: RouteContext): Promise<{ body: JobResponse }> {
 
 async function setPriority(ctx: RouteContext): Promise<{ body: JobResponse }> {
   const id = existingId(ctx);
-  const { priority } = validate(priorityBody, await ctx.body());
+  const { priority } = await validate("priorityBody", await ctx.body());
   const value = typeof priority === "number" ? priority : PRIORITY_NAMES[priority]!;
   return { body: { job: await ctx.engine.setPriority(id, value) } };
 }

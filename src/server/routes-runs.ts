@@ -1,7 +1,7 @@
 // /runs (alias /jobsets) — submit a `.pll` source or path as a new run, list
 // runs with their per-state job counts, get one run with its jobs.
 import type { EngineControl, JobRecord, RunRecord } from "../core/types.js";
-import { runQuery, submitRunBody, type RunListResponse, type RunResponse, type RunSummary, type StateCounts, type SubmitResponse } from "./api-schema.js";
+import type { RunListResponse, RunResponse, RunSummary, StateCounts, SubmitResponse } from "./api-types.js";
 import { HttpError, idParam, MAX_SOURCE_BODY_BYTES, queryObject, validate, type Route, type RouteContext } from "./routing.js";
 import { compileRun } from "./submit.js";
 
@@ -18,15 +18,15 @@ function summarise(engine: EngineControl, run: RunRecord): { run: RunSummary; jo
 }
 
 async function submitRun(ctx: RouteContext): Promise<{ status: number; body: SubmitResponse }> {
-  const body = validate(submitRunBody, await ctx.body());
+  const body = await validate("submitRunBody", await ctx.body());
   const { graph, source, warnings } = await compileRun(body);
   // A file of schedules only registers them and starts no run.
   const submitted = await ctx.engine.submit(graph, source, { allowNoRun: true, haltOnFailure: body.haltOnFailure === true });
   return { status: 201, body: { ...submitted, notices: [...warnings, ...submitted.notices] } };
 }
 
-function listRuns(ctx: RouteContext): { body: RunListResponse } {
-  const q = validate(runQuery, queryObject(ctx.query), "query");
+async function listRuns(ctx: RouteContext): Promise<{ body: RunListResponse }> {
+  const q = await validate("runQuery", queryObject(ctx.query), "query");
   let runs = ctx.engine.listRuns().filter((r) => (q.jobset === undefined || r.jobset === q.jobset) && (q.state === undefined || r.state === q.state));
   if (q.limit !== undefined) runs = runs.slice(-q.limit);
   return { body: { runs: runs.map((r) => summarise(ctx.engine, r).run) } };

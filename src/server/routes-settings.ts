@@ -1,25 +1,24 @@
 // /settings (pjc, capacity, pause/resume), /schedules, and the server's own
 // /health and /shutdown.
-import { capacityBody, pauseBody, pjcBody } from "./api-schema.js";
-import type { HealthResponse, ScheduleListResponse, SettingsResponse } from "./api-schema.js";
+import type { HealthResponse, ScheduleListResponse, SettingsResponse } from "./api-types.js";
 import { HttpError, validate, type Route, type RouteContext } from "./routing.js";
 
 const settings = (ctx: RouteContext): { body: SettingsResponse } => ({ body: { settings: ctx.engine.settings() } });
 
 async function setPjc(ctx: RouteContext): Promise<{ body: SettingsResponse }> {
-  const { pjc, jobset } = validate(pjcBody, await ctx.body());
+  const { pjc, jobset } = await validate("pjcBody", await ctx.body());
   return { body: { settings: await ctx.engine.setPjc(pjc, jobset) } };
 }
 
 async function setCapacity(ctx: RouteContext): Promise<{ body: SettingsResponse }> {
-  const { capacity } = validate(capacityBody, await ctx.body());
+  const { capacity } = await validate("capacityBody", await ctx.body());
   return { body: { settings: await ctx.engine.setCapacity(capacity) } };
 }
 
 const pauseOrResume =
   (which: "pause" | "resume") =>
   async (ctx: RouteContext): Promise<{ body: SettingsResponse }> => {
-    const { jobset } = validate(pauseBody, await ctx.body());
+    const { jobset } = await validate("pauseBody", await ctx.body());
     const target = jobset === "all" ? undefined : jobset;
     return { body: { settings: await ctx.engine[which](target) } };
   };

@@ -4,6 +4,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { EngineControl } from "../core/types.js";
 
+type Schemas = typeof import("./api-schema.js");
+type SchemaName = keyof Schemas;
+/** the request schemas, loaded with zod on the first request that needs one */
+let schemas: Promise<Schemas> | undefined;
+
 /** A request the server refuses: answered as `{ error }` with this status. */
 export class HttpError extends Error {
   constructor(
@@ -104,8 +109,10 @@ function discardBody(req: IncomingMessage): Promise<void> {
   });
 }
 
-/** Validates `value` against `schema`; a mismatch is a 400 naming each wrong field. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, what = "body"): z.output<S> {
+/** Validates `value` against the named schema of api-schema.ts; a mismatch is a 400 naming each wrong field. */
+export async function validate<K extends SchemaName>(name: K, value: unknown, what = "body"): Promise<z.output<Schemas[K]>> {
+  // TypeScript cannot narrow the union of schemas by K; the name picks exactly that schema.
+  const schema = (await (schemas ??= import("./api-schema.js")))[name] as z.ZodType as z.ZodType<z.output<Schemas[K]>>;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${[what, ...i.path.map(String)].join(".")}: ${i.message}`);

@@ -3,7 +3,7 @@
 // selected job's log. A lost stream is re-opened, with a fresh snapshot.
 import type { Client } from "../client/client.js";
 import type { EngineEvent, JobRecord, RunRecord, Settings } from "../core/types.js";
-import type { JobListResponse, LogLine, RunListResponse, SettingsResponse } from "../server/api-schema.js";
+import type { JobListResponse, LogLine, RunListResponse, SettingsResponse } from "../server/api-types.js";
 import type { ShellModel } from "./model.js";
 import { appendToPane, PANE_LINES_KEPT } from "./panes.js";
 import type { Pane } from "./render.js";

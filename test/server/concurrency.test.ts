@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
 import { Client } from "../../src/client/client.js";
-import type { SubmitResponse } from "../../src/server/api-schema.js";
+import type { SubmitResponse } from "../../src/server/api-types.js";
 import { fetchJobs } from "../../src/commands/jobs-api.js";
 import { withTempHome } from "../helpers/home.js";
 import { startServer } from "./server-process.js";

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { connect, type Client } from "../../src/client/client.js";
-import type { JobListResponse } from "../../src/server/api-schema.js";
+import type { JobListResponse } from "../../src/server/api-types.js";
 import { homePaths } from "../../src/home.js";
 import { pllBin, waitFor } from "../helpers/home.js";
 import { TmuxSession, tmuxAvailable } from "./tmux-session.js";

@@ -1,0 +1,65 @@
+// The control API's response shapes and the job states, shared by server and
+// client so the protocol cannot drift. No zod here: clients load this module,
+// and the request schemas (api-schema.ts) load only when a request needs them.
+import type { JobRecord, JobState, RunRecord, ScheduleRecord, Settings } from "../core/types.js";
+
+export const jobStates = ["pending", "running", "success", "errored", "blocked", "skipped", "cancelled"] as const satisfies readonly JobState[];
+
+export type StateCounts = Partial<Record<JobState, number>>;
+
+/** How many of these jobs are in each state (what `counts` answers). */
+export function countStates(jobs: readonly JobRecord[]): StateCounts {
+  const counts: StateCounts = {};
+  for (const j of jobs) counts[j.state] = (counts[j.state] ?? 0) + 1;
+  return counts;
+}
+export type RunSummary = RunRecord & { counts: StateCounts };
+
+export interface SubmitResponse {
+  /** absent when the file holds only schedules: they are registered, nothing runs now */
+  run?: RunRecord;
+  jobs: JobRecord[];
+  notices: string[];
+  /** the schedules a file load registered */
+  schedules?: ScheduleRecord[];
+}
+export interface JobListResponse {
+  jobs: JobRecord[];
+  /** pass as afterId for the next page; null when this was the last one */
+  next: number | null;
+  /** with `counts=1`: every matching job (not only this page) per state, and how many */
+  counts?: StateCounts;
+  total?: number;
+}
+export interface JobResponse {
+  job: JobRecord;
+}
+export interface JobsResponse {
+  jobs: JobRecord[];
+}
+export interface RunListResponse {
+  runs: RunSummary[];
+}
+export interface RunResponse {
+  run: RunSummary;
+  jobs: JobRecord[];
+}
+export interface SettingsResponse {
+  settings: Settings;
+}
+export interface ScheduleListResponse {
+  schedules: ScheduleRecord[];
+}
+export interface HealthResponse {
+  ok: true;
+  pid: number;
+  home: string;
+}
+export interface ErrorResponse {
+  error: string;
+}
+/** One line of a job's log in `format=ndjson`. */
+export interface LogLine {
+  stream: "out" | "err";
+  line: string;
+}
