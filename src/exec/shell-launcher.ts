@@ -7,6 +7,7 @@
 // Slower than the Perl spawner: fork cost grows with the engine's memory.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
+import { constants } from "node:os";
 import type { Launcher, LauncherEvents, LaunchRequest } from "./launcher.js";
 
 // The exit line carries the end time in ms (GNU date's %3N; elsewhere whole seconds) for an engine that adopts it later.
@@ -42,7 +43,8 @@ export class ShellLauncher implements Launcher {
       this.children.add(child);
       child.on("exit", (code, signal) => {
         this.children.delete(child);
-        this.events.exited(req.jobId, pid, code, signal);
+        // A wrapper signalled before its trap was set dies of the signal: report it as the spawners and shells do, 128 + n.
+        this.events.exited(req.jobId, pid, code ?? (signal ? 128 + constants.signals[signal] : null), signal);
       });
       queueMicrotask(() => this.events.started(req.jobId, pid));
     } finally {

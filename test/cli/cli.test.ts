@@ -2,7 +2,6 @@
 // against a real server: output, --json, colour, and the exit codes
 // 0 ok · 1 failed · 2 usage/parse · 3 unreachable.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,7 +9,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { homePaths } from "../../src/home.js";
 import { repoRoot, waitFor, withTempHome } from "../helpers/home.js";
-import { raw, runPll, spawnPll, startServer, type ServerProcess } from "../server/server-process.js";
+import { exitOf, raw, runPll, spawnPll, startServer, type ServerProcess } from "../server/server-process.js";
 
 const pll = (home: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) => runPll(home, args, opts);
 
@@ -198,8 +197,8 @@ describe("pll COMMAND from the CLI", () => {
     await waitFor(() => out.includes("before\n"), "the first line to arrive");
     assert.doesNotMatch(out, /after/);
     await writeFile(go, "");
-    const [code] = await once(child, "exit");
-    assert.equal(code, 0);
+    // recorded since the spawn: the job and `tail -f` may end before writeFile returns
+    assert.equal(await exitOf(child), 0);
     assert.match(out, /^before\nafter\n! bad\n── #\d+ echo: success\n$/);
     const last = await run("tail", id, "-n", "1");
     assert.equal(last.stdout, "after\n! bad\n");

@@ -86,14 +86,17 @@ test("start runs a pending job past the pjc, not past its dependencies", async (
 });
 
 test("expect output raises an overrun event once the logs pass the bound", async () => {
-  await withEngine(async (engine) => {
+  await withEngine(async (engine, home) => {
     const overruns: string[] = [];
     engine.subscribe((e) => {
       if (e.type === "overrun") overruns.push(`${e.what} ${e.limit}`);
     });
     // writes 2 kB, then stays running until the check has seen it
-    const graph = graphOf([job("chatty", "head -c 2048 /dev/zero; sleep 1.5", { expect: { outputBytes: 1000 } })]);
+    const { hold, release } = gate(home);
+    const graph = graphOf([job("chatty", `head -c 2048 /dev/zero; ${hold}`, { expect: { outputBytes: 1000 } })]);
     const { run } = await engine.submit(graph, "");
+    await waitFor(() => overruns.length > 0, "the overrun");
+    release();
     assert.equal((await runEnded(engine, run.id)).state, "success");
     assert.deepEqual(overruns, ["output 1000"]);
   });

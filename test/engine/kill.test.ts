@@ -15,7 +15,7 @@ test(`a timeout kills the whole tree, including grandchildren that ignore SIGTER
   await withEngine(async (engine, home) => {
     const pids = path.join(home, "pids");
     try {
-      const { run } = await engine.submit(graphOf([job("stubborn", `${fixture("tree-ignores-term.sh")} ${pids}`, { timeoutMs: 400 })]), "");
+      const { run } = await engine.submit(graphOf([job("stubborn", `${fixture("tree-ignores-term.sh")} ${pids}`, { timeoutMs: 2_000 })]), "");
       await waitFor(() => pidsIn(pids).length >= 3, "the tree to start");
       const ended = await runEnded(engine, run.id);
       assert.equal(ended.state, "failed");

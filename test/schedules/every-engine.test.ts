@@ -9,16 +9,19 @@ import { openEngine, type Engine } from "../../src/server/engine.js";
 import type { RunRecord } from "../../src/core/types.js";
 import { waitFor, withTempHome } from "../helpers/home.js";
 
+// On a quiet machine the three runs take about 4 s (load, +2 s, +4 s). The waits
+// are generous because CI machines are shared: the grid check below, not the
+// clock, is what shows that nothing fired twice or off its period.
+const FIRINGS_WAIT_MS = 30_000;
 const ticks = (engine: Engine): RunRecord[] => engine.listRuns().filter((r) => r.schedule === "tick");
 const succeeded = (engine: Engine): RunRecord[] => ticks(engine).filter((r) => r.state === "success");
 
-test("an every 2s jobset fires at least three runs in seven seconds, with their logs, and a reopened engine resumes it without double-firing", async () => {
+test("an every 2s jobset fires a run every 2 s (three runs), with their logs, and a reopened engine resumes it without double-firing", async () => {
   await withTempHome(async (home) => {
     const file = path.join(home, "tick.pll");
     await writeFile(file, "jobset tick\nevery 2s\n$ echo tick run $PLL_RUN_ID\n");
     const compiled = await compileFile(file);
     assert.ok(compiled.graph, formatDiagnostics(compiled.diagnostics, compiled.source));
-    const deadline = Date.now() + 7000;
 
     let engine = await openEngine({ home });
     let closed = false;
@@ -26,13 +29,13 @@ test("an every 2s jobset fires at least three runs in seven seconds, with their 
       const { notices } = await engine.submit(compiled.graph, compiled.source);
       assert.ok(notices.some((n) => /^schedule tick: every 2s \(.+\), next firing/.test(n)), notices.join("\n"));
       // the first firing is at load time: no wait of a whole period
-      await waitFor(() => succeeded(engine).length >= 2, "two successful runs before the restart", deadline - Date.now());
+      await waitFor(() => succeeded(engine).length >= 2, "two successful runs before the restart", FIRINGS_WAIT_MS);
 
       await engine.close();
       closed = true;
       engine = await openEngine({ home });
       closed = false;
-      await waitFor(() => succeeded(engine).length >= 3, "a third run after the restart", Math.max(1, deadline - Date.now()));
+      await waitFor(() => succeeded(engine).length >= 3, "a third run after the restart", FIRINGS_WAIT_MS);
       // let any firing in flight settle: no run of the schedule is left running
       await waitFor(() => ticks(engine).every((r) => r.state !== "running"), "the last run to end");
 

@@ -38,7 +38,8 @@ test("pll stop is graceful: a running job keeps running, and the next server ado
         id = res.json.jobs[0].id;
         const running = await waitFor(async () => {
           const j = (await raw(first, "GET", `/jobs/${id}`)).json.job;
-          return j.state === "running" ? j : undefined;
+          // with its pid, so the finally below can stop it whatever fails next
+          return j.state === "running" && j.pid ? j : undefined;
         }, "the job to run");
         jobPid = running.pid;
         const stopped = await run(home, ["stop"]);

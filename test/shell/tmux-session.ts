@@ -73,9 +73,15 @@ export class TmuxSession {
     }
   }
 
-  async waitForText(text: string | RegExp, timeoutMs?: number, history = false): Promise<string> {
-    const found = (s: string) => (typeof text === "string" ? s.includes(text) : text.test(s));
-    return this.waitForScreen(found, `the screen to show ${String(text)}`, timeoutMs, history);
+  /**
+   * Waits for one screen that shows every one of `texts`. Several things
+   * asserted together must be waited for together: the shell redraws as
+   * events arrive, so a screen can hold one of them and not yet the other.
+   */
+  async waitForText(texts: string | RegExp | (string | RegExp)[], timeoutMs?: number, history = false): Promise<string> {
+    const all = Array.isArray(texts) ? texts : [texts];
+    const found = (s: string) => all.every((t) => (typeof t === "string" ? s.includes(t) : t.test(s)));
+    return this.waitForScreen(found, `the screen to show ${all.map(String).join(" and ")}`, timeoutMs, history);
   }
 
   /** Ends this session (and so its private tmux server) by name. */
