@@ -41,6 +41,8 @@ const signalName = (n: number): NodeJS.Signals | null =>
 export class Spawner implements Launcher {
   private proc?: ChildProcess;
   private partial = "";
+  /** launch records not yet written: the jobs one tick starts go in one write (one wakeup of the spawner) */
+  private unsent: string[] = [];
 
   constructor(
     private readonly program: SpawnerProgram,
@@ -55,10 +57,11 @@ export class Spawner implements Launcher {
   launch(req: LaunchRequest): void {
     const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
     const fields = ["spawn", req.jobId, req.attempt, req.cwd, req.out, req.err, req.status, req.command, env.length, ...env];
-    this.process().stdin!.write(`${fields.join("\0")}\0`);
+    if (this.unsent.push(`${fields.join("\0")}\0`) === 1) queueMicrotask(() => this.send());
   }
 
   close(): void {
+    this.send();
     if (!this.proc) return;
     this.proc.stdin!.end();
     this.proc.stdout!.removeAllListeners("data");
@@ -87,6 +90,13 @@ export class Spawner implements Launcher {
     });
     this.proc = proc;
     return proc;
+  }
+
+  private send(): void {
+    if (!this.unsent.length) return;
+    const records = this.unsent.join("");
+    this.unsent = [];
+    this.process().stdin!.write(records);
   }
 
   private read(chunk: string): void {
