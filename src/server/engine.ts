@@ -93,6 +93,12 @@ export class Engine implements EngineControl {
     (err) => this.events.notice("error", `engine: ${(err as Error).message}`),
   );
   private endWaiters = new Map<number, (() => void)[]>();
+  /**
+   * Jobs a tick has dispatched but not yet handed to the executor (its store
+   * write is in flight), with the stop asked for meanwhile, if any: such a job
+   * is stopped as soon as it is launched, never recorded ended while it starts.
+   */
+  private launching = new Map<number, "killed" | "cancelled" | undefined>();
   private backoffTimer?: { at: number; handle: NodeJS.Timeout };
   private lazyFlush?: NodeJS.Timeout;
 
@@ -351,17 +357,32 @@ export class Engine implements EngineControl {
   private async tickOnce(): Promise<void> {
     const ends = this.ends;
     this.ends = [];
-    const finished = ends.map(([id, outcome]) => this.sched.finish(id, outcome));
+    const finished: JobRecord[] = [];
+    for (const [id, outcome] of ends) {
+      if (this.sched.jobs.get(id)?.state === "running") finished.push(this.sched.finish(id, outcome));
+      else this.wakeEndWaiters(id); // a stale duplicate end changes nothing (and must not fail the others)
+    }
     const start = this.closing ? [] : this.sched.dispatch().start;
     const forced = this.toSpawn;
     this.toSpawn = [];
+    const launches = [...forced, ...start];
+    for (const job of launches) this.launching.set(job.id, undefined);
     const changes = this.sched.takeChanges();
     const settings = this.settingsDirty ? this.sched.settings : undefined;
     const storedSettings = settings && this.storedPjc !== undefined ? { ...settings, pjc: this.storedPjc } : settings;
     this.settingsDirty = false;
     // Write-ahead: nothing below happens unless this batch is on disk.
-    await this.store.write({ jobs: changes.jobs, runs: changes.runs, settings: storedSettings });
-    for (const job of [...forced, ...start]) this.exec.start(job);
+    try {
+      await this.store.write({ jobs: changes.jobs, runs: changes.runs, settings: storedSettings });
+      for (const job of launches) {
+        const stop = this.launching.get(job.id);
+        this.launching.delete(job.id);
+        this.exec.start(job);
+        if (stop) this.exec.kill(job.id, stop);
+      }
+    } finally {
+      for (const job of launches) this.launching.delete(job.id);
+    }
     if (settings) this.events.emit({ type: "settings", settings });
     for (const job of changes.jobs) this.events.emit({ type: "job", job });
     for (const run of changes.runs) {
@@ -371,10 +392,14 @@ export class Engine implements EngineControl {
     for (const job of finished) {
       if (job.state === "success") this.fireHooks(job, "success", "done");
       else if (job.state === "errored") this.fireHooks(job, "failure", "done");
-      for (const w of this.endWaiters.get(job.id) ?? []) w();
-      this.endWaiters.delete(job.id);
+      this.wakeEndWaiters(job.id);
     }
     this.armBackoff();
+  }
+
+  private wakeEndWaiters(id: number): void {
+    for (const w of this.endWaiters.get(id) ?? []) w();
+    this.endWaiters.delete(id);
   }
 
   private jobStarted(id: number, pid: number): void {
@@ -422,15 +447,15 @@ export class Engine implements EngineControl {
 
   /** Signals the jobs' process groups and resolves once their ends are recorded. */
   private async stopProcesses(ids: number[], reason: "killed" | "cancelled"): Promise<void> {
-    const ended = ids
-      .filter((id) => this.exec.isRunning(id))
-      .map((id) => {
-        const done = new Promise<void>((resolve) => this.endWaiters.set(id, [...(this.endWaiters.get(id) ?? []), resolve]));
-        this.exec.kill(id, reason);
-        return done;
-      });
+    const launched = (id: number) => this.exec.isRunning(id) || this.launching.has(id);
+    const ended = ids.filter(launched).map((id) => {
+      const done = new Promise<void>((resolve) => this.endWaiters.set(id, [...(this.endWaiters.get(id) ?? []), resolve]));
+      if (this.launching.has(id)) this.launching.set(id, reason);
+      else this.exec.kill(id, reason);
+      return done;
+    });
     // Running in the store but with no process here (spawn failed mid-way): record the end directly.
-    for (const id of ids) if (!this.exec.isRunning(id) && this.sched.jobs.get(id)?.state === "running") {
+    for (const id of ids) if (!launched(id) && this.sched.jobs.get(id)?.state === "running") {
       this.ends.push([id, { exitCode: null, reason }]);
     }
     await this.tick();
