@@ -109,16 +109,21 @@ export class LocalExecutor {
     }
     const proc: Proc = { job, adopted: false, timers: [], outputWatched: false };
     this.procs.set(job.id, proc);
-    this.launcher.launch({
-      jobId: job.id,
-      attempt,
-      cwd: job.cwd,
-      out: job.logOut,
-      err: job.logErr,
-      status: statusLogOf(job.logOut),
-      command: job.command,
-      env: jobVariables(job, attempt),
-    });
+    try {
+      this.launcher.launch({
+        jobId: job.id,
+        attempt,
+        cwd: job.cwd,
+        out: job.logOut,
+        err: job.logErr,
+        status: statusLogOf(job.logOut),
+        command: job.command,
+        env: jobVariables(job, attempt),
+      });
+    } catch (err) {
+      this.procs.delete(job.id); // no process: not running
+      throw err;
+    }
     this.armLimits(proc, job.startedAt ?? this.now());
   }
 

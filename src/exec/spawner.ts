@@ -82,6 +82,13 @@ export class Spawner implements Launcher {
     proc.stdout!.setEncoding("utf8");
     proc.stdout!.on("data", (chunk: string) => this.read(chunk));
     proc.stdin!.on("error", () => {}); // it died: the exit handler below reports it
+    // It could not be started (EMFILE, EAGAIN): its jobs have no pid, so `lost` fails them; the next launch tries again.
+    proc.on("error", (err) => {
+      if (this.proc !== proc) return;
+      this.proc = undefined;
+      process.stderr.write(`pll: the job spawner could not be started: ${err.message}\n`);
+      this.events.lost();
+    });
     proc.on("exit", (code, signal) => {
       if (this.proc !== proc) return;
       this.proc = undefined;

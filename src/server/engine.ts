@@ -270,6 +270,7 @@ export class Engine implements EngineControl {
     this.refuseIfClosing();
     const job = this.sched.forceStart(id);
     this.toSpawn.push(job);
+    this.launching.set(job.id, undefined);
     await this.tick();
     return job;
   }
@@ -366,7 +367,7 @@ export class Engine implements EngineControl {
     const forced = this.toSpawn;
     this.toSpawn = [];
     const launches = [...forced, ...start];
-    for (const job of launches) this.launching.set(job.id, undefined);
+    for (const job of start) this.launching.set(job.id, undefined); // forced jobs are there since start()
     const changes = this.sched.takeChanges();
     const settings = this.settingsDirty ? this.sched.settings : undefined;
     const storedSettings = settings && this.storedPjc !== undefined ? { ...settings, pjc: this.storedPjc } : settings;
@@ -374,14 +375,10 @@ export class Engine implements EngineControl {
     // Write-ahead: nothing below happens unless this batch is on disk.
     try {
       await this.store.write({ jobs: changes.jobs, runs: changes.runs, settings: storedSettings });
-      for (const job of launches) {
-        const stop = this.launching.get(job.id);
-        this.launching.delete(job.id);
-        this.exec.start(job);
-        if (stop) this.exec.kill(job.id, stop);
-      }
+      for (const job of launches) this.launch(job);
     } finally {
-      for (const job of launches) this.launching.delete(job.id);
+      // A failed write launches nothing: those jobs end, so no stop or run waits on them forever.
+      for (const job of launches) if (this.launching.has(job.id)) this.notLaunched(job.id, "the store write failed");
     }
     if (settings) this.events.emit({ type: "settings", settings });
     for (const job of changes.jobs) this.events.emit({ type: "job", job });
@@ -395,6 +392,27 @@ export class Engine implements EngineControl {
       this.wakeEndWaiters(job.id);
     }
     this.armBackoff();
+  }
+
+  /** Hands a dispatched job to the executor, and stops it at once if a stop came while it was being dispatched. */
+  private launch(job: JobRecord): void {
+    const stop = this.launching.get(job.id);
+    try {
+      this.exec.start(job);
+    } catch (err) {
+      this.notLaunched(job.id, (err as Error).message);
+      return;
+    }
+    this.launching.delete(job.id);
+    if (stop) this.exec.kill(job.id, stop);
+  }
+
+  /** A dispatched job that never got a process ends as "could not start" (or as the stop asked for meanwhile). */
+  private notLaunched(id: number, why: string): void {
+    const stop = this.launching.get(id);
+    this.launching.delete(id);
+    this.ends.push([id, { exitCode: null, reason: stop ?? "spawn", detail: stop ?? `could not start: ${why}` }]);
+    this.ticks.nudge();
   }
 
   private wakeEndWaiters(id: number): void {

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import type { EngineControl } from "../core/types.js";
 
 type Schemas = typeof import("./api-schema.js");
-type SchemaName = keyof Schemas;
+type SchemaName = { [K in keyof Schemas]: Schemas[K] extends z.ZodType ? K : never }[keyof Schemas];
 /** the request schemas, loaded with zod on the first request that needs one */
 let schemas: Promise<Schemas> | undefined;
 
@@ -112,7 +112,12 @@ function discardBody(req: IncomingMessage): Promise<void> {
 /** Validates `value` against the named schema of api-schema.ts; a mismatch is a 400 naming each wrong field. */
 export async function validate<K extends SchemaName>(name: K, value: unknown, what = "body"): Promise<z.output<Schemas[K]>> {
   // TypeScript cannot narrow the union of schemas by K; the name picks exactly that schema.
-  const schema = (await (schemas ??= import("./api-schema.js")))[name] as z.ZodType as z.ZodType<z.output<Schemas[K]>>;
+  // A failed load is not kept: the next request tries again.
+  schemas ??= import("./api-schema.js").catch((err: unknown) => {
+    schemas = undefined;
+    throw err;
+  });
+  const schema = (await schemas)[name] as z.ZodType as z.ZodType<z.output<Schemas[K]>>;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${[what, ...i.path.map(String)].join(".")}: ${i.message}`);

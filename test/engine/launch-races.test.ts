@@ -1,0 +1,98 @@
+// Stops that meet a job between its dispatch and its launch, and launches
+// that fail. Each injects the fault at the engine's store or executor, then
+// checks what a user would see: the stop resolves, the job ends with a
+// reason, and no process of it is left running.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { graphOf, job } from "./graphs.js";
+import { gate, withEngine } from "./harness.js";
+import { waitFor } from "../helpers/home.js";
+import type { Engine } from "../../src/server/engine.js";
+import type { Store, StoreWrite } from "../../src/store/store.js";
+import type { JobRecord } from "../../src/core/types.js";
+import { statusLogOf } from "../../src/exec/job-files.js";
+
+/** Calls `act` once, while the first store batch that `when` picks is being written, then lets (or not) the write go on. */
+function duringWrite(engine: Engine, when: (w: StoreWrite) => boolean, act: () => void, fail = false): void {
+  const store = (engine as unknown as { store: Store }).store;
+  const write = store.write.bind(store);
+  let done = false;
+  store.write = async (w: StoreWrite) => {
+    if (done || !when(w)) return write(w);
+    done = true;
+    act();
+    if (fail) throw new Error("injected: the disk is full");
+    return write(w);
+  };
+}
+
+const runs = (key: string) => (w: StoreWrite) => [...(w.jobs ?? [])].some((j) => j.key === key && j.state === "running");
+
+/** Settled-ness of a promise, for waitFor (a stop that never resolves fails the wait instead of hanging the file). */
+function settled<T>(p: Promise<T>): () => { value: T } | undefined {
+  let result: { value: T } | undefined;
+  void p.then((value) => (result = { value }));
+  return () => result;
+}
+
+/** A launched job's process has ended: the spawner recorded its exit (or it never started). */
+function noProcessLeft(j: JobRecord): boolean {
+  const log = statusLogOf(j.logOut);
+  const lines = existsSync(log) ? readFileSync(log, "utf8") : "";
+  return !lines.includes(`start ${j.id} `) || lines.includes(`exit ${j.id} `);
+}
+
+test("a force-started job killed before its tick launches it is stopped once launched", async () => {
+  await withEngine(async (engine) => {
+    await engine.pause();
+    const { jobs } = await engine.submit(graphOf([job("a", "exec sleep 30")]), "");
+    const a = jobs[0]!;
+    let acts: Promise<unknown>[] = [];
+    duringWrite(engine, () => true, () => (acts = [engine.start(a.id), engine.kill([a.id])]));
+    await engine.setPjc(3); // a tick whose write is in flight when start and kill come
+    await Promise.all(acts);
+    assert.deepEqual([engine.getJob(a.id)!.state, engine.getJob(a.id)!.reason], ["errored", "killed"]);
+    await waitFor(() => noProcessLeft(engine.getJob(a.id)!), "the force-started job's process to end");
+  });
+});
+
+test("a kill waiting on a launch resolves when the launch's store write fails", async () => {
+  await withEngine(async (engine, home) => {
+    const { hold, release } = gate(home);
+    let stopped: (() => { value: JobRecord[] } | undefined) | undefined;
+    const graph = graphOf([job("first", "true"), job("second", hold, { deps: ["first"] })]);
+    duringWrite(engine, runs("second"), () => (stopped = settled(engine.kill(engine.listJobs().filter((j) => j.key === "second").map((j) => j.id)))), true);
+    const { run } = await engine.submit(graph, "");
+    await waitFor(() => stopped, "the second job's dispatch");
+    const [second] = (await waitFor(() => stopped!(), "the kill to resolve")).value;
+    assert.deepEqual([second!.state, second!.reason], ["errored", "killed"]);
+    assert.ok(noProcessLeft(second!), "it was never launched");
+    release();
+    assert.equal(engine.getRun(run.id)!.state, "failed");
+  });
+});
+
+test("a launch that throws ends its job as could-not-start; the other launches of the tick go on, and stops on them resolve", async () => {
+  await withEngine(async (engine, home) => {
+    const { hold, release } = gate(home);
+    const exec = (engine as unknown as { exec: { start(j: JobRecord): void } }).exec;
+    const start = exec.start.bind(exec);
+    exec.start = (j: JobRecord) => {
+      if (j.key === "a") throw new Error("injected: EMFILE");
+      start(j);
+    };
+    let stopped: (() => { value: JobRecord[] } | undefined) | undefined;
+    duringWrite(engine, runs("b"), () => (stopped = settled(engine.kill(engine.listJobs().filter((j) => j.key === "b").map((j) => j.id)))));
+    const graph = graphOf([job("first", "true"), job("a", hold, { deps: ["first"] }), job("b", hold, { deps: ["first"] }), job("c", "true", { deps: ["first"] })]);
+    const { run } = await engine.submit(graph, "");
+    await waitFor(() => stopped, "the dispatch of a, b and c");
+    const [b] = (await waitFor(() => stopped!(), "the kill of b to resolve")).value;
+    assert.deepEqual([b!.state, b!.reason], ["errored", "killed"]);
+    await waitFor(() => engine.getRun(run.id)!.state !== "running", "the run to end");
+    const byKey = Object.fromEntries(engine.listJobs({ runId: run.id }).map((j) => [j.key, [j.state, j.reason ?? ""]]));
+    assert.deepEqual(byKey, { first: ["success", ""], a: ["errored", "could not start: injected: EMFILE"], b: ["errored", "killed"], c: ["success", ""] });
+    await waitFor(() => noProcessLeft(engine.getJob(b!.id)!), "b's process to end");
+    release();
+  }, { pjc: 3 });
+});
