@@ -4,10 +4,10 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { connect, type Client } from "../../src/client/client.js";
+import { socketAnswers } from "../../src/client/socket-probe.js";
 import type { JobListResponse } from "../../src/server/api-types.js";
 import { homePaths } from "../../src/home.js";
 import { pllBin, waitFor } from "../helpers/home.js";
@@ -31,7 +31,8 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && !process.env.CI 
     home = await mkdtemp(path.join(tmpdir(), "pll-shell-"));
     await writeFile(path.join(home, "demo.pll"), demo);
     server = spawn(process.execPath, [pllBin, "serve"], { env: { ...process.env, PLL_HOME: home }, stdio: "ignore" });
-    await waitFor(() => existsSync(homePaths(home).socket), "the server's socket");
+    // The socket file exists from bind(), a moment before the server accepts on it: wait for an answer.
+    await waitFor(() => socketAnswers(homePaths(home).socket), "the server to answer on its socket", 15_000);
     client = await connect({ home });
     // Jobs typed in the shell run in its working directory: the temp home.
     tmux = await TmuxSession.start(["node", pllBin, "shell"], { env: { PLL_HOME: home, LANG: "C.UTF-8" }, cwd: home, width: 100, height: 30 });
