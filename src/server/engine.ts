@@ -472,7 +472,8 @@ export class Engine implements EngineControl {
       else this.exec.kill(id, reason);
       return done;
     });
-    // Running in the store but with no process here (spawn failed mid-way): record the end directly.
+    // Running in the scheduler with no process here and none being launched: its end is already queued
+    // (the duplicate then changes nothing) or was never going to come; record one so nothing waits forever.
     for (const id of ids) if (!launched(id) && this.sched.jobs.get(id)?.state === "running") {
       this.ends.push([id, { exitCode: null, reason }]);
     }

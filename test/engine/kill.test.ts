@@ -3,9 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { graphOf, job } from "./graphs.js";
-import { alive, fixture, gate, killPids, runEnded, runToEnd, withEngine } from "./harness.js";
-import type { Store, StoreWrite } from "../../src/store/store.js";
-import type { JobRecord } from "../../src/core/types.js";
+import { alive, fixture, killPids, runEnded, withEngine } from "./harness.js";
 import { waitFor } from "../helpers/home.js";
 
 const pidsIn = (file: string) =>
@@ -130,39 +128,5 @@ for (const launcher of ["native", "perl", "shell"] as const) {
     } finally {
       delete process.env.PLL_LAUNCHER;
     }
-  });
-}
-
-// A tick writes a dispatch to the store before it hands the job to the
-// executor. A stop asked for in between (a kill, a cancel, closing with
-// killJobs) used to record the job ended at once, while the tick went on to
-// start it: its process ran on unseen, and its real end later failed a tick,
-// losing the other ends in it (closing then hung, waiting for one of them).
-for (const stop of ["kill", "cancel"] as const) {
-  test(`a ${stop} that lands while the job's dispatch is being written stops the process it starts`, async () => {
-    await withEngine(async (engine, home) => {
-      const { hold } = gate(home);
-      const graph = graphOf([job("first", "true"), job("second", `echo $$ > ${path.join(home, "pid")}; ${hold}`, { deps: ["first"] })]);
-      // Fault injection at the store: act while the batch that marks `second` running is in flight.
-      const store = (engine as unknown as { store: Store }).store;
-      const write = store.write.bind(store);
-      let stopped: Promise<unknown> | undefined;
-      store.write = async (w: StoreWrite) => {
-        const second = [...(w.jobs ?? [])].find((j) => j.key === "second" && j.state === "running");
-        if (second && !stopped) stopped = stop === "kill" ? engine.kill([second.id]) : engine.cancel([second.id]);
-        return write(w);
-      };
-      const { run } = await engine.submit(graph, "");
-      await waitFor(() => stopped, "the dispatch of the second job");
-      const [second] = (await stopped) as JobRecord[];
-      assert.deepEqual([second!.state, second!.reason], stop === "kill" ? ["errored", "killed"] : ["cancelled", "cancelled"]);
-      // its process was started, and stopped: nothing of it is left running
-      const pid = Number(readFileSync(path.join(home, "pid"), { encoding: "utf8", flag: "a+" }).trim());
-      if (pid) await waitFor(() => !alive(pid), "the second job's process to be gone");
-      assert.notEqual((await runEnded(engine, run.id)).state, "running");
-      // and a later tick is not broken by a stale end: the engine still runs jobs
-      const again = await runToEnd(engine, graphOf([job("after", "true")]));
-      assert.equal(again.state, "success");
-    });
   });
 }

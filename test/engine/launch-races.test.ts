@@ -5,8 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { graphOf, job } from "./graphs.js";
-import { gate, withEngine } from "./harness.js";
+import { alive, gate, runEnded, runToEnd, withEngine } from "./harness.js";
 import { waitFor } from "../helpers/home.js";
 import type { Engine } from "../../src/server/engine.js";
 import type { Store, StoreWrite } from "../../src/store/store.js";
@@ -41,6 +42,36 @@ function noProcessLeft(j: JobRecord): boolean {
   const log = statusLogOf(j.logOut);
   const lines = existsSync(log) ? readFileSync(log, "utf8") : "";
   return !lines.includes(`start ${j.id} `) || lines.includes(`exit ${j.id} `);
+}
+
+// A tick writes a dispatch to the store before it hands the job to the
+// executor. A stop asked for in between (a kill, a cancel, closing with
+// killJobs) used to record the job ended at once, while the tick went on to
+// start it: its process ran on unseen, and its real end later failed a tick,
+// losing the other ends in it (closing then hung, waiting for one of them).
+for (const stop of ["kill", "cancel"] as const) {
+  test(`a ${stop} that lands while the job's dispatch is being written stops the process it starts`, async () => {
+    await withEngine(async (engine, home) => {
+      const { hold } = gate(home);
+      const graph = graphOf([job("first", "true"), job("second", `echo $$ > ${path.join(home, "pid")}; ${hold}`, { deps: ["first"] })]);
+      let stopped: Promise<JobRecord[]> | undefined;
+      duringWrite(engine, runs("second"), () => {
+        const ids = engine.listJobs().filter((j) => j.key === "second").map((j) => j.id);
+        stopped = stop === "kill" ? engine.kill(ids) : engine.cancel(ids);
+      });
+      const { run } = await engine.submit(graph, "");
+      await waitFor(() => stopped, "the dispatch of the second job");
+      const [second] = await stopped!;
+      assert.deepEqual([second!.state, second!.reason], stop === "kill" ? ["errored", "killed"] : ["cancelled", "cancelled"]);
+      // its process was started, and stopped: nothing of it is left running
+      const pid = Number(readFileSync(path.join(home, "pid"), { encoding: "utf8", flag: "a+" }).trim());
+      if (pid) await waitFor(() => !alive(pid), "the second job's process to be gone");
+      assert.notEqual((await runEnded(engine, run.id)).state, "running");
+      // and a later tick is not broken by a stale end: the engine still runs jobs
+      const again = await runToEnd(engine, graphOf([job("after", "true")]));
+      assert.equal(again.state, "success");
+    });
+  });
 }
 
 test("a force-started job killed before its tick launches it is stopped once launched", async () => {
