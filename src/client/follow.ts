@@ -59,8 +59,17 @@ export async function submitAndFollow(
   const early: EngineEvent[] = [];
   let finished!: () => void;
   const ended = new Promise<void>((r) => (finished = r));
+  // The submit response's snapshot of each job. The events come on another connection than the response, so
+  // one emitted before the snapshot may arrive after it, before or after the response: it is dropped. Once a
+  // job's events have caught up with its snapshot they are news in the order they come (a retried job does go
+  // back to pending).
+  const snapshot = new Map<number, JobRecord>();
   const deliver = (e: EngineEvent) => {
     if (!run || !eventOfRun(e, run)) return;
+    if (e.type === "job" && snapshot.has(e.job.id)) {
+      if (olderThan(e.job, snapshot.get(e.job.id))) return;
+      snapshot.delete(e.job.id);
+    }
     onEvent(e);
     if (e.type === "run" && e.run.state !== "running") finished();
   };
@@ -72,8 +81,8 @@ export async function submitAndFollow(
     if (!submitted.run) throw new Error("the server started no run: the file holds only schedules");
     run = submitted.run;
     // Events that raced the response may be older than its snapshot: only the newer ones are news.
-    const snapshot = new Map(submitted.jobs.map((j) => [j.id, j]));
-    for (const e of early.splice(0)) if (!(e.type === "job" && olderThan(e.job, snapshot.get(e.job.id)))) deliver(e);
+    for (const j of submitted.jobs) snapshot.set(j.id, j);
+    for (const e of early.splice(0)) deliver(e);
     // It may have ended before we learned its number (an empty or all-fresh file).
     const now = await client.request<RunResponse>("GET", `/runs/${run.id}`);
     if (now.run.state !== "running") finished();

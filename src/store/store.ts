@@ -1,8 +1,12 @@
 // The LevelDB store: one database, JSON values, keys prefixed by kind so each
-// kind is one ordered range. Writes go through `write`, one db.batch per
-// call, so a burst of transitions costs one disk write.
+// kind is one ordered range. Writes go through `write`: one line in the
+// write-ahead journal (journal.ts), acknowledged once the line is written,
+// and folded into LevelDB in batches a moment later. Reads see the journal's
+// entries that are not folded yet.
+import { rmSync } from "node:fs";
 import { Level } from "level";
 import { clearHolder, isLockedError, lockedError, writeHolder } from "./store-lock.js";
+import { type Entries, JournalFile, journalFiles, journalLine, readJournal } from "./journal.js";
 import type { JobGraph, JobRecord, RunRecord, ScheduleRecord, Settings } from "../core/types.js";
 
 export interface Counters {
@@ -38,7 +42,16 @@ export interface StoreWrite {
   counters?: Counters;
 }
 
-type Op = { type: "put"; key: string; value: unknown } | { type: "del"; key: string };
+type Op =
+  | { type: "put"; key: string; value: string; valueEncoding: "utf8" }
+  | { type: "del"; key: string };
+
+/** A fold waits at most this long after a write… */
+const FOLD_MS = 200;
+/** …or starts at once when this many bytes are waiting. */
+const FOLD_BYTES = 4 << 20;
+/** LevelDB batch size when folding or replaying. */
+const BATCH_ENTRIES = 5_000;
 
 // Fixed-width numbers keep keys in numeric order.
 const num = (n: number) => String(n).padStart(12, "0");
@@ -54,13 +67,30 @@ const RUN_CHUNK = 5_000;
 // ";" sorts right after ":", closing each prefix range.
 const range = (prefix: string) => ({ gt: `${prefix}:`, lt: `${prefix};` });
 
+interface Generation {
+  journal: JournalFile;
+  entries: Entries;
+}
+
 export class Store {
+  /** the generation written to now */
+  private current: Generation;
+  /** older generations whose fold into LevelDB has not finished, oldest first */
+  private readonly folding: Generation[] = [];
+  private folder: Promise<void> = Promise.resolve();
+  private foldTimer: NodeJS.Timeout | undefined;
+  private foldError: unknown;
+  private closed = false;
+
   private constructor(
     private readonly db: Level<string, unknown>,
     readonly path: string,
-  ) {}
+    gen: number,
+  ) {
+    this.current = { journal: new JournalFile(`${path}.wal-${gen}`, gen), entries: new Map() };
+  }
 
-  /** Opens (creating) the store; a store held by a live process → UserError naming it. */
+  /** Opens (creating) the store and replays its journal; a store held by a live process → UserError naming it. */
   static async open(path: string): Promise<Store> {
     const db = new Level<string, unknown>(path, { valueEncoding: "json" });
     try {
@@ -70,13 +100,24 @@ export class Store {
       throw err;
     }
     writeHolder(path);
-    return new Store(db, path);
+    try {
+      const files = journalFiles(path);
+      const left: Entries = new Map();
+      for (const f of files) readJournal(f.file, left);
+      await batchAll(db, left);
+      for (const f of files) rmSyncQuiet(f.file);
+      return new Store(db, path, (files.at(-1)?.gen ?? 0) + 1);
+    } catch (err) {
+      clearHolder(path);
+      await db.close();
+      throw err;
+    }
   }
 
   async load(): Promise<StoreContents> {
     const [settings, counters, runs, jobs, schedules] = await Promise.all([
-      this.db.get(K.settings) as Promise<Settings | undefined>,
-      this.db.get(K.counters) as Promise<Counters | undefined>,
+      this.get<Settings>(K.settings),
+      this.get<Counters>(K.counters),
       this.values<RunRecord>("run"),
       this.values<JobRecord>("job"),
       this.values<ScheduleRecord>("schedule"),
@@ -84,22 +125,30 @@ export class Store {
     return { settings, counters: counters ?? { nextJobId: 1, nextRunId: 1 }, runs, jobs, schedules };
   }
 
+  /** One atomic write, on disk (in the journal) when the promise resolves. */
   async write(w: StoreWrite): Promise<void> {
-    const ops: Op[] = [];
-    for (const j of w.jobs ?? []) ops.push({ type: "put", key: K.job(j.id), value: j });
-    for (const r of w.runs ?? []) ops.push({ type: "put", key: K.run(r.id), value: r });
-    for (const s of w.jobsets ?? []) ops.push({ type: "put", key: K.jobset(s.name), value: s });
-    for (const s of w.schedules ?? []) ops.push({ type: "put", key: K.schedule(s.name), value: s });
-    for (const n of w.deleteSchedules ?? []) ops.push({ type: "del", key: K.schedule(n) });
-    if (w.settings) ops.push({ type: "put", key: K.settings, value: w.settings });
-    if (w.counters) ops.push({ type: "put", key: K.counters, value: w.counters });
-    if (ops.length) await this.db.batch(ops);
+    const entries: [string, string | null][] = [];
+    for (const j of w.jobs ?? []) entries.push([K.job(j.id), JSON.stringify(j)]);
+    for (const r of w.runs ?? []) entries.push([K.run(r.id), JSON.stringify(r)]);
+    for (const s of w.jobsets ?? []) entries.push([K.jobset(s.name), JSON.stringify(s)]);
+    for (const s of w.schedules ?? []) entries.push([K.schedule(s.name), JSON.stringify(s)]);
+    for (const n of w.deleteSchedules ?? []) entries.push([K.schedule(n), null]);
+    if (w.settings) entries.push([K.settings, JSON.stringify(w.settings)]);
+    if (w.counters) entries.push([K.counters, JSON.stringify(w.counters)]);
+    if (!entries.length) return;
+    if (this.closed) throw new Error(`the store ${this.path} is closed`);
+    if (this.current.journal.torn) this.rotate();
+    this.current.journal.append(journalLine(entries));
+    for (const [k, v] of entries) this.current.entries.set(k, v);
+    // The write is done here. A fold that fails now only leaves its journal to replay, so its error is not this write's.
+    if (this.current.journal.bytes >= FOLD_BYTES) await this.fold().catch(() => {});
+    else this.foldTimer ??= setTimeout(() => void this.fold().catch(() => {}), FOLD_MS).unref();
   }
 
   /**
    * Writes a new run: its jobs in chunks (a 100k-job run would otherwise be
-   * one huge batch encoded at once), then the run record with `rest` in one
-   * last batch. Jobs whose run record never got written are ignored on load
+   * one huge write encoded at once), then the run record with `rest` in one
+   * last write. Jobs whose run record never got written are ignored on load
    * and their numbers handed out again, since the counters move only with it.
    */
   async writeRun(jobs: JobRecord[], rest: StoreWrite): Promise<void> {
@@ -108,7 +157,7 @@ export class Store {
   }
 
   getJobset(name: string): Promise<JobsetRecord | undefined> {
-    return this.db.get(K.jobset(name)) as Promise<JobsetRecord | undefined>;
+    return this.get<JobsetRecord>(K.jobset(name));
   }
 
   // For the schedules module: its records live here too.
@@ -124,12 +173,105 @@ export class Store {
     return this.values<ScheduleRecord>("schedule");
   }
 
+  /** Folds what the journal holds into LevelDB and closes both; a fold that fails leaves its journal for the next open. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.foldTimer);
+    // No new generation: the last one is folded as it is (a file created now could race a removal of the home).
+    this.current.journal.close();
+    if (this.current.entries.size || this.current.journal.torn) this.folding.push(this.current);
+    else this.current.journal.remove();
+    try {
+      await this.foldOlder();
+    } catch {
+      // kept in the journal files, replayed on the next open
+    }
     clearHolder(this.path);
     await this.db.close();
   }
 
+  /**
+   * Starts a new generation and folds every older one into LevelDB, oldest
+   * first; resolves when they are all folded. A failed fold (disk full) keeps
+   * its generation, journal file and all, and is tried again on the next fold.
+   */
+  fold(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    clearTimeout(this.foldTimer);
+    this.foldTimer = undefined;
+    if (this.current.entries.size || this.current.journal.torn) this.rotate();
+    return this.foldOlder();
+  }
+
+  private foldOlder(): Promise<void> {
+    const done = this.folder.then(async () => {
+      while (this.folding.length) {
+        const gen = this.folding[0]!;
+        await batchAll(this.db, gen.entries);
+        gen.journal.remove();
+        this.folding.shift();
+      }
+    });
+    // The chain goes on after a failure; this caller hears of it.
+    this.folder = done.catch((err) => {
+      this.foldError = err;
+    });
+    return done;
+  }
+
+  /** the last fold failure, if the store could not fold since (for diagnostics) */
+  get lastFoldError(): unknown {
+    return this.foldError;
+  }
+
+  private rotate(): void {
+    const next = new JournalFile(`${this.path}.wal-${this.current.journal.gen + 1}`, this.current.journal.gen + 1);
+    this.current.journal.close();
+    this.folding.push(this.current);
+    this.current = { journal: next, entries: new Map() };
+  }
+
+  /** The newest value of `key`: the journal's generations, newest first, then LevelDB. */
+  private async get<T>(key: string): Promise<T | undefined> {
+    for (const e of this.overlays(true)) {
+      const v = e.get(key);
+      if (v !== undefined) return v === null ? undefined : (JSON.parse(v) as T);
+    }
+    return (await this.db.get(key)) as T | undefined;
+  }
+
   private async values<T>(prefix: string): Promise<T[]> {
-    return (await this.db.values(range(prefix)).all()) as T[];
+    const overlays = this.overlays(false).filter((e) => e.size);
+    if (!overlays.length) return (await this.db.values(range(prefix)).all()) as T[];
+    const merged = new Map<string, unknown>(await this.db.iterator(range(prefix)).all());
+    for (const e of overlays)
+      for (const [k, v] of e) if (k.startsWith(`${prefix}:`)) v === null ? merged.delete(k) : merged.set(k, JSON.parse(v));
+    return [...merged.keys()].sort().map((k) => merged.get(k) as T);
+  }
+
+  private overlays(newestFirst: boolean): Entries[] {
+    const all = [...this.folding.map((g) => g.entries), this.current.entries];
+    return newestFirst ? all.reverse() : all;
+  }
+}
+
+async function batchAll(db: Level<string, unknown>, entries: Entries): Promise<void> {
+  let ops: Op[] = [];
+  for (const [key, value] of entries) {
+    ops.push(value === null ? { type: "del", key } : { type: "put", key, value, valueEncoding: "utf8" });
+    if (ops.length >= BATCH_ENTRIES) {
+      await db.batch(ops);
+      ops = [];
+    }
+  }
+  if (ops.length) await db.batch(ops);
+}
+
+function rmSyncQuiet(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // replayed again next time: harmless, every entry is a whole value
   }
 }

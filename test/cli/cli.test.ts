@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { procInfo } from "../../src/exec/proc-status.js";
 import { homePaths } from "../../src/home.js";
 import { repoRoot, waitFor, withTempHome } from "../helpers/home.js";
 import { exitOf, raw, runPll, spawnPll, startServer, type ServerProcess } from "../server/server-process.js";
@@ -316,6 +317,8 @@ test("CLI commands racing to autostart on a fresh home end up sharing one server
           // already stopped
         }
       }
+      // It writes its store as it stops: the home is removed only after that.
+      for (const pid of pids) await waitFor(() => procInfo(pid)?.zombie ?? true, `server ${pid} to stop`);
     }
   });
 });

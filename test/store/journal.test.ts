@@ -1,0 +1,130 @@
+// The store's write-ahead journal: writes are on disk when acknowledged,
+// reads see them before they are folded into LevelDB, a process killed
+// before any fold loses nothing, and a write cut short by a crash is skipped.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Store } from "../../src/store/store.js";
+import { journalFiles } from "../../src/store/journal.js";
+import type { JobRecord, ScheduleRecord } from "../../src/core/types.js";
+import { repoRoot, withTempHome } from "../helpers/home.js";
+
+const job = (id: number, command: string) => ({ id, command }) as JobRecord;
+const schedule = (name: string) => ({ name }) as ScheduleRecord;
+const fixture = path.join(repoRoot, "dist/test/fixtures/write-then-die.js");
+
+function runToDeath(args: string[]): Promise<NodeJS.Signals | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fixture, ...args], { stdio: ["ignore", "inherit", "inherit"] });
+    child.on("error", reject);
+    child.on("exit", (_code, signal) => resolve(signal));
+  });
+}
+
+test("a process killed right after its writes loses none of them: the journal is replayed on open", async () => {
+  await withTempHome(async (home) => {
+    const db = path.join(home, "db");
+    assert.equal(await runToDeath([db, "300", "1"]), "SIGKILL");
+    assert.ok(journalFiles(db).length > 0, "the killed process left its journal");
+    const store = await Store.open(db);
+    try {
+      assert.equal(journalFiles(db).length, 1, "replayed generations are removed; one fresh generation is open");
+      const { jobs, counters } = await store.load();
+      assert.equal(jobs.length, 300);
+      assert.deepEqual(jobs.map((j) => j.command), Array.from({ length: 300 }, (_, i) => `v1-${i + 1}`));
+      assert.deepEqual(counters, { nextJobId: 301, nextRunId: 1 });
+    } finally {
+      await store.close();
+    }
+    // A second crash over the same keys: the newer values win.
+    assert.equal(await runToDeath([db, "10", "2"]), "SIGKILL");
+    const again = await Store.open(db);
+    try {
+      const { jobs, counters } = await again.load();
+      assert.equal(jobs.length, 300);
+      assert.equal(jobs[9]!.command, "v2-10");
+      assert.equal(jobs[10]!.command, "v1-11");
+      assert.deepEqual(counters, { nextJobId: 11, nextRunId: 1 });
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+test("reads see writes that are not folded yet, and deletions hide folded values", async () => {
+  await withTempHome(async (home) => {
+    const store = await Store.open(path.join(home, "db"));
+    try {
+      await store.write({ schedules: [schedule("a"), schedule("b")], jobsets: [{ name: "js", file: "f", source: "s1", updatedAt: 1 }] });
+      await store.fold(); // a and b now in LevelDB
+      await store.write({ schedules: [schedule("c")], deleteSchedules: ["a"] });
+      assert.deepEqual((await store.listSchedules()).map((s) => s.name), ["b", "c"]);
+      await store.write({ jobsets: [{ name: "js", file: "f", source: "s2", updatedAt: 2 }] });
+      assert.equal((await store.getJobset("js"))?.source, "s2");
+      await store.fold();
+      assert.deepEqual((await store.listSchedules()).map((s) => s.name), ["b", "c"]);
+      assert.equal((await store.getJobset("js"))?.source, "s2");
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+test("close folds everything into LevelDB and leaves no journal behind", async () => {
+  await withTempHome(async (home) => {
+    const db = path.join(home, "db");
+    const store = await Store.open(db);
+    for (let i = 1; i <= 50; i++) await store.write({ jobs: [job(i, `c${i}`)] });
+    await store.close();
+    assert.deepEqual((await readdir(home)).filter((n) => n.includes(".wal-")), []);
+    const again = await Store.open(db);
+    try {
+      assert.equal((await again.load()).jobs.length, 50);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+test("a write cut short by a crash is skipped on replay; the complete ones before it are kept", async () => {
+  await withTempHome(async (home) => {
+    const db = path.join(home, "db");
+    await (await Store.open(db)).close(); // create the LevelDB
+    const whole = JSON.stringify([["job:000000000001", { id: 1, command: "kept" }]]);
+    const torn = JSON.stringify([["job:000000000002", { id: 2, command: "torn" }]]).slice(0, 20);
+    await writeFile(`${db}.wal-7`, `${whole}\n${torn}`);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
+    const store = await Store.open(db);
+    try {
+      const { jobs } = await store.load();
+      assert.deepEqual(jobs.map((j) => [j.id, j.command]), [[1, "kept"]]);
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      assert.ok(warnings.some((w) => w.includes("unfinished last write") && w.includes(".wal-7")), warnings.join("; "));
+      // The next generation continues after the newest one found.
+      assert.deepEqual(journalFiles(db).map((f) => f.gen), [8]);
+    } finally {
+      process.off("warning", onWarning);
+      await store.close();
+    }
+  });
+});
+
+test("a big burst is folded as it comes, not held in memory until the end", async () => {
+  await withTempHome(async (home) => {
+    const db = path.join(home, "db");
+    const store = await Store.open(db);
+    try {
+      const big = "x".repeat(10_000);
+      for (let i = 1; i <= 1_000; i++) await store.write({ jobs: [job(i, big)] }); // ≈ 10 MB
+      const files = journalFiles(db);
+      const sizes = await Promise.all(files.map(async (f) => (await readFile(f.file)).length));
+      assert.ok(Math.max(...sizes) < 6 << 20, `journal files stay small: ${sizes.join(", ")}`);
+    } finally {
+      await store.close();
+    }
+  });
+});
