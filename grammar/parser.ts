@@ -11,7 +11,7 @@ import { parseErrorMessages } from "./messages.js";
 
 export class PllParser extends CstParser {
   constructor() {
-    super(allTokens, { recoveryEnabled: false, maxLookahead: 3, errorMessageProvider: parseErrorMessages });
+    super(allTokens, { recoveryEnabled: false, maxLookahead: 3, errorMessageProvider: parseErrorMessages, skipValidations: true });
     this.performSelfAnalysis();
   }
 

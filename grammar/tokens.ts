@@ -147,4 +147,4 @@ export const lexerDefinition = {
 /** Every token type (for the parser). */
 export const allTokens: TokenType[] = [AnyWord, KeywordCategory, ...defaultMode, CommandSpace, CommandEnd, CommandText, ValueBreak, ValueEnd, Value];
 
-export const pllLexer = new Lexer(lexerDefinition, { positionTracking: "full", ensureOptimizations: true });
+export const pllLexer = new Lexer(lexerDefinition, { positionTracking: "full", ensureOptimizations: true, skipValidations: true });

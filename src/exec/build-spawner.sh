@@ -10,7 +10,7 @@ if ! command -v "$cc" >/dev/null 2>&1; then
   exit 0
 fi
 mkdir -p dist
-if ! "$cc" -O2 -Wall -Wextra -o dist/pll-spawner.tmp src/exec/spawner.c; then
+if ! "$cc" -O2 -Wall -Wextra -Wl,-z,now -o dist/pll-spawner.tmp src/exec/spawner.c; then
   echo "pll: building the native spawner failed: jobs will be started by the Perl spawner" >&2
   rm -f dist/pll-spawner dist/pll-spawner.tmp
   exit 0

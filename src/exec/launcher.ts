@@ -1,5 +1,7 @@
 // How a job's process gets started. Both launchers run the user's command
-// with `/bin/sh -c` in a new session (so its process group id is its pid),
+// with `/bin/sh -c` in a process group of its own (its pgid is its pid), away
+// from any terminal (the spawner's session has none; the shell launcher's
+// job gets a session of its own),
 // send output straight to the log files, and record `start ATTEMPT PID` and
 // `exit CODE` in the job's status file from outside the engine.
 export interface LaunchRequest {

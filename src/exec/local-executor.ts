@@ -1,4 +1,4 @@
-// Runs jobs as local processes, each in its own session and process group,
+// Runs jobs as local processes, each in its own process group,
 // output straight to its log files, exit status recorded on disk by a
 // process other than the engine (see launcher.ts) — so a later engine can
 // adopt a job still running or learn how it ended. Timeouts and kills

@@ -40,11 +40,10 @@ sub reap {
 pipe(my $wake_r, my $wake_w) or die; $wake_w->autoflush(1); $SIG{CHLD} = sub { syswrite($wake_w, 'x') };
 sub launch {
   my ($verb, $id, $attempt, $cwd, $out, $err, $status, $cmd, $n, @env) = @_;
-  pipe(my $in_session, my $session_made);    # the pid is reported once the job has its own session
   my $pid = fork();
   if (!defined $pid) { say_("error $id fork failed: $!\n"); return; }
   if ($pid == 0) {
-    POSIX::setsid(); syswrite($session_made, 'x'); close($session_made); close($in_session);
+    POSIX::setpgid(0, 0);    # also done by the parent: the group exists once the pid is reported
     $SIG{PIPE} = 'DEFAULT'; $SIG{CHLD} = 'DEFAULT';
     open(STDIN, '<', '/dev/null'); open(STDOUT, '>>', $out) or POSIX::_exit(126); open(STDERR, '>>', $err) or POSIX::_exit(126);
     if (opendir(my $d, '/proc/self/fd')) { my @fds = grep { /^\d+$/ && $_ > 2 } readdir($d); closedir($d); POSIX::close($_) for @fds; }
@@ -53,7 +52,7 @@ sub launch {
     { exec { '/bin/sh' } 'sh', '-c', $cmd; }
     POSIX::_exit(127);
   }
-  close($session_made); 1 while !defined(sysread($in_session, my $b, 1)) && $!{EINTR}; close($in_session);
+  POSIX::setpgid($pid, $pid);
   $job{$pid} = [$id, $status, $attempt];
   if (open(my $fh, '>>', $status)) { print $fh "start $id $attempt $pid\n"; close $fh; }
   say_("started $id $pid\n");

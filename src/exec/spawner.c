@@ -22,7 +22,7 @@
  * PID` and `exit JOBID ATTEMPT CODE AT_MS`, by the job's parent — this
  * process — so the exit status is exact and outlives the engine.
  *
- * A job runs `/bin/sh -c COMMAND` in its own session (process group = pid),
+ * A job runs `/bin/sh -c COMMAND` in its own process group (pgid = pid),
  * stdin /dev/null, stdout and stderr appended to its log files, in CWD, with
  * the spawner's environment plus the job's variables, all signals at their
  * defaults and none blocked, and no other descriptor open. It cannot open a
@@ -117,20 +117,60 @@ static void say(const char *fmt, ...) {
   }
 }
 
+/*
+ * The status logs, each kept open while a live job of ours writes to it (a
+ * run's jobs share one): two open/close pairs less per job. Closed with its
+ * last live job, so a log that is removed and made again is opened anew.
+ */
+typedef struct {
+  char *path;
+  int fd, refs;
+} StatusLog;
+
+static StatusLog *logs;
+static size_t logs_n, logs_cap;
+
+static StatusLog *status_acquire(const char *path) {
+  for (size_t i = 0; i < logs_n; i++)
+    if (strcmp(logs[i].path, path) == 0) {
+      logs[i].refs++;
+      return &logs[i];
+    }
+  if (logs_n == logs_cap) {
+    logs_cap = logs_cap ? logs_cap * 2 : 8;
+    logs = realloc(logs, logs_cap * sizeof *logs);
+    if (!logs) abort();
+  }
+  char *copy = strdup(path);
+  if (!copy) abort();
+  logs[logs_n] = (StatusLog){copy, open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666), 1};
+  return &logs[logs_n++];
+}
+
+static void status_release(const char *path) {
+  for (size_t i = 0; i < logs_n; i++)
+    if (strcmp(logs[i].path, path) == 0) {
+      if (--logs[i].refs > 0) return;
+      if (logs[i].fd >= 0) close(logs[i].fd);
+      free(logs[i].path);
+      logs[i] = logs[--logs_n];
+      return;
+    }
+}
+
 static void append(const char *file, const char *fmt, ...) {
   char line[1024];
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) return;
-  if (n > 0) {
-    ssize_t w;
-    do w = write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
-    while (w < 0 && errno == EINTR);
-  }
-  close(fd);
+  int fd = -1;
+  for (size_t i = 0; i < logs_n && fd < 0; i++)
+    if (strcmp(logs[i].path, file) == 0) fd = logs[i].fd;
+  if (fd < 0 || n <= 0) return; /* it could not be opened: the engine still hears of the job on stdout */
+  ssize_t w;
+  do w = write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  while (w < 0 && errno == EINTR);
 }
 
 /* ───────────── reaping ───────────── */
@@ -160,6 +200,7 @@ static void reap(void) {
     int code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
     int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
     append(j.status, "exit %s %s %d %lld\n", j.id, j.attempt, code, now_ms());
+    status_release(j.status);
     say("exit %s %d %d %d\n", j.id, (int)pid, code, sig);
     free(j.id);
     free(j.attempt);
@@ -198,15 +239,12 @@ static char **job_env(char **vars, size_t n) {
 }
 
 /* In the forked child: the job's process, set up as the Perl spawner sets it up, then /bin/sh. */
-static void run_job(const char *cwd, const char *out, const char *err, char **argv, char **env, int in_session) {
-  setsid();
-  /* The parent reports the pid only now: a kill of the group sent at once must find it. */
-  if (in_session >= 0) {
-    ssize_t ignored = write(in_session, "x", 1);
-    (void)ignored;
-    close(in_session);
-  }
-  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL); /* the spawner's SIGPIPE ignore and SIGCHLD handler */
+static void run_job(const char *cwd, const char *out, const char *err, char **argv, char **env) {
+  /* Also done by the parent: whichever runs first, a kill of the group sent once the pid is known finds it. */
+  setpgid(0, 0);
+  /* Every other signal is at its default already (main); exec resets SIGCHLD's handler, not SIGPIPE's ignore. */
+  signal(SIGPIPE, SIG_DFL);
+  signal(SIGCHLD, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -238,20 +276,9 @@ static void launch(char **f, size_t n) {
     say("error %s out of memory\n", id);
     return;
   }
-  int sync[2] = {-1, -1};
-  if (pipe2(sync, O_CLOEXEC) != 0) sync[0] = sync[1] = -1;
   pid_t pid = fork();
-  if (pid == 0) {
-    if (sync[0] >= 0) close(sync[0]);
-    run_job(cwd, out, err, argv, env, sync[1]);
-  }
-  if (sync[1] >= 0) close(sync[1]);
-  if (sync[0] >= 0) {
-    /* until the child has its own session (or is gone): its first step, so this is short */
-    char b;
-    while (pid > 0 && read(sync[0], &b, 1) < 0 && errno == EINTR) {}
-    close(sync[0]);
-  }
+  if (pid == 0) run_job(cwd, out, err, argv, env);
+  if (pid > 0) setpgid(pid, pid);
   free(env);
   if (pid < 0) {
     say("error %s fork failed: %s\n", id, strerror(errno));
@@ -260,6 +287,7 @@ static void launch(char **f, size_t n) {
   char *jid = strdup(id), *attempt = strdup(f[2]), *status = strdup(f[6]);
   if (!jid || !attempt || !status) abort();
   jobs_put(pid, jid, attempt, status);
+  status_acquire(status);
   append(status, "start %s %s %d\n", id, attempt, (int)pid);
   say("started %s %d\n", id, (int)pid);
 }
@@ -304,6 +332,8 @@ static void parse(void) {
 
 int main(void) {
   prctl(PR_SET_NAME, "pll job spawner");
+  /* Jobs get every signal at its default: undo here, once, what our own parent may have ignored (nohup, a shell). */
+  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
   signal(SIGPIPE, SIG_IGN);
   if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) return 1;
   struct sigaction sa = {0};
