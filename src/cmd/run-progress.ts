@@ -16,6 +16,8 @@ export interface ProgressOptions {
 }
 
 const REDRAW_MS = 100;
+/** Lines mode writes what came in this long together: one write for many short jobs, still prompt to a reader. */
+const LINES_MS = 25;
 
 export class RunProgress {
   private readonly states = new Map<number, JobState>();
@@ -138,7 +140,7 @@ export class RunProgress {
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
       this.flush(true);
-    }, this.opts.mode === "tty" ? REDRAW_MS : 0);
+    }, this.opts.mode === "tty" ? REDRAW_MS : LINES_MS);
   }
 
   private flush(keepLine: boolean): void {
