@@ -104,8 +104,13 @@ export class JournalFile {
     this.bytes += buf.length;
   }
 
+  /** Closes the file; an error here is not worth failing a write for (what was written is kept or replayed). */
   close(): void {
-    closeSync(this.fd);
+    try {
+      closeSync(this.fd);
+    } catch {
+      // EBADF/EIO on a file being given up: nothing to do
+    }
   }
 
   remove(): void {

@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Store } from "../../src/store/store.js";
@@ -125,6 +126,64 @@ test("a big burst is folded as it comes, not held in memory until the end", asyn
       assert.ok(Math.max(...sizes) < 6 << 20, `journal files stay small: ${sizes.join(", ")}`);
     } finally {
       await store.close();
+    }
+  });
+});
+
+test("a fold that LevelDB refuses keeps its journal and its entries, and the next fold puts them in", async () => {
+  await withTempHome(async (home) => {
+    const db = path.join(home, "db");
+    const store = await Store.open(db);
+    // Fault injection: LevelDB's batch fails as on a full disk, once.
+    const level = (store as unknown as { db: { batch: (...a: unknown[]) => Promise<void> } }).db;
+    const batch = level.batch.bind(level);
+    level.batch = () => Promise.reject(new Error("injected: no space left on device"));
+    try {
+      await store.write({ jobs: [job(1, "one")] });
+      await assert.rejects(store.fold(), /injected/);
+      assert.equal(journalFiles(db).length, 2, "the refused generation's file stays beside the new one");
+      await store.write({ jobs: [job(2, "two")] });
+      assert.deepEqual((await store.load()).jobs.map((j) => j.command), ["one", "two"], "reads still see both");
+      level.batch = batch;
+      await store.fold();
+      assert.equal(journalFiles(db).length, 1, "folded, only the current generation is left");
+    } finally {
+      level.batch = batch;
+      await store.close();
+    }
+    const again = await Store.open(db);
+    try {
+      assert.deepEqual((await again.load()).jobs.map((j) => j.command), ["one", "two"]);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+test("a write the journal file refuses fails alone; the next write goes to a new file and nothing acknowledged is lost", async () => {
+  await withTempHome(async (home) => {
+    const db = path.join(home, "db");
+    const store = await Store.open(db);
+    try {
+      await store.write({ jobs: [job(1, "before")] });
+      // Fault injection: the journal's descriptor turns into one that refuses writes and truncation (as a
+      // failing disk would), so the append fails and cutting the file back fails too.
+      const current = (store as unknown as { current: { journal: { fd: number } } }).current.journal;
+      const real = current.fd;
+      current.fd = openSync("/dev/null", "r");
+      closeSync(real);
+      await assert.rejects(store.write({ jobs: [job(2, "refused")] }), /EBADF/);
+      await store.write({ jobs: [job(3, "after")] });
+      assert.deepEqual((await store.load()).jobs.map((j) => j.command), ["before", "after"]);
+      assert.ok(journalFiles(db).length >= 2, "the next write went to a new generation");
+    } finally {
+      await store.close();
+    }
+    const again = await Store.open(db);
+    try {
+      assert.deepEqual((await again.load()).jobs.map((j) => j.command), ["before", "after"]);
+    } finally {
+      await again.close();
     }
   });
 });
