@@ -5,11 +5,9 @@
 import path from "node:path";
 
 export const runLogDir = (logsDir: string, runId: number) => path.join(logsDir, String(runId));
-export const logPaths = (logsDir: string, runId: number, jobId: number) => {
-  const base = path.join(runLogDir(logsDir, runId), String(jobId));
-  return { out: `${base}.out`, err: `${base}.err` };
-};
+/** The log files of a job in its run's log directory (`runLogDir`, computed once per run: path.join is not free). */
+export const logPaths = (runDir: string, jobId: number) => ({ out: `${runDir}/${jobId}.out`, err: `${runDir}/${jobId}.err` });
 /** `logOut` minus `.out`, plus another extension: the hook log sits beside the output. */
 export const sibling = (logOut: string, ext: string) => logOut.replace(/\.out$/, `.${ext}`);
 /** The status log of the run a job's output belongs to. */
-export const statusLogOf = (logOut: string) => path.join(path.dirname(logOut), "status");
+export const statusLogOf = (logOut: string) => `${logOut.slice(0, logOut.lastIndexOf("/"))}/status`;

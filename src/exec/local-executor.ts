@@ -294,6 +294,7 @@ export class LocalExecutor {
   }
 
   private stopIdlePolls(): void {
+    if (!this.adoptedPoll && !this.outputPoll && !this.statusLogs.size) return; // the usual case: nothing to stop
     const procs = [...this.procs.values()];
     if (!procs.some((p) => p.adopted)) {
       clearInterval(this.adoptedPoll);

@@ -1,6 +1,6 @@
 // A compiled graph → a new run and its job records, numbered from the store's
 // counters. Pure: the engine persists the result before scheduling it.
-import { logPaths } from "../exec/job-files.js";
+import { logPaths, runLogDir } from "../exec/job-files.js";
 import { UserError, type JobGraph, type JobRecord, type RunRecord } from "../core/types.js";
 
 export interface Instantiated {
@@ -23,12 +23,13 @@ export function instantiate(
   if (graph.pjc !== undefined) blockPjc[""] = graph.pjc;
   for (const b of graph.blocks) if (b.pjc !== undefined) blockPjc[`${runId}:${b.key}`] = b.pjc;
 
+  const runDir = runLogDir(logsDir, runId);
   const jobs = graph.jobs.map((spec): JobRecord => {
     const id = idOf.get(spec.key)!;
     for (const after of spec.afterIds ?? [])
       if (!exists(after)) throw new UserError(`${spec.name}: after #${after}: no such job`, 404);
     const deps = [...spec.deps.flatMap((k) => idOf.get(k) ?? []), ...(spec.afterIds ?? [])];
-    const logs = logPaths(logsDir, runId, id);
+    const logs = logPaths(runDir, id);
     const job: JobRecord = {
       id,
       runId,
