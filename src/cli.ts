@@ -13,6 +13,12 @@ import { setFlagsFromString } from "node:v8";
 // long one loses 9 %: hot code is still worth optimising, a little later.
 // Set before anything else is loaded, so that all of pll's code runs with it.
 setFlagsFromString("--interrupt-budget=540672");
+// After a full GC, V8 lets the heap grow to up to 4× what was live before the
+// next one. A server holds every job in memory, and a run of 100,000 jobs
+// promotes a few MB/s of short-lived garbage: its RSS climbed from 415 MB to
+// 650 MB without one full GC in 40 s. At a fixed 1.5× it stays at 330–360 MB
+// (peak 330–420 MB, in the load), run time unchanged.
+setFlagsFromString("--heap-growing-percent=50");
 
 type Entry = () => Promise<{ main(args: string[]): Promise<number> }>;
 
