@@ -105,7 +105,8 @@ export class Store {
       const left: Entries = new Map();
       for (const f of files) readJournal(f.file, left);
       await batchAll(db, left);
-      for (const f of files) rmSyncQuiet(f.file);
+      // A replayed file left behind would be replayed again later, over newer values folded since: fail instead.
+      for (const f of files) rmSync(f.file, { force: true });
       return new Store(db, path, (files.at(-1)?.gen ?? 0) + 1);
     } catch (err) {
       clearHolder(path);
@@ -266,12 +267,4 @@ async function batchAll(db: Level<string, unknown>, entries: Entries): Promise<v
     }
   }
   if (ops.length) await db.batch(ops);
-}
-
-function rmSyncQuiet(file: string): void {
-  try {
-    rmSync(file, { force: true });
-  } catch {
-    // replayed again next time: harmless, every entry is a whole value
-  }
 }
