@@ -134,6 +134,7 @@ static StatusLog *status_acquire(const char *path) {
   for (size_t i = 0; i < logs_n; i++)
     if (strcmp(logs[i].path, path) == 0) {
       logs[i].refs++;
+      if (logs[i].fd < 0) logs[i].fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666); /* it may be there now */
       return &logs[i];
     }
   if (logs_n == logs_cap) {
