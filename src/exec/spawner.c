@@ -166,9 +166,14 @@ static void append(const char *file, const char *fmt, ...) {
   int n = vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
   int fd = -1;
-  for (size_t i = 0; i < logs_n && fd < 0; i++)
-    if (strcmp(logs[i].path, file) == 0) fd = logs[i].fd;
-  if (fd < 0 || n <= 0) return; /* it could not be opened: the engine still hears of the job on stdout */
+  for (size_t i = 0; i < logs_n; i++)
+    if (strcmp(logs[i].path, file) == 0) {
+      /* it could not be opened so far: try again, it may be there now */
+      if (logs[i].fd < 0) logs[i].fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+      fd = logs[i].fd;
+      break;
+    }
+  if (fd < 0 || n <= 0) return; /* still not: the engine hears of the job on stdout all the same */
   ssize_t w;
   do w = write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
   while (w < 0 && errno == EINTR);

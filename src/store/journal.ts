@@ -56,6 +56,10 @@ export function readJournal(file: string, into: Entries): void {
       process.emitWarning(`pll: skipped an unreadable write in ${file}`);
       continue;
     }
+    if (!Array.isArray(pairs) || !pairs.every((p) => Array.isArray(p) && typeof p[0] === "string" && p.length <= 2)) {
+      process.emitWarning(`pll: skipped a write of an unknown shape in ${file}`);
+      continue;
+    }
     for (const pair of pairs as [string, unknown?][]) into.set(pair[0], pair.length > 1 ? JSON.stringify(pair[1]) : null);
   }
 }

@@ -50,6 +50,8 @@ type Op =
 const FOLD_MS = 200;
 /** …or starts at once when this many bytes are waiting. */
 const FOLD_BYTES = 4 << 20;
+/** A failed fold is tried again after this long. */
+const FOLD_RETRY_MS = 1_000;
 /** LevelDB batch size when folding or replaying. */
 const BATCH_ENTRIES = 5_000;
 
@@ -80,7 +82,9 @@ export class Store {
   private folder: Promise<void> = Promise.resolve();
   private foldTimer: NodeJS.Timeout | undefined;
   private foldError: unknown;
+  private foldFailing = false;
   private closed = false;
+  private closing?: Promise<void>;
 
   private constructor(
     private readonly db: Level<string, unknown>,
@@ -104,7 +108,7 @@ export class Store {
       const files = journalFiles(path);
       const left: Entries = new Map();
       for (const f of files) readJournal(f.file, left);
-      await batchAll(db, left);
+      await batchAll(db, left, true);
       // A replayed file left behind would be replayed again later, over newer values folded since: fail instead.
       for (const f of files) rmSync(f.file, { force: true });
       return new Store(db, path, (files.at(-1)?.gen ?? 0) + 1);
@@ -142,8 +146,8 @@ export class Store {
     this.current.journal.append(journalLine(entries));
     for (const [k, v] of entries) this.current.entries.set(k, v);
     // The write is done here. A fold that fails now only leaves its journal to replay, so its error is not this write's.
-    if (this.current.journal.bytes >= FOLD_BYTES) await this.fold().catch(() => {});
-    else this.foldTimer ??= setTimeout(() => void this.fold().catch(() => {}), FOLD_MS).unref();
+    if (this.current.journal.bytes >= FOLD_BYTES && !this.foldFailing) await this.fold().catch(() => {});
+    else this.armFold(FOLD_MS);
   }
 
   /**
@@ -175,8 +179,11 @@ export class Store {
   }
 
   /** Folds what the journal holds into LevelDB and closes both; a fold that fails leaves its journal for the next open. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    return (this.closing ??= this.closeOnce());
+  }
+
+  private async closeOnce(): Promise<void> {
     this.closed = true;
     clearTimeout(this.foldTimer);
     // No new generation: the last one is folded as it is (a file created now could race a removal of the home).
@@ -194,14 +201,23 @@ export class Store {
 
   /**
    * Starts a new generation and folds every older one into LevelDB, oldest
-   * first; resolves when they are all folded. A failed fold (disk full) keeps
-   * its generation, journal file and all, and is tried again on the next fold.
+   * first; resolves when they are all folded. A failed fold (disk full, a
+   * LevelDB error) keeps its generation, journal file and all, and is tried
+   * again a second later; meanwhile writes go on in the current generation
+   * rather than in a new file per attempt. Never throws: it rejects.
    */
   fold(): Promise<void> {
     if (this.closed) return Promise.resolve();
     clearTimeout(this.foldTimer);
     this.foldTimer = undefined;
-    if (this.current.entries.size || this.current.journal.torn) this.rotate();
+    if ((this.current.entries.size || this.current.journal.torn) && !this.foldFailing) {
+      try {
+        this.rotate();
+      } catch (err) {
+        // No next journal file (EMFILE, ENOSPC, EACCES): keep appending to this one, fold the older ones.
+        this.failed(err);
+      }
+    }
     return this.foldOlder();
   }
 
@@ -209,21 +225,38 @@ export class Store {
     const done = this.folder.then(async () => {
       while (this.folding.length) {
         const gen = this.folding[0]!;
-        await batchAll(this.db, gen.entries);
+        // Synced: its journal file goes next, and a machine that loses power must not lose both.
+        await batchAll(this.db, gen.entries, true);
         gen.journal.remove();
         this.folding.shift();
       }
+      if (this.foldFailing) {
+        this.foldFailing = false;
+        process.stderr.write(`pll: the store folds its journal into LevelDB again\n`);
+      }
     });
     // The chain goes on after a failure; this caller hears of it.
-    this.folder = done.catch((err) => {
-      this.foldError = err;
-    });
+    this.folder = done.catch((err) => this.failed(err));
     return done;
+  }
+
+  private failed(err: unknown): void {
+    this.foldError = err;
+    if (!this.foldFailing) {
+      this.foldFailing = true;
+      process.stderr.write(`pll: the store cannot fold its journal into LevelDB (${(err as Error)?.message ?? String(err)}); writes go on in the journal, retrying every second\n`);
+    }
+    this.armFold(FOLD_RETRY_MS);
+  }
+
+  private armFold(ms: number): void {
+    if (this.closed) return;
+    this.foldTimer ??= setTimeout(() => void this.fold().catch(() => {}), ms).unref();
   }
 
   /** the last fold failure, if the store could not fold since (for diagnostics) */
   get lastFoldError(): unknown {
-    return this.foldError;
+    return this.foldFailing ? this.foldError : undefined;
   }
 
   private rotate(): void {
@@ -248,7 +281,8 @@ export class Store {
     const merged = new Map<string, unknown>(await this.db.iterator(range(prefix)).all());
     for (const e of overlays)
       for (const [k, v] of e) if (k.startsWith(`${prefix}:`)) v === null ? merged.delete(k) : merged.set(k, JSON.parse(v));
-    return [...merged.keys()].sort().map((k) => merged.get(k) as T);
+    // LevelDB's order is the bytes' order, not JavaScript's (UTF-16) one.
+    return [...merged.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map((k) => merged.get(k) as T);
   }
 
   private overlays(newestFirst: boolean): Entries[] {
@@ -257,14 +291,17 @@ export class Store {
   }
 }
 
-async function batchAll(db: Level<string, unknown>, entries: Entries): Promise<void> {
+/** Puts `entries` into LevelDB; `sync`: the last batch is on disk (fsync) when this resolves, and so the ones before. */
+async function batchAll(db: Level<string, unknown>, entries: Entries, sync: boolean): Promise<void> {
   let ops: Op[] = [];
+  let left = entries.size;
   for (const [key, value] of entries) {
     ops.push(value === null ? { type: "del", key } : { type: "put", key, value, valueEncoding: "utf8" });
-    if (ops.length >= BATCH_ENTRIES) {
-      await db.batch(ops);
+    left--;
+    // LevelDB writes its log in order: syncing the last batch puts the earlier ones on disk too.
+    if (ops.length >= BATCH_ENTRIES || left === 0) {
+      await db.batch(ops, { sync: sync && left === 0 });
       ops = [];
     }
   }
-  if (ops.length) await db.batch(ops);
 }

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Store } from "../../src/store/store.js";
 import { journalFiles } from "../../src/store/journal.js";
@@ -185,5 +185,67 @@ test("a write the journal file refuses fails alone; the next write goes to a new
     } finally {
       await again.close();
     }
+  });
+});
+
+test("no next journal file (here a directory in its way): the fold does not throw, writes go on, nothing is lost", async () => {
+  await withTempHome(async (home) => {
+    const db = path.join(home, "db");
+    const store = await Store.open(db);
+    const blocker = `${db}.wal-${journalFiles(db)[0]!.gen + 1}`;
+    await mkdir(blocker);
+    try {
+      await store.write({ jobs: [job(1, "one")] });
+      await assert.doesNotReject(store.fold()); // nothing older to fold; the rotation's EISDIR is reported, not thrown
+      const big = "x".repeat(1 << 20);
+      for (let i = 2; i <= 6; i++) await store.write({ jobs: [job(i, big)] }); // past the 4 MB fold: still acknowledged
+      assert.deepEqual((await store.load()).jobs.map((j) => j.id), [1, 2, 3, 4, 5, 6]);
+      await rm(blocker, { recursive: true });
+      await store.fold();
+      assert.equal(journalFiles(db).length, 1, "once the file can be made, the generation is folded");
+    } finally {
+      await store.close();
+    }
+    const again = await Store.open(db);
+    try {
+      assert.deepEqual((await again.load()).jobs.map((j) => j.id), [1, 2, 3, 4, 5, 6]);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+test("replay applies generations in order over what LevelDB holds: the newest put or deletion of a key wins", async () => {
+  await withTempHome(async (home) => {
+    const db = path.join(home, "db");
+    const first = await Store.open(db);
+    // As if generation 1 had been folded and the process died before removing its file.
+    await first.write({ jobs: [job(1, "v1")], schedules: [schedule("s")], counters: { nextJobId: 2, nextRunId: 1 } });
+    await first.close();
+    const line = (pairs: unknown) => `${JSON.stringify(pairs)}\n`;
+    await writeFile(`${db}.wal-1`, line([["job:000000000001", { id: 1, command: "v1" }], ["schedule:s", { name: "s" }]]));
+    await writeFile(`${db}.wal-2`, line([["job:000000000001", { id: 1, command: "v2" }], ["schedule:s"], ["schedule:t", { name: "t" }]]));
+    await writeFile(`${db}.wal-10`, line([["meta:counters", { nextJobId: 9, nextRunId: 3 }]]) + line({ not: "pairs" }));
+    const store = await Store.open(db);
+    try {
+      const { jobs, schedules, counters } = await store.load();
+      assert.deepEqual(jobs.map((j) => j.command), ["v2"]);
+      assert.deepEqual(schedules.map((s) => s.name), ["t"]);
+      assert.deepEqual(counters, { nextJobId: 9, nextRunId: 3 }, "generation 10 after 2, numerically; a line of a strange shape skipped");
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+test("a second close waits for the first: the store is free to open once either resolves", async () => {
+  await withTempHome(async (home) => {
+    const db = path.join(home, "db");
+    const store = await Store.open(db);
+    await store.write({ jobs: [job(1, "one")] });
+    void store.close();
+    await store.close();
+    const again = await Store.open(db);
+    await again.close();
   });
 });
