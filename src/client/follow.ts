@@ -34,13 +34,17 @@ export function eventOfRun(e: EngineEvent, run: { id: number; jobIds: number[] }
   }
 }
 
-/** How far a job has come: its attempts, then pending < running < ended. */
-const progress = (j: JobRecord): [number, number] => [j.attempts.length, j.state === "running" ? 1 : j.state === "pending" || j.state === "blocked" ? 0 : 2];
-
-function olderThan(event: JobRecord, known: JobRecord | undefined): boolean {
+/**
+ * Whether an event is surely older than a known state of the same job.
+ * Attempts only grow, and attempt n runs before it ends and before the job
+ * waits for attempt n+1. Other pairs with the same number of attempts can
+ * come in either order (a retry makes an ended job pending, a cancel ends a
+ * pending one): those are not dropped.
+ */
+export function olderThan(event: JobRecord, known: JobRecord | undefined): boolean {
   if (!known) return false;
-  const [a, b] = [progress(event), progress(known)];
-  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  const [a, b] = [event.attempts.length, known.attempts.length];
+  return a < b || (a === b && event.state === "running" && known.state !== "running");
 }
 
 /**
