@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Store } from "../../src/store/store.js";
+import { Store, type StoreContents } from "../../src/store/store.js";
 import { journalFiles } from "../../src/store/journal.js";
 import type { JobRecord, ScheduleRecord } from "../../src/core/types.js";
 import { repoRoot, withTempHome } from "../helpers/home.js";
@@ -15,6 +15,33 @@ import { repoRoot, withTempHome } from "../helpers/home.js";
 const job = (id: number, command: string) => ({ id, command }) as JobRecord;
 const schedule = (name: string) => ({ name }) as ScheduleRecord;
 const fixture = path.join(repoRoot, "dist/test/fixtures/write-then-die.js");
+
+/**
+ * Runs `fn` on a store opened in a fresh temporary home and closes it whatever
+ * happens; then `after` (checks of what a later open finds), before the home goes.
+ */
+async function withStore(fn: (store: Store, db: string) => Promise<void>, after?: (db: string) => Promise<void>): Promise<void> {
+  await withTempHome(async (home) => {
+    const db = path.join(home, "db");
+    const store = await Store.open(db);
+    try {
+      await fn(store, db);
+    } finally {
+      await store.close();
+    }
+    await after?.(db);
+  });
+}
+
+/** What a fresh open of the store at `db` loads (it is closed again). */
+async function reopened(db: string): Promise<StoreContents> {
+  const store = await Store.open(db);
+  try {
+    return await store.load();
+  } finally {
+    await store.close();
+  }
+}
 
 function runToDeath(args: string[]): Promise<NodeJS.Signals | null> {
   return new Promise((resolve, reject) => {
@@ -41,35 +68,25 @@ test("a process killed right after its writes loses none of them: the journal is
     }
     // A second crash over the same keys: the newer values win.
     assert.equal(await runToDeath([db, "10", "2"]), "SIGKILL");
-    const again = await Store.open(db);
-    try {
-      const { jobs, counters } = await again.load();
-      assert.equal(jobs.length, 300);
-      assert.equal(jobs[9]!.command, "v2-10");
-      assert.equal(jobs[10]!.command, "v1-11");
-      assert.deepEqual(counters, { nextJobId: 11, nextRunId: 1 });
-    } finally {
-      await again.close();
-    }
+    const { jobs, counters } = await reopened(db);
+    assert.equal(jobs.length, 300);
+    assert.equal(jobs[9]!.command, "v2-10");
+    assert.equal(jobs[10]!.command, "v1-11");
+    assert.deepEqual(counters, { nextJobId: 11, nextRunId: 1 });
   });
 });
 
 test("reads see writes that are not folded yet, and deletions hide folded values", async () => {
-  await withTempHome(async (home) => {
-    const store = await Store.open(path.join(home, "db"));
-    try {
-      await store.write({ schedules: [schedule("a"), schedule("b")], jobsets: [{ name: "js", file: "f", source: "s1", updatedAt: 1 }] });
-      await store.fold(); // a and b now in LevelDB
-      await store.write({ schedules: [schedule("c")], deleteSchedules: ["a"] });
-      assert.deepEqual((await store.listSchedules()).map((s) => s.name), ["b", "c"]);
-      await store.write({ jobsets: [{ name: "js", file: "f", source: "s2", updatedAt: 2 }] });
-      assert.equal((await store.getJobset("js"))?.source, "s2");
-      await store.fold();
-      assert.deepEqual((await store.listSchedules()).map((s) => s.name), ["b", "c"]);
-      assert.equal((await store.getJobset("js"))?.source, "s2");
-    } finally {
-      await store.close();
-    }
+  await withStore(async (store) => {
+    await store.write({ schedules: [schedule("a"), schedule("b")], jobsets: [{ name: "js", file: "f", source: "s1", updatedAt: 1 }] });
+    await store.fold(); // a and b now in LevelDB
+    await store.write({ schedules: [schedule("c")], deleteSchedules: ["a"] });
+    assert.deepEqual((await store.listSchedules()).map((s) => s.name), ["b", "c"]);
+    await store.write({ jobsets: [{ name: "js", file: "f", source: "s2", updatedAt: 2 }] });
+    assert.equal((await store.getJobset("js"))?.source, "s2");
+    await store.fold();
+    assert.deepEqual((await store.listSchedules()).map((s) => s.name), ["b", "c"]);
+    assert.equal((await store.getJobset("js"))?.source, "s2");
   });
 });
 
@@ -80,12 +97,7 @@ test("close folds everything into LevelDB and leaves no journal behind", async (
     for (let i = 1; i <= 50; i++) await store.write({ jobs: [job(i, `c${i}`)] });
     await store.close();
     assert.deepEqual((await readdir(home)).filter((n) => n.includes(".wal-")), []);
-    const again = await Store.open(db);
-    try {
-      assert.equal((await again.load()).jobs.length, 50);
-    } finally {
-      await again.close();
-    }
+    assert.equal((await reopened(db)).jobs.length, 50);
   });
 });
 
@@ -115,56 +127,42 @@ test("a write cut short by a crash is skipped on replay; the complete ones befor
 });
 
 test("a big burst is folded as it comes, not held in memory until the end", async () => {
-  await withTempHome(async (home) => {
-    const db = path.join(home, "db");
-    const store = await Store.open(db);
-    try {
-      const big = "x".repeat(10_000);
-      for (let i = 1; i <= 1_000; i++) await store.write({ jobs: [job(i, big)] }); // ≈ 10 MB
-      const files = journalFiles(db);
-      const sizes = await Promise.all(files.map(async (f) => (await readFile(f.file)).length));
-      assert.ok(Math.max(...sizes) < 6 << 20, `journal files stay small: ${sizes.join(", ")}`);
-    } finally {
-      await store.close();
-    }
+  await withStore(async (store, db) => {
+    const big = "x".repeat(10_000);
+    for (let i = 1; i <= 1_000; i++) await store.write({ jobs: [job(i, big)] }); // ≈ 10 MB
+    const files = journalFiles(db);
+    const sizes = await Promise.all(files.map(async (f) => (await readFile(f.file)).length));
+    assert.ok(Math.max(...sizes) < 6 << 20, `journal files stay small: ${sizes.join(", ")}`);
   });
 });
 
 test("a fold that LevelDB refuses keeps its journal and its entries, and the next fold puts them in", async () => {
-  await withTempHome(async (home) => {
-    const db = path.join(home, "db");
-    const store = await Store.open(db);
-    // Fault injection: LevelDB's batch fails as on a full disk, once.
-    const level = (store as unknown as { db: { batch: (...a: unknown[]) => Promise<void> } }).db;
-    const batch = level.batch.bind(level);
-    level.batch = () => Promise.reject(new Error("injected: no space left on device"));
-    try {
-      await store.write({ jobs: [job(1, "one")] });
-      await assert.rejects(store.fold(), /injected/);
-      assert.equal(journalFiles(db).length, 2, "the refused generation's file stays beside the new one");
-      await store.write({ jobs: [job(2, "two")] });
-      assert.deepEqual((await store.load()).jobs.map((j) => j.command), ["one", "two"], "reads still see both");
-      level.batch = batch;
-      await store.fold();
-      assert.equal(journalFiles(db).length, 1, "folded, only the current generation is left");
-    } finally {
-      level.batch = batch;
-      await store.close();
-    }
-    const again = await Store.open(db);
-    try {
-      assert.deepEqual((await again.load()).jobs.map((j) => j.command), ["one", "two"]);
-    } finally {
-      await again.close();
-    }
-  });
+  await withStore(
+    async (store, db) => {
+      // Fault injection: LevelDB's batch fails as on a full disk, until put back.
+      const level = (store as unknown as { db: { batch: (...a: unknown[]) => Promise<void> } }).db;
+      const batch = level.batch.bind(level);
+      level.batch = () => Promise.reject(new Error("injected: no space left on device"));
+      try {
+        await store.write({ jobs: [job(1, "one")] });
+        await assert.rejects(store.fold(), /injected/);
+        assert.equal(journalFiles(db).length, 2, "the refused generation's file stays beside the new one");
+        await store.write({ jobs: [job(2, "two")] });
+        assert.deepEqual((await store.load()).jobs.map((j) => j.command), ["one", "two"], "reads still see both");
+        level.batch = batch;
+        await store.fold();
+        assert.equal(journalFiles(db).length, 1, "folded, only the current generation is left");
+      } finally {
+        level.batch = batch;
+      }
+    },
+    async (db) => assert.deepEqual((await reopened(db)).jobs.map((j) => j.command), ["one", "two"]),
+  );
 });
 
 test("a write the journal file refuses fails alone; the next write goes to a new file and nothing acknowledged is lost", async () => {
-  await withTempHome(async (home) => {
-    const db = path.join(home, "db");
-    const store = await Store.open(db);
-    try {
+  await withStore(
+    async (store, db) => {
       await store.write({ jobs: [job(1, "before")] });
       // Fault injection: the journal's descriptor turns into one that refuses writes and truncation (as a
       // failing disk would), so the append fails and cutting the file back fails too.
@@ -176,25 +174,16 @@ test("a write the journal file refuses fails alone; the next write goes to a new
       await store.write({ jobs: [job(3, "after")] });
       assert.deepEqual((await store.load()).jobs.map((j) => j.command), ["before", "after"]);
       assert.ok(journalFiles(db).length >= 2, "the next write went to a new generation");
-    } finally {
-      await store.close();
-    }
-    const again = await Store.open(db);
-    try {
-      assert.deepEqual((await again.load()).jobs.map((j) => j.command), ["before", "after"]);
-    } finally {
-      await again.close();
-    }
-  });
+    },
+    async (db) => assert.deepEqual((await reopened(db)).jobs.map((j) => j.command), ["before", "after"]),
+  );
 });
 
 test("no next journal file (here a directory in its way): the fold does not throw, writes go on, nothing is lost", async () => {
-  await withTempHome(async (home) => {
-    const db = path.join(home, "db");
-    const store = await Store.open(db);
-    const blocker = `${db}.wal-${journalFiles(db)[0]!.gen + 1}`;
-    await mkdir(blocker);
-    try {
+  await withStore(
+    async (store, db) => {
+      const blocker = `${db}.wal-${journalFiles(db)[0]!.gen + 1}`;
+      await mkdir(blocker);
       await store.write({ jobs: [job(1, "one")] });
       await assert.doesNotReject(store.fold()); // nothing older to fold; the rotation's EISDIR is reported, not thrown
       const big = "x".repeat(1 << 20);
@@ -203,16 +192,9 @@ test("no next journal file (here a directory in its way): the fold does not thro
       await rm(blocker, { recursive: true });
       await store.fold();
       assert.equal(journalFiles(db).length, 1, "once the file can be made, the generation is folded");
-    } finally {
-      await store.close();
-    }
-    const again = await Store.open(db);
-    try {
-      assert.deepEqual((await again.load()).jobs.map((j) => j.id), [1, 2, 3, 4, 5, 6]);
-    } finally {
-      await again.close();
-    }
-  });
+    },
+    async (db) => assert.deepEqual((await reopened(db)).jobs.map((j) => j.id), [1, 2, 3, 4, 5, 6]),
+  );
 });
 
 test("replay applies generations in order over what LevelDB holds: the newest put or deletion of a key wins", async () => {
