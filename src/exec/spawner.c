@@ -130,13 +130,19 @@ typedef struct {
 static StatusLog *logs;
 static size_t logs_n, logs_cap;
 
-static StatusLog *status_acquire(const char *path) {
+static StatusLog *status_find(const char *path) {
   for (size_t i = 0; i < logs_n; i++)
-    if (strcmp(logs[i].path, path) == 0) {
-      logs[i].refs++;
-      if (logs[i].fd < 0) logs[i].fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666); /* it may be there now */
-      return &logs[i];
-    }
+    if (strcmp(logs[i].path, path) == 0) return &logs[i];
+  return NULL;
+}
+
+/* A job of ours writes to `path` from now on (opened at its first record, `append`). */
+static void status_acquire(const char *path) {
+  StatusLog *log = status_find(path);
+  if (log) {
+    log->refs++;
+    return;
+  }
   if (logs_n == logs_cap) {
     logs_cap = logs_cap ? logs_cap * 2 : 8;
     logs = realloc(logs, logs_cap * sizeof *logs);
@@ -144,38 +150,30 @@ static StatusLog *status_acquire(const char *path) {
   }
   char *copy = strdup(path);
   if (!copy) abort();
-  logs[logs_n] = (StatusLog){copy, open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666), 1};
-  return &logs[logs_n++];
+  logs[logs_n++] = (StatusLog){copy, -1, 1};
 }
 
 static void status_release(const char *path) {
-  for (size_t i = 0; i < logs_n; i++)
-    if (strcmp(logs[i].path, path) == 0) {
-      if (--logs[i].refs > 0) return;
-      if (logs[i].fd >= 0) close(logs[i].fd);
-      free(logs[i].path);
-      logs[i] = logs[--logs_n];
-      return;
-    }
+  StatusLog *log = status_find(path);
+  if (!log || --log->refs > 0) return;
+  if (log->fd >= 0) close(log->fd);
+  free(log->path);
+  *log = logs[--logs_n];
 }
 
+/* One record in an acquired status log; one that could not be opened so far is tried again (it may be there now). */
 static void append(const char *file, const char *fmt, ...) {
   char line[1024];
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  int fd = -1;
-  for (size_t i = 0; i < logs_n; i++)
-    if (strcmp(logs[i].path, file) == 0) {
-      /* it could not be opened so far: try again, it may be there now */
-      if (logs[i].fd < 0) logs[i].fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-      fd = logs[i].fd;
-      break;
-    }
-  if (fd < 0 || n <= 0) return; /* still not: the engine hears of the job on stdout all the same */
+  StatusLog *log = status_find(file);
+  if (!log || n <= 0) return;
+  if (log->fd < 0) log->fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+  if (log->fd < 0) return; /* still not: the engine hears of the job on stdout all the same */
   ssize_t w;
-  do w = write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  do w = write(log->fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
   while (w < 0 && errno == EINTR);
 }
 

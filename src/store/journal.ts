@@ -78,8 +78,8 @@ export function journalLine(entries: [string, string | null][]): string {
 /** The file being appended to: one generation. */
 export class JournalFile {
   private fd: number;
-  private size = 0;
-  bytes = 0;
+  /** bytes of complete lines in the file */
+  size = 0;
   /** a failed append left part of a line that could not be cut off: append no more here */
   torn = false;
 
@@ -105,7 +105,6 @@ export class JournalFile {
       throw err;
     }
     this.size += buf.length;
-    this.bytes += buf.length;
   }
 
   /** Closes the file; an error here is not worth failing a write for (what was written is kept or replayed). */

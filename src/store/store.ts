@@ -81,8 +81,10 @@ export class Store {
   private readonly folding: Generation[] = [];
   private folder: Promise<void> = Promise.resolve();
   private foldTimer: NodeJS.Timeout | undefined;
-  private foldError: unknown;
+  /** LevelDB refused the last fold */
   private foldFailing = false;
+  /** the trouble last said on stderr, until things work again */
+  private reported?: string;
   private closed = false;
   private closing?: Promise<void>;
 
@@ -146,7 +148,7 @@ export class Store {
     this.current.journal.append(journalLine(entries));
     for (const [k, v] of entries) this.current.entries.set(k, v);
     // The write is done here. A fold that fails now only leaves its journal to replay, so its error is not this write's.
-    if (this.current.journal.bytes >= FOLD_BYTES && !this.foldFailing) await this.fold().catch(() => {});
+    if (this.current.journal.size >= FOLD_BYTES && !this.foldFailing) await this.fold().catch(() => {});
     else this.armFold(FOLD_MS);
   }
 
@@ -213,9 +215,10 @@ export class Store {
     if ((this.current.entries.size || this.current.journal.torn) && !this.foldFailing) {
       try {
         this.rotate();
+        this.recovered();
       } catch (err) {
         // No next journal file (EMFILE, ENOSPC, EACCES): keep appending to this one, fold the older ones.
-        this.failed(err);
+        this.trouble(`cannot start a new journal file (${(err as Error).message})`);
       }
     }
     return this.foldOlder();
@@ -229,34 +232,34 @@ export class Store {
         await batchAll(this.db, gen.entries, true);
         gen.journal.remove();
         this.folding.shift();
-      }
-      if (this.foldFailing) {
         this.foldFailing = false;
-        process.stderr.write(`pll: the store folds its journal into LevelDB again\n`);
+        this.recovered();
       }
     });
     // The chain goes on after a failure; this caller hears of it.
-    this.folder = done.catch((err) => this.failed(err));
+    this.folder = done.catch((err) => {
+      this.foldFailing = true; // no new generation per attempt meanwhile: writes stay in the current one
+      this.trouble(`cannot fold its journal into LevelDB (${(err as Error)?.message ?? String(err)})`);
+    });
     return done;
   }
 
-  private failed(err: unknown): void {
-    this.foldError = err;
-    if (!this.foldFailing) {
-      this.foldFailing = true;
-      process.stderr.write(`pll: the store cannot fold its journal into LevelDB (${(err as Error)?.message ?? String(err)}); writes go on in the journal, retrying every second\n`);
-    }
+  /** Says what went wrong (once, not at every retry) and tries again in a second; writes go on in the journal. */
+  private trouble(what: string): void {
+    if (this.reported !== what) process.stderr.write(`pll: the store ${what}; writes go on in the journal, retrying every second\n`);
+    this.reported = what;
     this.armFold(FOLD_RETRY_MS);
+  }
+
+  private recovered(): void {
+    if (this.reported === undefined) return;
+    this.reported = undefined;
+    process.stderr.write("pll: the store folds its journal into LevelDB again\n");
   }
 
   private armFold(ms: number): void {
     if (this.closed) return;
     this.foldTimer ??= setTimeout(() => void this.fold().catch(() => {}), ms).unref();
-  }
-
-  /** the last fold failure, if the store could not fold since (for diagnostics) */
-  get lastFoldError(): unknown {
-    return this.foldFailing ? this.foldError : undefined;
   }
 
   private rotate(): void {
