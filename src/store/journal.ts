@@ -6,9 +6,9 @@
 // LevelDB batch each cost ≈ 54 µs of the main thread plus a trip through
 // libuv's thread pool (≈ 140 µs of pool CPU with its wake-ups) — on 2,000
 // trivial jobs, ≈ 0.3 CPU-seconds that the jobs themselves needed. A journal
-// line costs one write(2). Durability is the same as LevelDB's own (its log
-// is also written without fsync): a write survives the process being killed,
-// not the machine losing power.
+// line costs one write(2). A line is not fsynced (nor was LevelDB's log): a
+// write survives the process being killed, not the machine losing power. A
+// fold is synced before its file goes, so power loss cannot take both.
 //
 // Format: one JSON array per write, `[[key, value], [key]]` (a one-element
 // pair deletes), each line complete and ending in "\n". Generations: writes
@@ -24,6 +24,9 @@ import path from "node:path";
 export type Entries = Map<string, string | null>;
 
 const PREFIX = ".wal-";
+
+/** The journal file of generation `gen` of the store at `dbPath`. */
+export const journalFileName = (dbPath: string, gen: number) => `${dbPath}${PREFIX}${gen}`;
 
 export function journalFiles(dbPath: string): { gen: number; file: string }[] {
   const dir = path.dirname(dbPath);
@@ -83,11 +86,14 @@ export class JournalFile {
   /** a failed append left part of a line that could not be cut off: append no more here */
   torn = false;
 
+  readonly file: string;
+
   constructor(
-    readonly file: string,
+    dbPath: string,
     readonly gen: number,
   ) {
-    this.fd = openSync(file, "a");
+    this.file = journalFileName(dbPath, gen);
+    this.fd = openSync(this.file, "a");
   }
 
   /** Appends a line; on failure the file is cut back to its last complete line, or marked torn. */

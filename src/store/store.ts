@@ -93,7 +93,7 @@ export class Store {
     readonly path: string,
     gen: number,
   ) {
-    this.current = { journal: new JournalFile(`${path}.wal-${gen}`, gen), entries: new Map() };
+    this.current = { journal: new JournalFile(path, gen), entries: new Map() };
   }
 
   /** Opens (creating) the store and replays its journal; a store held by a live process → UserError naming it. */
@@ -110,7 +110,7 @@ export class Store {
       const files = journalFiles(path);
       const left: Entries = new Map();
       for (const f of files) readJournal(f.file, left);
-      await batchAll(db, left, true);
+      await batchAll(db, left);
       // A replayed file left behind would be replayed again later, over newer values folded since: fail instead.
       for (const f of files) rmSync(f.file, { force: true });
       return new Store(db, path, (files.at(-1)?.gen ?? 0) + 1);
@@ -229,7 +229,7 @@ export class Store {
       while (this.folding.length) {
         const gen = this.folding[0]!;
         // Synced: its journal file goes next, and a machine that loses power must not lose both.
-        await batchAll(this.db, gen.entries, true);
+        await batchAll(this.db, gen.entries);
         gen.journal.remove();
         this.folding.shift();
         this.foldFailing = false;
@@ -263,7 +263,7 @@ export class Store {
   }
 
   private rotate(): void {
-    const next = new JournalFile(`${this.path}.wal-${this.current.journal.gen + 1}`, this.current.journal.gen + 1);
+    const next = new JournalFile(this.path, this.current.journal.gen + 1);
     this.current.journal.close();
     this.folding.push(this.current);
     this.current = { journal: next, entries: new Map() };
@@ -294,8 +294,8 @@ export class Store {
   }
 }
 
-/** Puts `entries` into LevelDB; `sync`: the last batch is on disk (fsync) when this resolves, and so the ones before. */
-async function batchAll(db: Level<string, unknown>, entries: Entries, sync: boolean): Promise<void> {
+/** Puts `entries` into LevelDB, on disk (fsync) when this resolves: its journal file may go next. */
+async function batchAll(db: Level<string, unknown>, entries: Entries): Promise<void> {
   let ops: Op[] = [];
   let left = entries.size;
   for (const [key, value] of entries) {
@@ -303,7 +303,7 @@ async function batchAll(db: Level<string, unknown>, entries: Entries, sync: bool
     left--;
     // LevelDB writes its log in order: syncing the last batch puts the earlier ones on disk too.
     if (ops.length >= BATCH_ENTRIES || left === 0) {
-      await db.batch(ops, { sync: sync && left === 0 });
+      await db.batch(ops, { sync: left === 0 });
       ops = [];
     }
   }
