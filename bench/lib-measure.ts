@@ -1,7 +1,8 @@
 // Measuring commands for the benchmarks: wall time and peak RSS (through GNU
 // time when present), medians over rounds, and the tools compared against.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,7 +51,44 @@ export function median(xs: number[]): number {
 }
 
 /** A fresh PLL_HOME; PLL_BENCH_DIR chooses the file system (log files are created per job). */
-export const tempHome = () => mkdtempSync(path.join(process.env.PLL_BENCH_DIR ?? tmpdir(), "pll-bench-home-"));
+export const tempHome = () => mkdtempSync(path.join(benchDir(), "pll-bench-home-"));
+
+/** Where the temporary homes go: PLL_BENCH_DIR, else the system's temporary directory. */
+export const benchDir = () => process.env.PLL_BENCH_DIR ?? tmpdir();
+
+/**
+ * Creating a file on ext4 without a journal (this VM's root file system) can
+ * cost 50× its usual price for minutes after many files were deleted nearby:
+ * the kernel will not reuse an inode freed less than 60 s ago (360 s while
+ * its inode-table block is still dirty), and each new file steps over every
+ * such inode of its block group, ≈ 0.25 µs each (fs/ext4/ialloc.c,
+ * recently_deleted). After one bench's homes were removed (20,000 log files),
+ * a file cost ≈ 1 ms of kernel CPU instead of ≈ 20 µs, and `pll run` of
+ * 2,000 jobs — 4,000 new log files — took 4.6 s instead of 1.8 s.
+ *
+ * So a bench that creates files waits until creating them in `dir` costs less
+ * than `maxUs` per file, probing every 15 s for up to 7 minutes, and says what
+ * it measured. The probe's files are kept (a deletion now would be the very
+ * thing waited for) in a directory the caller removes with its own at the end.
+ */
+export async function settledFileCreation(dir: string, maxUs = 30): Promise<{ usPerFile: number; probeDir: string }> {
+  const probeDir = mkdtempSync(path.join(dir, "pll-bench-probe-"));
+  const probe = (round: number) => {
+    const started = performance.now();
+    for (let i = 0; i < 100; i++) closeSync(openSync(path.join(probeDir, `${round}.${i}`), "w"));
+    return ((performance.now() - started) * 1000) / 100;
+  };
+  let usPerFile = probe(0);
+  const deadline = Date.now() + 7 * 60_000;
+  for (let round = 1; usPerFile > maxUs && Date.now() < deadline; round++) {
+    process.stderr.write(
+      `bench: creating a file in ${dir} costs ${usPerFile.toFixed(0)} µs (recent deletions on ext4 without a journal?); waiting for it to settle…\n`,
+    );
+    await sleep(15_000);
+    usPerFile = probe(round);
+  }
+  return { usPerFile, probeDir };
+}
 
 /** The machine's load while measuring: on a shared machine the figures move with it. */
 export const machineLoad = () => `load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} CPUs`;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { flatSource } from "./lib-graphs.js";
-import { ensureGnuParallel, fmtMs, machineLoad, measure, median, pllBin, tempHome } from "./lib-measure.js";
+import { benchDir, ensureGnuParallel, fmtMs, machineLoad, measure, median, pllBin, settledFileCreation, tempHome } from "./lib-measure.js";
 
 const n = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -14,11 +14,13 @@ const dir = mkdtempSync(path.join(tmpdir(), "pll-bench-"));
 const file = path.join(dir, "trivial.pll");
 writeFileSync(file, flatSource(n));
 const parallel = ensureGnuParallel();
+// pll creates two log files per job; on this VM's ext4 that is cheap only when no mass deletion happened there lately.
+const fs = await settledFileCreation(benchDir());
 
 const times: Record<string, number[]> = { pll: [], xargs: [], parallel: [] };
 // Homes are removed only after the last round: deleting thousands of log
-// files tends to start one of this VM's ext4 slow periods (file creation
-// several times slower for a while), which would be charged to the next run.
+// files makes creating files near them slow for minutes on ext4 without a
+// journal (see settledFileCreation), which would be charged to the next round.
 const homes: string[] = [];
 try {
   for (let r = 0; r < rounds; r++) {
@@ -33,13 +35,13 @@ try {
       `${parallel ? `, parallel ${fmtMs(times.parallel!.at(-1)!)}` : ""}\n`);
   }
 } finally {
-  for (const home of homes) rmSync(home, { recursive: true, force: true });
+  for (const home of [...homes, fs.probeDir]) rmSync(home, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 }
 
 const pll = median(times.pll!);
 const xargs = median(times.xargs!);
-console.log(`${n} × true at PJC 4, median of ${rounds} (${machineLoad()}):`);
+console.log(`${n} × true at PJC 4, median of ${rounds} (${machineLoad()}; a new file in ${benchDir()}: ${fs.usPerFile.toFixed(0)} µs):`);
 console.log(`  pll run          ${fmtMs(pll)}  (${((n / pll) * 1000).toFixed(0)} jobs/s)`);
 console.log(`  xargs -P 4       ${fmtMs(xargs)}  → pll/xargs = ${(pll / xargs).toFixed(2)}× (target ≤ 1.6×)`);
 if (parallel) {
