@@ -100,6 +100,22 @@ static Job jobs_take(pid_t pid) {
 
 /* ───────────── output ───────────── */
 
+/* Lines for the engine, written together once per turn of the main loop:
+ * one wakeup of the engine for a turn's starts and exits, not one per line. */
+static char *outq;
+static size_t outq_len, outq_cap;
+
+static void flush_out(void) {
+  /* The engine may be gone (EPIPE, SIGPIPE ignored): its jobs are still recorded in the status logs. */
+  for (size_t off = 0; off < outq_len;) {
+    ssize_t w = write(STDOUT_FILENO, outq + off, outq_len - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    off += (size_t)w;
+  }
+  outq_len = 0;
+}
+
 static void say(const char *fmt, ...) {
   char line[8192];
   va_list ap;
@@ -108,13 +124,15 @@ static void say(const char *fmt, ...) {
   va_end(ap);
   if (n < 0) return;
   if ((size_t)n >= sizeof line) n = sizeof line - 1;
-  /* The engine may be gone (EPIPE, SIGPIPE ignored): its jobs are still recorded in the status logs. */
-  for (ssize_t off = 0; off < n;) {
-    ssize_t w = write(STDOUT_FILENO, line + off, n - off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    off += w;
+  if (outq_cap - outq_len < (size_t)n) {
+    size_t cap = outq_cap ? outq_cap * 2 : 1 << 16;
+    char *q = realloc(outq, cap);
+    if (!q) abort();
+    outq = q;
+    outq_cap = cap;
   }
+  memcpy(outq + outq_len, line, (size_t)n);
+  outq_len += (size_t)n;
 }
 
 /*
@@ -356,6 +374,7 @@ int main(void) {
 
   int eof = 0;
   while (!eof || live > 0) {
+    flush_out();
     struct pollfd pf[2] = {{wake[0], POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
     int n = poll(pf, eof ? 1 : 2, -1);
     if (n < 0 && errno != EINTR) return 1;
@@ -379,5 +398,6 @@ int main(void) {
     buf_len += (size_t)r;
     parse();
   }
+  flush_out();
   return 0;
 }
