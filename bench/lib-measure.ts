@@ -73,10 +73,15 @@ export const benchDir = () => process.env.PLL_BENCH_DIR ?? tmpdir();
  */
 export async function settledFileCreation(dir: string, maxUs = 30): Promise<{ usPerFile: number; probeDir: string }> {
   const probeDir = mkdtempSync(path.join(dir, "pll-bench-probe-"));
+  // The best of three batches of 50 files, so that one slow moment (or cold code) does not count as a slow file system.
   const probe = (round: number) => {
-    const started = performance.now();
-    for (let i = 0; i < 100; i++) closeSync(openSync(path.join(probeDir, `${round}.${i}`), "w"));
-    return ((performance.now() - started) * 1000) / 100;
+    let best = Infinity;
+    for (let batch = 0; batch < 3; batch++) {
+      const started = performance.now();
+      for (let i = 0; i < 50; i++) closeSync(openSync(path.join(probeDir, `${round}.${batch}.${i}`), "w"));
+      best = Math.min(best, ((performance.now() - started) * 1000) / 50);
+    }
+    return best;
   };
   let usPerFile = probe(0);
   const deadline = Date.now() + 7 * 60_000;
