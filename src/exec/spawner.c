@@ -101,9 +101,12 @@ static Job jobs_take(pid_t pid) {
 /* ───────────── output ───────────── */
 
 /* Lines for the engine, written together once per turn of the main loop:
- * one wakeup of the engine for a turn's starts and exits, not one per line. */
-static char *outq;
-static size_t outq_len, outq_cap;
+ * one wakeup of the engine for a turn's starts and exits, not one per line.
+ * A turn that launches hundreds of jobs still sends every few kilobytes, so
+ * the engine learns their pids as they start. */
+#define OUTQ_FLUSH 4096
+static char outq[OUTQ_FLUSH + 8192]; /* below OUTQ_FLUSH, plus one line of at most 8191 bytes */
+static size_t outq_len;
 
 static void flush_out(void) {
   /* The engine may be gone (EPIPE, SIGPIPE ignored): its jobs are still recorded in the status logs. */
@@ -124,15 +127,9 @@ static void say(const char *fmt, ...) {
   va_end(ap);
   if (n < 0) return;
   if ((size_t)n >= sizeof line) n = sizeof line - 1;
-  if (outq_cap - outq_len < (size_t)n) {
-    size_t cap = outq_cap ? outq_cap * 2 : 1 << 16;
-    char *q = realloc(outq, cap);
-    if (!q) abort();
-    outq = q;
-    outq_cap = cap;
-  }
   memcpy(outq + outq_len, line, (size_t)n);
   outq_len += (size_t)n;
+  if (outq_len >= OUTQ_FLUSH) flush_out();
 }
 
 /*
