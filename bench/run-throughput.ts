@@ -15,7 +15,7 @@ const file = path.join(dir, "trivial.pll");
 writeFileSync(file, flatSource(n));
 const parallel = ensureGnuParallel();
 // pll creates two log files per job; on this VM's ext4 that is cheap only when no mass deletion happened there lately.
-const fs = await settledFileCreation(benchDir());
+const settled = await settledFileCreation(benchDir());
 
 const times: Record<string, number[]> = { pll: [], xargs: [], parallel: [] };
 // Homes are removed only after the last round: deleting thousands of log
@@ -35,13 +35,13 @@ try {
       `${parallel ? `, parallel ${fmtMs(times.parallel!.at(-1)!)}` : ""}\n`);
   }
 } finally {
-  for (const home of [...homes, fs.probeDir]) rmSync(home, { recursive: true, force: true });
+  for (const home of [...homes, settled.probeDir]) rmSync(home, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 }
 
 const pll = median(times.pll!);
 const xargs = median(times.xargs!);
-console.log(`${n} × true at PJC 4, median of ${rounds} (${machineLoad()}; a new file in ${benchDir()}: ${fs.usPerFile.toFixed(0)} µs):`);
+console.log(`${n} × true at PJC 4, median of ${rounds} (${machineLoad()}; a new file in ${benchDir()}: ${settled.usPerFile.toFixed(0)} µs):`);
 console.log(`  pll run          ${fmtMs(pll)}  (${((n / pll) * 1000).toFixed(0)} jobs/s)`);
 console.log(`  xargs -P 4       ${fmtMs(xargs)}  → pll/xargs = ${(pll / xargs).toFixed(2)}× (target ≤ 1.6×)`);
 if (parallel) {

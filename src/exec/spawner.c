@@ -105,7 +105,7 @@ static Job jobs_take(pid_t pid) {
  * A turn that launches hundreds of jobs still sends every few kilobytes, so
  * the engine learns their pids as they start. */
 #define OUTQ_FLUSH 4096
-static char outq[OUTQ_FLUSH + 8192]; /* below OUTQ_FLUSH, plus one line of at most 8191 bytes */
+static char outq[OUTQ_FLUSH + 8192]; /* what is waiting (under OUTQ_FLUSH) and room for one more line */
 static size_t outq_len;
 
 static void flush_out(void) {
@@ -120,14 +120,13 @@ static void flush_out(void) {
 }
 
 static void say(const char *fmt, ...) {
-  char line[8192];
+  size_t room = sizeof outq - outq_len; /* over 8 KB: the buffer is flushed past OUTQ_FLUSH */
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(line, sizeof line, fmt, ap);
+  int n = vsnprintf(outq + outq_len, room, fmt, ap);
   va_end(ap);
   if (n < 0) return;
-  if ((size_t)n >= sizeof line) n = sizeof line - 1;
-  memcpy(outq + outq_len, line, (size_t)n);
+  if ((size_t)n >= room) n = (int)room - 1;
   outq_len += (size_t)n;
   if (outq_len >= OUTQ_FLUSH) flush_out();
 }
