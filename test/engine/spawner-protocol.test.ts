@@ -132,6 +132,20 @@ for (const [name, program] of programs) {
       });
     });
 
+    test("300 small jobs in one write (one turn of the loop, many kilobytes of replies): each start and exit reported once, with its pid", async () => {
+      await withTempHome(async (dir) => {
+        const s = open(program!);
+        for (let id = 1; id <= 300; id++)
+          s.spawner.launch({ jobId: id, attempt: 1, cwd: dir, out: path.join(dir, `${id}.out`), err: path.join(dir, `${id}.err`), status: path.join(dir, "status"), command: "true", env: {} });
+        await waitFor(() => s.ended.size === 300 && s.started.size === 300, "300 jobs to start and end", 60_000);
+        s.spawner.close();
+        for (const [id, e] of s.ended) {
+          assert.equal(e.code, 0);
+          assert.equal(s.started.get(id), e.pid, `job ${id}: the pid that started is the pid that exited`);
+        }
+      });
+    });
+
     test("a job has no descriptor open but 0, 1 and 2; 5,000 variables reach it; a command too long to exec: 127 and a line on its stderr", async () => {
       await withTempHome(async (dir) => {
         const s = open(program!);
