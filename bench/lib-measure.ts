@@ -50,11 +50,11 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** A fresh PLL_HOME; PLL_BENCH_DIR chooses the file system (log files are created per job). */
-export const tempHome = () => mkdtempSync(path.join(benchDir(), "pll-bench-home-"));
-
 /** Where the temporary homes go: PLL_BENCH_DIR, else the system's temporary directory. */
 export const benchDir = () => process.env.PLL_BENCH_DIR ?? tmpdir();
+
+/** A fresh PLL_HOME; PLL_BENCH_DIR chooses the file system (log files are created per job). */
+export const tempHome = () => mkdtempSync(path.join(benchDir(), "pll-bench-home-"));
 
 /**
  * Creating a file on ext4 without a journal (this VM's root file system) can
