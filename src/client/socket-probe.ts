@@ -1,5 +1,5 @@
 // Whether a live server answers on a unix socket (a stale socket file refuses), and which.
-import http from "node:http";
+// node:http is loaded only by serverPid: `pll run` probes the socket on its way to starting jobs.
 import net from "node:net";
 
 const PROBE_TIMEOUT_MS = 5000;
@@ -16,7 +16,8 @@ export function socketAnswers(socketPath: string): Promise<boolean> {
 }
 
 /** The pid of the server answering on the socket (GET /health), or undefined. */
-export function serverPid(socketPath: string): Promise<number | undefined> {
+export async function serverPid(socketPath: string): Promise<number | undefined> {
+  const { default: http } = await import("node:http");
   return new Promise((resolve) => {
     const req = http.get({ socketPath, path: "/health", agent: false }, (res) => {
       let body = "";

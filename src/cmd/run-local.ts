@@ -3,7 +3,7 @@
 import type { JobGraph, RunRecord } from "../core/types.js";
 import { homePaths } from "../home.js";
 import { openEngine } from "../server/engine.js";
-import { startApiServer } from "../server/http.js";
+import type { ApiServer } from "../server/http.js";
 import type { RunOptions } from "./run.js";
 import { RunFollower } from "./run-follow.js";
 
@@ -15,11 +15,15 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
   if (opts.pjc !== undefined && loaded.graph) await engine.setPjc(opts.pjc, loaded.graph.jobset);
   const follower = new RunFollower(opts, { cancel: (ids) => engine.cancel(ids) });
   const unwatch = follower.watchSignals();
-  // Served alongside, not awaited before the run starts.
-  const api = startApiServer(engine, { socketPath: homePaths(home).socket, home }).catch((err: Error) => {
-    process.stderr.write(`pll run: not serving the socket (${err.message}); pll shell cannot attach\n`);
-    return undefined;
-  });
+  // Served alongside once the run is submitted: its jobs do not wait for the HTTP modules to load.
+  let api: Promise<ApiServer | undefined> | undefined;
+  const serve = () =>
+    (api ??= import("../server/http.js")
+      .then(({ startApiServer }) => startApiServer(engine, { socketPath: homePaths(home).socket, home }))
+      .catch((err: Error) => {
+        process.stderr.write(`pll run: not serving the socket (${err.message}); pll shell cannot attach\n`);
+        return undefined;
+      }));
   try {
     const { adopted, endedWhileAway, lost } = engine.recovery;
     if (adopted.length) process.stderr.write(`pll run: adopted ${adopted.length} job(s) still running from earlier: ${adopted.map((i) => `#${i}`).join(" ")}\n`);
@@ -39,6 +43,7 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
       const { run, notices, schedules } = await engine.submit(loaded.graph!, loaded.source ?? "", { allowNoRun: true, haltOnFailure: opts.haltOnFailure });
       delete loaded.graph;
       delete loaded.source;
+      serve();
       for (const n of notices) process.stderr.write(`pll run: ${n}\n`);
       if (!run) return follower.schedulesOnly(schedules ?? [], "this process");
       if (schedules?.length) process.stderr.write("pll run: the file's schedules fire only while a pll server runs (pll start)\n");

@@ -6,11 +6,10 @@
 // (run-local.ts). Both render through the same RunProgress subscriber.
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { HomeError, pllHome } from "../home.js";
+import { HomeError, homePaths, pllHome } from "../home.js";
 import { compileFile, formatDiagnostics } from "../lang/index.js";
 import { runLocally } from "./run-local.js";
-import { runRemotely } from "./run-remote.js";
-import { connectIfRunning } from "../client/client.js";
+import { socketAnswers } from "../client/socket-probe.js";
 import { UserError } from "../core/types.js";
 
 const USAGE = "usage: pll run FILE [--pjc N] [--json] [--keep-going|--halt-on-failure]";
@@ -60,8 +59,12 @@ export async function main(args: string[]): Promise<number> {
   process.stdout.on("error", () => {});
   const home = pllHome();
   try {
-    const client = await connectIfRunning(home);
-    if (client) return await runRemotely(client, path.resolve(opts.file), opts);
+    // The client's modules (HTTP, SSE) are loaded only when a server answers: a local run starts sooner without them.
+    const { socket } = homePaths(home);
+    if (await socketAnswers(socket)) {
+      const [{ Client }, { runRemotely }] = await Promise.all([import("../client/client.js"), import("./run-remote.js")]);
+      return await runRemotely(new Client(socket), path.resolve(opts.file), opts);
+    }
     const compiled = await compileFile(opts.file);
     const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
     if (compiled.diagnostics.length) process.stderr.write(formatDiagnostics(compiled.diagnostics, compiled.source, { color }));

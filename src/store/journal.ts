@@ -98,10 +98,14 @@ export class JournalFile {
 
   /** Appends a line; on failure the file is cut back to its last complete line, or marked torn. */
   append(line: string): void {
-    const buf = Buffer.from(line, "utf8");
-    let off = 0;
+    const bytes = Buffer.byteLength(line, "utf8");
     try {
-      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+      // The string goes down as it is (no Buffer per write); a short write, rare on a file, finishes from a Buffer.
+      let off = writeSync(this.fd, line);
+      if (off < bytes) {
+        const buf = Buffer.from(line, "utf8");
+        while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+      }
     } catch (err) {
       try {
         ftruncateSync(this.fd, this.size);
@@ -110,7 +114,7 @@ export class JournalFile {
       }
       throw err;
     }
-    this.size += buf.length;
+    this.size += bytes;
   }
 
   /** Closes the file; an error here is not worth failing a write for (what was written is kept or replayed). */
