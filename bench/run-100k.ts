@@ -17,7 +17,7 @@ try {
   writeFileSync(file, flatSource(n));
   const started = performance.now();
   let firstRun: number | undefined;
-  const m = await measure([process.execPath, pllBin, "run", file, "--pjc", String(pjc)], {
+  const m = await measure([pllBin, "run", file, "--pjc", String(pjc)], {
     env: { ...process.env, PLL_HOME: home },
     onStdout: (chunk) => {
       // line mode: the first "#N name running" line marks the end of loading

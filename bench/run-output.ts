@@ -15,7 +15,7 @@ try {
     writeFileSync(file, `jobset output\nbig: $ head -c ${mb * 1024 * 1024} /dev/zero\n`);
     const home = tempHome();
     try {
-      const m = await measure([process.execPath, pllBin, "run", file], { env: { ...process.env, PLL_HOME: home } });
+      const m = await measure([pllBin, "run", file], { env: { ...process.env, PLL_HOME: home } });
       const log = statSync(path.join(home, "logs", "1", "1.out")).size;
       console.log(`${String(mb).padStart(5)} MB of stdout: pll run ${fmtMs(m.wallMs)}, peak RSS ${m.peakRssMb?.toFixed(0) ?? "?"} MB, log ${(log / 1048576).toFixed(0)} MB, exit ${m.code}`);
     } finally {

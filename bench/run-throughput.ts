@@ -26,7 +26,7 @@ try {
   for (let r = 0; r < rounds; r++) {
     const home = tempHome();
     homes.push(home);
-    const pll = await measure([process.execPath, pllBin, "run", file, "--pjc", "4"], { env: { ...process.env, PLL_HOME: home } });
+    const pll = await measure([pllBin, "run", file, "--pjc", "4"], { env: { ...process.env, PLL_HOME: home } });
     if (pll.code !== 0) throw new Error(`pll run exited ${pll.code}`);
     times.pll!.push(pll.wallMs);
     times.xargs!.push((await measure(["sh", "-c", `seq ${n} | xargs -P 4 -I{} sh -c true`])).wallMs);

@@ -11,7 +11,7 @@ import { pllBin, repoRoot, withTempHome } from "../helpers/home.js";
 
 /** `pll ARGS` with PLL_HOME=home; killed if it outlives the guard, so a hang fails the test instead of stalling the suite. */
 async function pllIn(home: string, args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string }> {
-  const child = spawn(process.execPath, [pllBin, ...args], { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1" }, stdio: ["pipe", "ignore", "pipe"], timeout: 20_000 });
+  const child = spawn(pllBin, args, { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1" }, stdio: ["pipe", "ignore", "pipe"], timeout: 20_000 });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
   child.stdin!.end("status\n");

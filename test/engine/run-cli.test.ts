@@ -20,7 +20,7 @@ interface Ran {
 }
 
 function pllRun(home: string, args: string[]): { child: ChildProcess; done: Promise<Ran> } {
-  const child = spawn(process.execPath, [pllBin, "run", ...args], { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1" } });
+  const child = spawn(pllBin, ["run", ...args], { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1" } });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d: Buffer) => (stdout += d));

@@ -27,7 +27,7 @@ const live = new Map<ChildProcess, { exited: Promise<number | null>; socket?: st
 const exits = new WeakMap<ChildProcess, Promise<number | null>>();
 
 export function spawnPll(home: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin: "ignore" | "pipe" = "ignore", cwd?: string): ChildProcess {
-  const child = spawn(process.execPath, [pllBin, ...args], { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1", ...env }, stdio: [stdin, "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
+  const child = spawn(pllBin, args, { env: { ...process.env, PLL_HOME: home, NO_COLOR: "1", ...env }, stdio: [stdin, "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   exits.set(child, exited);
   live.set(child, { exited });

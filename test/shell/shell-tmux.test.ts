@@ -30,12 +30,12 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && !process.env.CI 
   before(async () => {
     home = await mkdtemp(path.join(tmpdir(), "pll-shell-"));
     await writeFile(path.join(home, "demo.pll"), demo);
-    server = spawn(process.execPath, [pllBin, "serve"], { env: { ...process.env, PLL_HOME: home }, stdio: "ignore" });
+    server = spawn(pllBin, ["serve"], { env: { ...process.env, PLL_HOME: home }, stdio: "ignore" });
     // The socket file exists from bind(), a moment before the server accepts on it: wait for an answer.
     await waitFor(() => socketAnswers(homePaths(home).socket), "the server to answer on its socket", 15_000);
     client = await connect({ home });
     // Jobs typed in the shell run in its working directory: the temp home.
-    tmux = await TmuxSession.start(["node", pllBin, "shell"], { env: { PLL_HOME: home, LANG: "C.UTF-8" }, cwd: home, width: 100, height: 30 });
+    tmux = await TmuxSession.start([pllBin, "shell"], { env: { PLL_HOME: home, LANG: "C.UTF-8" }, cwd: home, width: 100, height: 30 });
     await tmux.waitForText("pll>");
   });
 
