@@ -1,53 +1,6 @@
-// argv → the module that serves that verb. Every entry exports
-// `main(args: string[]): Promise<number>` and returns the exit code:
-// 0 success, 1 a job or command failed, 2 usage or parse error, 3 server unreachable.
+// The CLI's entry as an ES module: what bin/pll runs when there is no start-up
+// snapshot to run from (see src/snapshot/), and what `pll serve` runs in the background.
+import { runCli, setV8Flags } from "./cli-core.js";
 
-import { setFlagsFromString } from "node:v8";
-
-// V8 optimises a function with TurboFan, on background threads, once it has run
-// for a budget of bytecode. At the default budget a `pll run` spends much of
-// its JIT work on code that runs once (the parser, start-up) and competes with
-// the jobs for the CPU: on 2 cores, 2,000 trivial jobs took 1.21 s, 1.15 s at
-// 8× the budget (medians of 10, alternating), and 20,000 took 9.9 s, 9.5 s at
-// 8×. With no TurboFan at all (--no-opt) the short run gains as much and the
-// long one loses 9 %: hot code is still worth optimising, a little later.
-// Set before anything else is loaded, so that all of pll's code runs with it.
-setFlagsFromString("--interrupt-budget=540672");
-// After a full GC, V8 lets the heap grow to up to 4× what was live before the
-// next one. A server holds every job in memory, and a run of 100,000 jobs
-// promotes a few MB/s of short-lived garbage: its RSS climbed from 415 MB to
-// 650 MB without one full GC in 40 s. At a fixed 1.5× it stays at 330–360 MB
-// (peak 330–420 MB, in the load), run time unchanged.
-setFlagsFromString("--heap-growing-percent=50");
-
-type Entry = () => Promise<{ main(args: string[]): Promise<number> }>;
-
-const verbs: Record<string, Entry> = {
-  check: () => import("./cmd/check.js"),
-  graph: () => import("./cmd/graph.js"),
-  run: () => import("./cmd/run.js"),
-  serve: () => import("./cmd/serve.js"),
-  start: () => import("./cmd/serve.js"),
-  stop: () => import("./cmd/serve.js"),
-  shell: () => import("./cmd/shell.js"),
-};
-
-async function main(argv: string[]): Promise<number> {
-  const verb = argv[0];
-  const entry = verb !== undefined ? verbs[verb] : undefined;
-  // serve/start/stop share one module and need to know which verb they are.
-  if (entry) return (await entry()).main(verb === "start" || verb === "stop" || verb === "serve" ? argv : argv.slice(1));
-  // Everything else is a command of the one command language (pjc, retry, tail, help…).
-  return (await import("./cmd/command.js")).main(argv);
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    // A bug, not a user mistake: say so plainly, with the stack for the report.
-    process.stderr.write(`pll: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 70;
-  },
-);
+setV8Flags();
+runCli(process.argv.slice(2));

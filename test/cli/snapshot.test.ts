@@ -1,0 +1,109 @@
+// bin/pll starts Node from the start-up snapshot that `npm run build` made
+// (dist/pll.blob), and falls back to the compiled ES modules when the blob is
+// not for this place or this node, or when PLL_NO_SNAPSHOT is set. Which one
+// ran is read from the pll process's own command line while its job holds it.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
+import { copyFile, mkdir, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { test } from "node:test";
+import { pllBin, repoRoot, waitFor, withTempHome } from "../helpers/home.js";
+
+const blob = path.join(repoRoot, "dist", "pll.blob");
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** the pll process's argv as the kernel has it, read while its job ran */
+  cmdline: string[];
+}
+
+/** `BIN run` on a one-job file whose job waits for a file: pll's command line is read meanwhile. */
+async function runHeld(bin: string, home: string, env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
+  const started = path.join(home, "started");
+  const go = path.join(home, "go");
+  const file = path.join(home, "held.pll");
+  await writeFile(file, `jobset held\n$ touch ${started} && sh ${path.join(repoRoot, "test/fixtures/wait-for-file.sh")} ${go}\n`);
+  const child = spawn(bin, ["run", file], { env: { ...process.env, PLL_HOME: path.join(home, "h"), NO_COLOR: "1", ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  const exited = once(child, "exit") as Promise<[number | null]>;
+  try {
+    await waitFor(() => existsSync(started), "the job to start", 20_000);
+    // bin/pll is a shell script that execs node: same pid.
+    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    await writeFile(go, "");
+    const [code] = await exited;
+    return { code, stdout, stderr, cmdline };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await writeFile(go, "").catch(() => {});
+  }
+}
+
+test("npm run build made a start-up snapshot for this node and this checkout", () => {
+  assert.ok(existsSync(blob), "dist/pll.blob is missing: see the build's note (src/snapshot/build.ts)");
+  const id = readFileSync(`${blob}.id`, "utf8");
+  assert.ok(id.startsWith(`${repoRoot} `), `dist/pll.blob.id names another place: ${id}`);
+});
+
+/** A fresh directory under `home` for one run. */
+async function dir(home: string, name: string): Promise<string> {
+  const d = path.join(home, name);
+  await mkdir(d);
+  return d;
+}
+
+/** What a run printed, without its timings. */
+const untimed = (text: string) => text.replace(/ in \d+\.\ds/g, " in Ts");
+
+test("bin/pll runs from the snapshot, and the run goes as from the ES modules (PLL_NO_SNAPSHOT=1)", async () => {
+  await withTempHome(async (home) => {
+    const snap = await runHeld(pllBin, await dir(home, "snap"));
+    assert.ok(snap.cmdline.includes("--snapshot-blob") && snap.cmdline.includes(blob), `not from the snapshot: ${snap.cmdline.join(" ")}`);
+    const esm = await runHeld(pllBin, await dir(home, "esm"), { PLL_NO_SNAPSHOT: "1" });
+    assert.deepEqual(esm.cmdline.slice(1), [path.join(repoRoot, "dist/src/cli.js"), "run", path.join(home, "esm", "held.pll")]);
+    for (const r of [snap, esm]) assert.equal(r.code, 0, r.stderr);
+    assert.equal(untimed(snap.stdout.replaceAll("/snap/", "/X/")), untimed(esm.stdout.replaceAll("/esm/", "/X/")));
+    assert.match(snap.stdout, /run 1 success: 1\/1 succeeded/);
+    assert.equal(snap.stderr, "");
+  });
+});
+
+test("pll run on a bad file says the same from the snapshot: file:line:col, exit 2", async () => {
+  await withTempHome(async (home) => {
+    const file = path.join(home, "bad.pll");
+    await writeFile(file, "jobset bad\nseq <\n  $ true\n");
+    const check = async (env: NodeJS.ProcessEnv) => {
+      const child = spawn(pllBin, ["run", file], { env: { ...process.env, NO_COLOR: "1", PLL_HOME: home, ...env } });
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+      child.stderr.setEncoding("utf8").on("data", (c: string) => (out += c));
+      const [code] = (await once(child, "exit")) as [number | null];
+      return { code, out };
+    };
+    const snap = await check({});
+    assert.equal(snap.code, 2, snap.out);
+    assert.match(snap.out, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+`));
+    assert.deepEqual(snap, await check({ PLL_NO_SNAPSHOT: "1" }));
+  });
+});
+
+test("a snapshot made for another place is not used: a copy of bin/pll elsewhere runs the ES modules", async () => {
+  await withTempHome(async (home) => {
+    // Another package directory whose dist/ is this one's: dist/pll.blob.id names this checkout, not it.
+    const elsewhere = await dir(home, "elsewhere");
+    await mkdir(path.join(elsewhere, "bin"));
+    await copyFile(pllBin, path.join(elsewhere, "bin", "pll"));
+    await symlink(path.join(repoRoot, "dist"), path.join(elsewhere, "dist"));
+    const r = await runHeld(path.join(elsewhere, "bin", "pll"), await dir(home, "run"));
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.cmdline.includes("--snapshot-blob"), r.cmdline.join(" "));
+    assert.equal(r.cmdline[1], path.join(elsewhere, "dist/src/cli.js"));
+  });
+});
