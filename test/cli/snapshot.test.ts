@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
-import { copyFile, mkdir, symlink, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { copyFile, mkdir, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { pllBin, repoRoot, waitFor, withTempHome } from "../helpers/home.js";
@@ -106,4 +106,20 @@ test("a snapshot made for another place is not used: a copy of bin/pll elsewhere
     assert.ok(!r.cmdline.includes("--snapshot-blob"), r.cmdline.join(" "));
     assert.equal(r.cmdline[1], path.join(elsewhere, "dist/src/cli.js"));
   });
+});
+
+test("a snapshot older than the compiled code (tsc ran since) is not used: the ES modules run", async () => {
+  const compiled = path.join(repoRoot, "dist/src/cli-core.js");
+  const { atime, mtime } = statSync(compiled);
+  try {
+    // As if tsc had just rewritten dist/src after the last `npm run build`.
+    await utimes(compiled, new Date(), new Date(Date.now() + 60_000));
+    await withTempHome(async (home) => {
+      const r = await runHeld(pllBin, await dir(home, "run"));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.cmdline[1], path.join(repoRoot, "dist/src/cli.js"), r.cmdline.join(" "));
+    });
+  } finally {
+    await utimes(compiled, atime, mtime);
+  }
 });

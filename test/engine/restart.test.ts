@@ -6,9 +6,11 @@ import path from "node:path";
 import { openEngine } from "../../src/server/engine.js";
 import { UserError } from "../../src/core/types.js";
 import { graphOf, job } from "./graphs.js";
-import { fixture, runEnded, runToEnd } from "./harness.js";
+import { alive, fixture, runEnded, runToEnd } from "./harness.js";
 import { repoRoot, waitFor, withTempHome } from "../helpers/home.js";
 import { procInfo, signalGroup } from "../../src/exec/proc-status.js";
+import { Store } from "../../src/store/store.js";
+import { homePaths } from "../../src/home.js";
 
 test("state survives reopening the store, and job numbers are never reused", async () => {
   await withTempHome(async (home) => {
@@ -28,6 +30,38 @@ test("state survives reopening the store, and job numbers are never reused", asy
       assert.equal(jobs[0]!.id, 4);
     } finally {
       await engine.close({ killJobs: true });
+    }
+  });
+});
+
+test("a running job's pid reaches the store soon after it starts, not only with its next change", async () => {
+  await withTempHome(async (home) => {
+    const go = path.join(home, "go");
+    const engine = await openEngine({ home });
+    let id = 0;
+    let pid = 0;
+    try {
+      // Events are emitted once their records are written: one with the pid means the store has it.
+      let written = false;
+      const off = engine.subscribe((e) => {
+        if (e.type === "job" && e.job.state === "running" && e.job.pid) written = true;
+      });
+      const { jobs } = await engine.submit(graphOf([job("held", `${fixture("wait-for-file.sh")} ${go}`)]), "");
+      id = jobs[0]!.id;
+      await waitFor(() => written, "the running job's record with its pid");
+      off();
+      pid = engine.listJobs().find((j) => j.id === id)!.pid!;
+    } finally {
+      await engine.close(); // the job keeps running
+    }
+    const store = await Store.open(homePaths(home).db);
+    try {
+      const stored = (await store.load()).jobs.find((j) => j.id === id)!;
+      assert.deepEqual([stored.state, stored.pid, stored.attempts.at(-1)?.pid], ["running", pid, pid]);
+    } finally {
+      await store.close();
+      writeFileSync(go, "");
+      if (pid) await waitFor(() => !alive(pid), "the held job to end");
     }
   });
 });
