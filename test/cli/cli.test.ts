@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { procInfo } from "../../src/exec/proc-status.js";
 import { homePaths } from "../../src/home.js";
-import { repoRoot, waitFor, withTempHome } from "../helpers/home.js";
+import { repoRoot, stopServerOf, waitFor, withTempHome } from "../helpers/home.js";
 import { exitOf, raw, runPll, spawnPll, startServer, type ServerProcess } from "../server/server-process.js";
 
 const pll = (home: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) => runPll(home, args, opts);
@@ -266,6 +266,7 @@ test("a CLI command with no server running starts one in the background and says
       pid = undefined;
     } finally {
       if (pid) process.kill(pid, "SIGTERM");
+      await stopServerOf(home); // one the failing command started before we learnt its pid
     }
   });
 });
@@ -319,6 +320,7 @@ test("CLI commands racing to autostart on a fresh home end up sharing one server
       }
       // It writes its store as it stops: the home is removed only after that.
       for (const pid of pids) await waitFor(() => procInfo(pid)?.zombie ?? true, `server ${pid} to stop`);
+      await stopServerOf(home);
     }
   });
 });

@@ -37,29 +37,33 @@ test("state survives reopening the store, and job numbers are never reused", asy
 test("a running job's pid reaches the store soon after it starts, not only with its next change", async () => {
   await withTempHome(async (home) => {
     const go = path.join(home, "go");
-    const engine = await openEngine({ home });
     let id = 0;
     let pid = 0;
     try {
-      // Events are emitted once their records are written: one with the pid means the store has it.
-      let written = false;
-      const off = engine.subscribe((e) => {
-        if (e.type === "job" && e.job.state === "running" && e.job.pid) written = true;
-      });
-      const { jobs } = await engine.submit(graphOf([job("held", `${fixture("wait-for-file.sh")} ${go}`)]), "");
-      id = jobs[0]!.id;
-      await waitFor(() => written, "the running job's record with its pid");
-      off();
-      pid = engine.listJobs().find((j) => j.id === id)!.pid!;
+      const engine = await openEngine({ home });
+      try {
+        // Events are emitted once their records are written: one with the pid means the store has it.
+        let written = false;
+        const off = engine.subscribe((e) => {
+          if (e.type === "job" && e.job.state === "running" && e.job.pid) written = true;
+        });
+        const { jobs } = await engine.submit(graphOf([job("held", `${fixture("wait-for-file.sh")} ${go}`)]), "");
+        id = jobs[0]!.id;
+        await waitFor(() => written, "the running job's record with its pid");
+        off();
+        pid = engine.listJobs().find((j) => j.id === id)!.pid!;
+      } finally {
+        await engine.close({ killJobs: !pid }); // the job keeps running, unless this failed before learning its pid
+      }
+      const store = await Store.open(homePaths(home).db);
+      try {
+        const stored = (await store.load()).jobs.find((j) => j.id === id)!;
+        assert.deepEqual([stored.state, stored.pid, stored.attempts.at(-1)?.pid], ["running", pid, pid]);
+      } finally {
+        await store.close();
+      }
     } finally {
-      await engine.close(); // the job keeps running
-    }
-    const store = await Store.open(homePaths(home).db);
-    try {
-      const stored = (await store.load()).jobs.find((j) => j.id === id)!;
-      assert.deepEqual([stored.state, stored.pid, stored.attempts.at(-1)?.pid], ["running", pid, pid]);
-    } finally {
-      await store.close();
+      // Released whatever failed above: the job must not outlive its home.
       writeFileSync(go, "");
       if (pid) await waitFor(() => !alive(pid), "the held job to end");
     }

@@ -1,4 +1,5 @@
 // Test helpers: a temporary PLL_HOME per test, always removed afterwards.
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -28,4 +29,32 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Stops the background server serving `home`, if its pid file names one that runs: for the
+ * `finally` of a test whose commands may have started one (autostart) before failing, when
+ * the test never learnt its pid. Waits until it is gone: it writes its store as it stops.
+ */
+export async function stopServerOf(home: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(home, "server.pid"), "utf8").trim());
+  } catch {
+    return; // none started, or it stopped and removed the file
+  }
+  const running = () => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+      return false;
+    }
+  };
+  if (!(pid > 0) || !running()) return;
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return; // gone meanwhile
+  }
+  await waitFor(() => !running(), `server ${pid} to stop`);
 }

@@ -6,7 +6,7 @@ import http from "node:http";
 import path from "node:path";
 import { test } from "node:test";
 import { homePaths } from "../../src/home.js";
-import { waitFor, withTempHome } from "../helpers/home.js";
+import { stopServerOf, waitFor, withTempHome } from "../helpers/home.js";
 import { raw, runPll, startServer, withServer } from "./server-process.js";
 
 const run = runPll;
@@ -97,6 +97,7 @@ test("pll start runs a background server once; pll stop stops it; stop without a
       assert.match(none.stderr, /no server is running/);
     } finally {
       if (pid !== undefined) process.kill(pid, "SIGTERM");
+      await stopServerOf(home);
     }
   });
 });
