@@ -27,9 +27,9 @@ const bundle = path.join(dist, "pll-snapshot.cjs");
 const blob = path.join(dist, "pll.blob");
 const idFile = path.join(dist, "pll.blob.id");
 
-// Loaded from node_modules when used, not bundled: a native addon (level), packages
-// that require files by computed names (blessed), and one required lazily by path (cron-parser).
-const EXTERNAL = ["level", "classic-level", "blessed", "blessed-contrib", "cron-parser"];
+// Loaded from node_modules when used, not bundled: packages that require files by
+// computed names (blessed), and one required lazily by path (cron-parser).
+const EXTERNAL = ["blessed", "blessed-contrib", "cron-parser"];
 
 /** The line bin/pll compares with dist/pll.blob.id: the package's directory, and the size and mtime of the node binary. */
 export const IDENTITY_SCRIPT = 'printf "%s %s\\n" "$1" "$(stat -L -c "%s %Y" "$2")"';
@@ -66,7 +66,8 @@ async function bundleEntry(): Promise<void> {
     banner: {
       js: [
         `var __pllRequire = (id) => require("node:module").createRequire(${JSON.stringify(path.join(root, "package.json"))})(id);`,
-        `var __pllExternal = (id) => { if (!require("node:v8").startupSnapshot.isBuildingSnapshot()) return __pllRequire(id); let m; return new Proxy({}, { get: (_, k) => (m ??= __pllRequire(id))[k] }); };`,
+        `var __pllLazy = (id) => { let m; return new Proxy({}, { get: (_, k) => (m ??= __pllRequire(id))[k] }); };`,
+        `var __pllExternal = (id) => (require("node:v8").startupSnapshot.isBuildingSnapshot() ? __pllLazy(id) : __pllRequire(id));`,
       ].join("\n"),
     },
     plugins: [
@@ -76,6 +77,12 @@ async function bundleEntry(): Promise<void> {
           // grammar/chevrotain.js picks Chevrotain's single-file bundle with a top-level await, which CommonJS cannot hold.
           build.onLoad({ filter: /[\\/]dist[\\/]grammar[\\/]chevrotain\.js$/ }, () => ({
             contents: `export * from ${JSON.stringify(chevrotainBundle)};`,
+            loader: "js",
+          }));
+          // LevelDB's JavaScript is bundled (and evaluated in the snapshot); its native addon, which a
+          // snapshot cannot hold, is loaded from node_modules at the first call into it.
+          build.onLoad({ filter: /[\\/]node_modules[\\/]classic-level[\\/]binding\.js$/ }, (args) => ({
+            contents: `module.exports = __pllLazy(${JSON.stringify(args.path)});`,
             loader: "js",
           }));
           // import.meta.url means the compiled module's own place in dist/, as it would without the bundle.
