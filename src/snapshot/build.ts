@@ -18,7 +18,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 // Physical, as bin/pll finds it (`pwd -P`).
 const root = realpathSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.."));
@@ -32,7 +32,7 @@ const idFile = path.join(dist, "pll.blob.id");
 const EXTERNAL = ["blessed", "blessed-contrib", "cron-parser"];
 
 /** The line bin/pll compares with dist/pll.blob.id: the package's directory, and the size and mtime of the node binary. */
-export const IDENTITY_SCRIPT = 'printf "%s %s\\n" "$1" "$(stat -L -c "%s %Y" "$2")"';
+export const IDENTITY_SCRIPT = 'node=$(stat -L -c "%s %Y" "$2") && printf "%s %s\\n" "$1" "$node"';
 
 function note(why: string): never {
   process.stderr.write(`pll: no start-up snapshot (${why}): pll starts from dist/src/cli.js instead\n`);
@@ -87,7 +87,7 @@ async function bundleEntry(): Promise<void> {
           }));
           // import.meta.url means the compiled module's own place in dist/, as it would without the bundle.
           build.onLoad({ filter: /[\\/]dist[\\/].*\.js$/ }, (args) => ({
-            contents: readFileSync(args.path, "utf8").replaceAll("import.meta.url", JSON.stringify(`file://${args.path}`)),
+            contents: readFileSync(args.path, "utf8").replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)),
             loader: "js",
             resolveDir: path.dirname(args.path),
           }));
@@ -101,12 +101,21 @@ async function bundleEntry(): Promise<void> {
   writeFileSync(bundle, text);
 }
 
-await bundleEntry();
-const built = spawnSync(process.execPath, ["--snapshot-blob", `${blob}.tmp`, "--build-snapshot", bundle], { cwd: dist, encoding: "utf8" });
+try {
+  await bundleEntry();
+} catch (err) {
+  // esbuild without its platform binary (npm ci --omit=optional), or any bundling error.
+  note(`bundling failed: ${(err as Error).message.split("\n")[0]}`);
+}
+// A blob loads only under the V8 flags it was built with, so it is built with none (NODE_OPTIONS
+// may carry some: bin/pll does not use the blob while NODE_OPTIONS is set), and in a bare
+// environment: nothing a module reads while loading (chalk: FORCE_COLOR, TERM) comes from the build's.
+const bare = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+const built = spawnSync(process.execPath, ["--snapshot-blob", `${blob}.tmp`, "--build-snapshot", bundle], { cwd: dist, encoding: "utf8", env: bare });
 // Node warns about built-in modules it has not verified in snapshots (tty, child_process): pll's use of them is tested.
 if (built.status !== 0) note(`building it failed:\n${built.stderr.trim()}`);
 const version = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
-const tried = spawnSync(process.execPath, ["--snapshot-blob", `${blob}.tmp`, "--", "version"], { encoding: "utf8" });
+const tried = spawnSync(process.execPath, ["--snapshot-blob", `${blob}.tmp`, "--", "version"], { encoding: "utf8", env: bare });
 if (tried.status !== 0 || tried.stdout !== `pll ${version}\n`) note(`it does not run: ${tried.stderr.trim() || tried.stdout.trim()}`);
 const id = spawnSync("sh", ["-c", IDENTITY_SCRIPT, "sh", root, process.execPath], { encoding: "utf8" });
 if (id.status !== 0) note("cannot stat the node binary");

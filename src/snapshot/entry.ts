@@ -15,6 +15,7 @@ import { runCli, setV8Flags } from "../cli-core.js";
 declare const __PLL_ROOT__: string;
 
 const realEnv = process.env;
+const stackTraceLimit = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
 Error.stackTraceLimit = 20; // not set while a snapshot is built: the reads' stacks say who read
 const envReads: string[] = [];
 process.env = new Proxy(realEnv, {
@@ -34,6 +35,9 @@ process.env = new Proxy(realEnv, {
 void Promise.all([import("../cmd/run.js"), import("../cmd/check.js")]).then(
   () => {
     process.env = realEnv;
+    // Back as it was, so that the runtime gets Node's own default.
+    if (stackTraceLimit) Object.defineProperty(Error, "stackTraceLimit", stackTraceLimit);
+    else delete (Error as { stackTraceLimit?: number }).stackTraceLimit;
     if (envReads.length) {
       process.stderr.write(`${envReads.join("\n")}\n`);
       process.exitCode = 1;

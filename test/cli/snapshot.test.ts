@@ -123,3 +123,18 @@ test("a snapshot older than the compiled code (tsc ran since) is not used: the E
     await utimes(compiled, atime, mtime);
   }
 });
+
+test("with NODE_OPTIONS set (it may hold V8 flags, which a blob refuses) the ES modules run; an exported CDPATH changes nothing", async () => {
+  await withTempHome(async (home) => {
+    const flagged = await runHeld(pllBin, await dir(home, "flags"), { NODE_OPTIONS: "--max-old-space-size=300" });
+    assert.equal(flagged.code, 0, flagged.stderr);
+    assert.equal(flagged.cmdline[1], path.join(repoRoot, "dist/src/cli.js"), flagged.cmdline.join(" "));
+    // Run by a relative path, as from the checkout: bin/pll finds its directory with cd, which CDPATH could redirect.
+    const child = spawn("bin/pll", ["version"], { cwd: repoRoot, env: { ...process.env, CDPATH: `.:${repoRoot}` } });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (out += c));
+    const [code] = (await once(child, "exit")) as [number | null];
+    assert.deepEqual([code, out], [0, `pll ${(JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }).version}\n`]);
+  });
+});
