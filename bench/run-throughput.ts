@@ -41,7 +41,7 @@ try {
 
 const pll = median(times.pll!);
 const xargs = median(times.xargs!);
-console.log(`${n} × true at PJC 4, median of ${rounds} (${machineLoad()}; a new file in ${benchDir()}: ${settled.usPerFile.toFixed(0)} µs):`);
+console.log(`${n} × true at PJC 4, median of ${rounds} (${machineLoad()}; a new file in ${benchDir()}: ${settled.usPerFile.toFixed(0)} µs${settled.settled ? "" : ", NOT settled after 7 minutes"}):`);
 console.log(`  pll run          ${fmtMs(pll)}  (${((n / pll) * 1000).toFixed(0)} jobs/s)`);
 console.log(`  xargs -P 4       ${fmtMs(xargs)}  → pll/xargs = ${(pll / xargs).toFixed(2)}× (target ≤ 1.6×)`);
 if (parallel) {
