@@ -104,7 +104,9 @@ export function checkCron(expr: string, tz: string | undefined): string | undefi
     cron().parse(expr, tz ? { tz } : {}).next();
     return undefined;
   } catch (e) {
-    return `invalid cron expression \`${expr}\`: ${e instanceof Error ? e.message : String(e)}`;
+    const why = e instanceof Error ? e.message : String(e);
+    // cron-parser reads an open range (`-330`, `1-`) as "got range NaN-330": say what is wrong instead.
+    return `invalid cron expression \`${expr}\`: ${/NaN/.test(why) ? "a range needs a number on each side of `-` (like 1-5)" : why}`;
   }
 }
 

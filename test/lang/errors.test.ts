@@ -133,6 +133,9 @@ describe("errors of meaning", () => {
 
   it("validates schedules: cron, zones, times, policies", () => {
     assert.equal(errorOf('a: cron "61 * * * *" $ x\n'), "1:9 invalid cron expression `61 * * * *`: Constraint error, got value 61 expected range 0-59");
+    // An open range is "got range NaN-330" in cron-parser's words (found by the fuzz test).
+    assert.equal(errorOf('a: cron "-330 2 * * *" $ x\n'), "1:9 invalid cron expression `-330 2 * * *`: a range needs a number on each side of `-` (like 1-5)");
+    assert.equal(errorOf('a: cron "0 1- * * *" $ x\n'), "1:9 invalid cron expression `0 1- * * *`: a range needs a number on each side of `-` (like 1-5)");
     assert.equal(errorOf('a: cron "* *" $ x\n'), "1:9 a cron expression has 5 fields (minute hour day month weekday) or 6 (with seconds first); `* *` has 2");
     assert.equal(errorOf('a: tz "Europe/Berlyn" every 5m $ x\n'), '1:7 unknown time zone `Europe/Berlyn`: use an IANA name like "Europe/Berlin" or "UTC" — did you mean `Europe/Berlin`?');
     assert.equal(errorOf('a: at "2026-02-30 10:00" $ x\n'), "1:7 `2026-02-30 10:00` is not a real date and time");
