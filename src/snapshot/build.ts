@@ -32,7 +32,7 @@ const idFile = path.join(dist, "pll.blob.id");
 const EXTERNAL = ["blessed", "blessed-contrib", "cron-parser"];
 
 /** The line bin/pll compares with dist/pll.blob.id: the package's directory, and the size and mtime of the node binary. */
-export const IDENTITY_SCRIPT = 'node=$(stat -L -c "%s %Y" "$2") && printf "%s %s\\n" "$1" "$node"';
+const IDENTITY_SCRIPT = 'node=$(stat -L -c "%s %Y" "$2") && printf "%s %s\\n" "$1" "$node"';
 
 function note(why: string): never {
   process.stderr.write(`pll: no start-up snapshot (${why}): pll starts from dist/src/cli.js instead\n`);
