@@ -15,15 +15,8 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
   if (opts.pjc !== undefined && loaded.graph) await engine.setPjc(opts.pjc, loaded.graph.jobset);
   const follower = new RunFollower(opts, { cancel: (ids) => engine.cancel(ids) });
   const unwatch = follower.watchSignals();
-  // Served alongside once the run is submitted: its jobs do not wait for the HTTP modules to load.
+  // Served alongside once the run is submitted (below): its jobs do not wait for the HTTP modules to load.
   let api: Promise<ApiServer | undefined> | undefined;
-  const serve = () =>
-    (api ??= import("../server/http.js")
-      .then(({ startApiServer }) => startApiServer(engine, { socketPath: homePaths(home).socket, home }))
-      .catch((err: Error) => {
-        process.stderr.write(`pll run: not serving the socket (${err.message}); pll shell cannot attach\n`);
-        return undefined;
-      }));
   try {
     const { adopted, endedWhileAway, lost } = engine.recovery;
     if (adopted.length) process.stderr.write(`pll run: adopted ${adopted.length} job(s) still running from earlier: ${adopted.map((i) => `#${i}`).join(" ")}\n`);
@@ -43,7 +36,12 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
       const { run, notices, schedules } = await engine.submit(loaded.graph!, loaded.source ?? "", { allowNoRun: true, haltOnFailure: opts.haltOnFailure });
       delete loaded.graph;
       delete loaded.source;
-      serve();
+      api = import("../server/http.js")
+        .then(({ startApiServer }) => startApiServer(engine, { socketPath: homePaths(home).socket, home }))
+        .catch((err: Error) => {
+          process.stderr.write(`pll run: not serving the socket (${err.message}); pll shell cannot attach\n`);
+          return undefined;
+        });
       for (const n of notices) process.stderr.write(`pll run: ${n}\n`);
       if (!run) return follower.schedulesOnly(schedules ?? [], "this process");
       if (schedules?.length) process.stderr.write("pll run: the file's schedules fire only while a pll server runs (pll start)\n");

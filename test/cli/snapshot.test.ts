@@ -10,6 +10,7 @@ import { copyFile, mkdir, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { pllBin, repoRoot, waitFor, withTempHome } from "../helpers/home.js";
+import { runPll } from "../server/server-process.js";
 
 const blob = path.join(repoRoot, "dist", "pll.blob");
 
@@ -79,18 +80,10 @@ test("pll run on a bad file says the same from the snapshot: file:line:col, exit
   await withTempHome(async (home) => {
     const file = path.join(home, "bad.pll");
     await writeFile(file, "jobset bad\nseq <\n  $ true\n");
-    const check = async (env: NodeJS.ProcessEnv) => {
-      const child = spawn(pllBin, ["run", file], { env: { ...process.env, NO_COLOR: "1", PLL_HOME: home, ...env } });
-      let out = "";
-      child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
-      child.stderr.setEncoding("utf8").on("data", (c: string) => (out += c));
-      const [code] = (await once(child, "exit")) as [number | null];
-      return { code, out };
-    };
-    const snap = await check({});
-    assert.equal(snap.code, 2, snap.out);
-    assert.match(snap.out, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+`));
-    assert.deepEqual(snap, await check({ PLL_NO_SNAPSHOT: "1" }));
+    const snap = await runPll(home, ["run", file]);
+    assert.equal(snap.code, 2, snap.stderr);
+    assert.match(snap.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+`));
+    assert.deepEqual(snap, await runPll(home, ["run", file], { env: { PLL_NO_SNAPSHOT: "1" } }));
   });
 });
 
