@@ -87,6 +87,16 @@ export class Store {
   private reported?: string;
   private closed = false;
   private closing?: Promise<void>;
+  /**
+   * A batch into LevelDB failed: its log may end in a torn record, and LevelDB
+   * would append the next batches after it — where its recovery, at the next
+   * open, drops them with the tear ("checksum mismatch"), after their journal
+   * files were removed. So nothing more is written to this LevelDB until it has
+   * been closed and opened again (its recovery cuts the tear off first).
+   */
+  private dbTorn = false;
+  /** while LevelDB is being reopened, reads wait for it */
+  private reopening?: Promise<void>;
 
   private constructor(
     private readonly db: Level<string, unknown>,
@@ -103,7 +113,7 @@ export class Store {
       await db.open();
     } catch (err) {
       if (isLockedError(err)) throw lockedError(path);
-      throw err;
+      throw openError(path, err);
     }
     writeHolder(path);
     try {
@@ -117,7 +127,7 @@ export class Store {
     } catch (err) {
       clearHolder(path);
       await db.close();
-      throw err;
+      throw err instanceof Error && /IO error/.test(err.message) ? openError(path, err) : err;
     }
   }
 
@@ -228,8 +238,14 @@ export class Store {
     const done = this.folder.then(async () => {
       while (this.folding.length) {
         const gen = this.folding[0]!;
+        if (this.dbTorn) await this.reopenDb();
         // Synced: its journal file goes next, and a machine that loses power must not lose both.
-        await batchAll(this.db, gen.entries);
+        try {
+          await batchAll(this.db, gen.entries);
+        } catch (err) {
+          this.dbTorn = true;
+          throw err;
+        }
         gen.journal.remove();
         this.folding.shift();
         this.foldFailing = false;
@@ -262,6 +278,21 @@ export class Store {
     this.foldTimer ??= setTimeout(() => void this.fold().catch(() => {}), ms).unref();
   }
 
+  /** Closes and opens LevelDB, whose recovery drops a torn last record; reads wait meanwhile. */
+  private async reopenDb(): Promise<void> {
+    const done = (async () => {
+      if (this.db.status === "open") await this.db.close();
+      await this.db.open();
+    })();
+    this.reopening = done.catch(() => {});
+    try {
+      await done;
+      this.dbTorn = false;
+    } finally {
+      this.reopening = undefined;
+    }
+  }
+
   private rotate(): void {
     const next = new JournalFile(this.path, this.current.journal.gen + 1);
     this.current.journal.close();
@@ -271,6 +302,7 @@ export class Store {
 
   /** The newest value of `key`: the journal's generations, newest first, then LevelDB. */
   private async get<T>(key: string): Promise<T | undefined> {
+    await this.reopening;
     for (const e of this.overlays(true)) {
       const v = e.get(key);
       if (v !== undefined) return v === null ? undefined : (JSON.parse(v) as T);
@@ -279,6 +311,7 @@ export class Store {
   }
 
   private async values<T>(prefix: string): Promise<T[]> {
+    await this.reopening;
     const overlays = this.overlays(false).filter((e) => e.size);
     if (!overlays.length) return (await this.db.values(range(prefix)).all()) as T[];
     const merged = new Map<string, unknown>(await this.db.iterator(range(prefix)).all());
@@ -291,6 +324,25 @@ export class Store {
   private overlays(newestFirst: boolean): Entries[] {
     const all = [...this.folding.map((g) => g.entries), this.current.entries];
     return newestFirst ? all.reverse() : all;
+  }
+}
+
+/** LevelDB's "failed to open", with its cause said in one line, and what to do when the disk is full. */
+function openError(path: string, err: unknown): Error {
+  const e = err as { message?: string; cause?: { message?: string } } | undefined;
+  const cause = (e?.cause?.message ?? e?.message ?? String(err)).replace(/\s+/g, " ");
+  const full = /No space left|ENOSPC/i.test(cause) ? " — the disk is full: free some space and try again" : "";
+  return new StoreError(`cannot open the store ${path}: ${cause}${full}`, full ? "disk-full" : "unreadable");
+}
+
+/** The store failed in a way the user must act on: a full disk, an unreadable store. */
+export class StoreError extends Error {
+  constructor(
+    message: string,
+    readonly kind: "disk-full" | "unreadable" | "damaged",
+  ) {
+    super(message);
+    this.name = "StoreError";
   }
 }
 
