@@ -4,6 +4,7 @@
 // Loading this module does nothing: the entries (src/cli.ts, and the start-up
 // snapshot's main in src/snapshot/entry.ts) call setV8Flags() and runCli().
 
+import { StoreError } from "./store/store-error.js";
 import { setFlagsFromString } from "node:v8";
 
 /** Called first thing, before pll's code runs (not while a start-up snapshot is built: V8 would refuse the snapshot). */
@@ -53,6 +54,12 @@ export function runCli(argv: string[]): void {
       process.exitCode = code;
     },
     (err: unknown) => {
+      // A store the user must act on (a full disk, a damaged store): one line, not a stack.
+      if (err instanceof StoreError) {
+        process.stderr.write(`pll: ${err.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
       // A bug, not a user mistake: say so plainly, with the stack for the report.
       process.stderr.write(`pll: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exitCode = 70;

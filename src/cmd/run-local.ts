@@ -18,10 +18,11 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
   // Served alongside once the run is submitted (below): its jobs do not wait for the HTTP modules to load.
   let api: Promise<ApiServer | undefined> | undefined;
   try {
-    const { adopted, endedWhileAway, lost } = engine.recovery;
+    const { adopted, endedWhileAway, lost, requeued } = engine.recovery;
     if (adopted.length) process.stderr.write(`pll run: adopted ${adopted.length} job(s) still running from earlier: ${adopted.map((i) => `#${i}`).join(" ")}\n`);
     if (endedWhileAway.length + lost.length)
       process.stderr.write(`pll run: ${endedWhileAway.length} earlier job(s) ended while no engine ran, ${lost.length} lost\n`);
+    if (requeued.length) process.stderr.write(`pll run: ${requeued.length} earlier job(s) were dispatched but never started: pending again\n`);
 
     let runId = -1;
     let finish!: (run: RunRecord) => void;

@@ -13,7 +13,10 @@ import { UserError, type JobRecord, type JobState, type RunRecord, type Settings
 export interface Outcome {
   exitCode: number | null;
   signal?: string | null;
-  /** set when it ended other than by its own exit: "timeout" | "killed" | "lost" | "spawn" | "cancelled" */
+  /**
+   * set when it ended other than by its own exit: "timeout" | "killed" | "lost" | "spawn" | "cancelled";
+   * "unstarted": its process never started — the attempt is dropped and the job is pending again
+   */
   reason?: string;
   /** wording for the reason, e.g. "timeout 10s" */
   detail?: string;
@@ -123,6 +126,14 @@ export class Scheduler {
     if (job.state !== "running") throw new Error(`finish: job #${id} is ${job.state}, not running`);
     const now = this.clock();
     this.queue.release(job);
+    if (outcome.reason === "unstarted") {
+      // Dispatched, but its process never started (no `start` in the status log, or the dispatch was never
+      // recorded): the attempt did not happen, so it is dropped and the job waits its turn again.
+      job.attempts.pop();
+      this.set(job, "pending", { startedAt: job.attempts.at(-1)?.startedAt, pid: undefined });
+      this.settle(job);
+      return job;
+    }
     const attempt = job.attempts[job.attempts.length - 1];
     // Never before it started, never in the future: the launcher's clock is ours, but a stale log line must not mislead.
     const endedAt = outcome.endedAt === undefined ? now : Math.min(now, Math.max(outcome.endedAt, attempt?.startedAt ?? 0));
@@ -226,6 +237,12 @@ export class Scheduler {
   /** Marks a job changed outside a state transition (pid learnt after spawn). */
   touch(job: JobRecord): void {
     this.dirtyJobs.set(job.id, job);
+  }
+
+  /** Hands back changes whose write failed: they are written with the next ones. */
+  untake(changes: Changes): void {
+    for (const job of changes.jobs) if (!this.dirtyJobs.has(job.id)) this.dirtyJobs.set(job.id, job);
+    for (const run of changes.runs) if (!this.dirtyRuns.has(run.id)) this.dirtyRuns.set(run.id, run);
   }
 
   // ───────────────────────── internals ─────────────────────────

@@ -14,10 +14,18 @@ import { jobVariables } from "./job-env.js";
 import { statusLogOf } from "./job-files.js";
 import type { Launcher } from "./launcher.js";
 import { findNative, findPerl, nativeProgram, perlProgram, Spawner, type SpawnerProgram } from "./spawner.js";
-import { isOurLeader, liveGroups, signalGroup, StatusLog } from "./proc-status.js";
+import { isOurLeader, liveGroups, procInfo, signalGroup, StatusLog } from "./proc-status.js";
 import { ShellLauncher } from "./shell-launcher.js";
 
 const ADOPTED_POLL_MS = 200;
+/**
+ * After the spawner died, how long a job it had not reported yet may take to
+ * write its start line (its own process writes it just before exec): after
+ * that, it never ran, and is pending again.
+ */
+const START_LINE_WAIT_MS = 2_000;
+/** how long a job whose leader is gone may wait for its exit line (its reaper writes it right after) */
+const EXIT_LINE_WAIT_MS = 1_000;
 const OUTPUT_CHECK_MS = 1_000;
 /** how long to wait for a SIGKILLed group to vanish */
 const KILL_SETTLE_MS = 2_000;
@@ -57,6 +65,10 @@ interface Proc {
   /** exit seen while the rest of the group gets its grace period */
   exited?: { code: number | null; signal: NodeJS.Signals | null; at?: number };
   outputWatched: boolean;
+  /** adopted with no pid known (its spawner died first): its start line is awaited until then */
+  startBy?: number;
+  /** adopted, its leader gone but no exit line yet: awaited until then, then the end is unknown */
+  exitBy?: number;
 }
 
 export class LocalExecutor {
@@ -133,10 +145,13 @@ export class LocalExecutor {
    */
   adopt(job: JobRecord): Outcome | undefined {
     const attempt = job.attempts[job.attempts.length - 1];
-    const status = attempt && this.statusLog(job).refresh().of(job.id, attempt.n);
-    if (status?.exitCode !== undefined) return { exitCode: status.exitCode, ...(status.endedAt !== undefined ? { endedAt: status.endedAt } : {}) };
-    const pid = status?.pid ?? attempt?.pid ?? job.pid;
-    if (!attempt || !pid || !isOurLeader(pid, attempt.startedAt)) return { exitCode: null, reason: "lost" };
+    if (!attempt) return { exitCode: null, reason: "unstarted" };
+    const status = this.statusLog(job).refresh().of(job.id, attempt.n);
+    if (status?.exitCode !== undefined) return exitOutcome(status);
+    // The job's own process writes its start line before it runs the command: with none, it never ran.
+    const pid = status?.pid;
+    if (!pid) return { exitCode: null, reason: "unstarted" };
+    if (!isOurLeader(pid, attempt.startedAt) && !procInfo(pid)?.zombie) return lostOutcome();
     const proc: Proc = { job, pid, adopted: true, timers: [], outputWatched: false };
     this.procs.set(job.id, proc);
     this.armLimits(proc, attempt.startedAt);
@@ -192,22 +207,26 @@ export class LocalExecutor {
     }
   }
 
-  private started(jobId: number, pid: number): void {
+  private started(jobId: number, pid: number, fromStatusLog = false): void {
     const proc = this.procs.get(jobId);
-    if (!proc || proc.adopted) return;
+    if (!proc || (proc.adopted && !fromStatusLog)) return;
     proc.pid = pid;
     this.events.onStarted(jobId, pid);
     if (proc.killing) this.signalTree(proc);
   }
 
-  /** Without its launcher a job is like an adopted one: watched through /proc and the status log. */
+  /**
+   * Without its launcher a job is like an adopted one: watched through /proc and the status log, where
+   * the spawner's guardian writes the exits of the jobs it leaves behind. A job whose start was not
+   * reported yet may still be starting: its start line is awaited for a while (see START_LINE_WAIT_MS).
+   */
   private launcherLost(): void {
-    for (const proc of [...this.procs.values()]) {
+    for (const proc of this.procs.values()) {
       if (proc.adopted) continue;
-      if (proc.pid === undefined) this.failed(proc.job.id, "the job spawner died");
-      else proc.adopted = true;
+      proc.adopted = true;
+      if (proc.pid === undefined) proc.startBy = Date.now() + START_LINE_WAIT_MS;
     }
-    if ([...this.procs.values()].some((p) => p.adopted)) this.adoptedPoll ??= setInterval(() => this.pollAdopted(), ADOPTED_POLL_MS);
+    if (this.procs.size) this.adoptedPoll ??= setInterval(() => this.pollAdopted(), ADOPTED_POLL_MS);
   }
 
   private failed(jobId: number, message: string): void {
@@ -260,14 +279,33 @@ export class LocalExecutor {
   private pollAdopted(): void {
     for (const log of this.statusLogs.values()) log.refresh();
     const leaderGone: Proc[] = [];
-    for (const proc of this.procs.values()) {
+    const now = Date.now();
+    for (const proc of [...this.procs.values()]) {
+      if (!proc.adopted) continue;
       const attempt = proc.job.attempts[proc.job.attempts.length - 1]!;
-      if (!proc.adopted || isOurLeader(proc.pid!, attempt.startedAt)) continue;
       const status = this.statusLog(proc.job).of(proc.job.id, attempt.n);
+      if (proc.pid === undefined) {
+        if (status?.pid !== undefined) this.started(proc.job.id, status.pid, true);
+        else if (status?.exitCode !== undefined || now < proc.startBy!) continue;
+        else {
+          // Its start line never came: the command never ran, so it waits its turn again (or ends as the stop asked).
+          proc.exited = { code: null, signal: null };
+          proc.killing ??= { reason: "unstarted", detail: "unstarted" };
+          this.end(proc);
+          continue;
+        }
+      }
+      if (isOurLeader(proc.pid!, attempt.startedAt)) continue;
       const exitCode = status?.exitCode;
+      if (exitCode === undefined) {
+        // Its reaper (the spawner, or its guardian) writes the exit line right after reaping; a zombie is not reaped yet.
+        if (procInfo(proc.pid!)?.zombie) continue;
+        proc.exitBy ??= now + EXIT_LINE_WAIT_MS;
+        if (now < proc.exitBy) continue;
+      }
       // The status log's time: the poll sees the end up to a poll interval late.
       proc.exited = { code: exitCode ?? null, signal: null, at: status?.endedAt };
-      if (!proc.killing && exitCode === undefined) proc.killing = { reason: "lost", detail: "lost" };
+      if (!proc.killing && exitCode === undefined) proc.killing = { reason: "lost", detail: LOST_DETAIL };
       leaderGone.push(proc);
     }
     if (leaderGone.length === 0) return;
@@ -314,6 +352,16 @@ export class LocalExecutor {
     this.adoptedPoll = this.outputPoll = this.killWatch = undefined;
   }
 }
+
+/** A job whose process ended while nothing that could record its exit status watched it: its end is unknown. */
+const LOST_DETAIL = "lost";
+
+const lostOutcome = (): Outcome => ({ exitCode: null, reason: "lost", detail: LOST_DETAIL });
+
+const exitOutcome = (status: { exitCode?: number; endedAt?: number }): Outcome => ({
+  exitCode: status.exitCode ?? null,
+  ...(status.endedAt !== undefined ? { endedAt: status.endedAt } : {}),
+});
 
 function sizeOf(file: string): number {
   try {

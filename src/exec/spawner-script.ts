@@ -21,6 +21,10 @@
 // It waits in select() on stdin and a self-pipe its SIGCHLD handler writes
 // to, so exits are reaped at once and never lost between checks.
 // CODE is 128+signal for a signalled job (as a shell reports it), SIGNAL 0 otherwise.
+// The start line is written by the job's process just before its exec, as
+// the native spawner does: without one, the command never ran. There is no
+// guardian here: if this spawner dies, the exits of its running jobs are
+// unknown (the engine says so), which the native spawner avoids.
 export const SPAWNER_SCRIPT = String.raw`
 use strict; use warnings; use POSIX (); use IO::Handle; use Time::HiRes ();
 delete $ENV{PLL_SPAWNER_SCRIPT};
@@ -49,12 +53,13 @@ sub launch {
     if (opendir(my $d, '/proc/self/fd')) { my @fds = grep { /^\d+$/ && $_ > 2 } readdir($d); closedir($d); POSIX::close($_) for @fds; }
     chdir($cwd) or do { print STDERR "pll: cannot enter $cwd: $!\n"; POSIX::_exit(127) };
     for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }
+    # The command runs from here on: the job itself writes its start line (no start line: it never ran).
+    if (open(my $fh, '>>', $status)) { syswrite($fh, "start $id $attempt $$\n"); close $fh; }
     { exec { '/bin/sh' } 'sh', '-c', $cmd; }
     POSIX::_exit(127);
   }
   POSIX::setpgid($pid, $pid);
   $job{$pid} = [$id, $status, $attempt];
-  if (open(my $fh, '>>', $status)) { print $fh "start $id $attempt $pid\n"; close $fh; }
   say_("started $id $pid\n");
 }
 my $rin = ''; vec($rin, fileno($wake_r), 1) = 1; my $rstdin = $rin; vec($rstdin, 0, 1) = 1;

@@ -31,6 +31,22 @@
  *
  * The spawner lives in its own session; when its stdin closes (the engine
  * is gone) it keeps reaping its jobs and recording their ends, then exits.
+ *
+ * The `start` line is written by the job's own process, after it has set up
+ * and just before it execs /bin/sh: so a status log without a `start` line
+ * for an attempt proves that its command never ran (an engine that crashed
+ * between recording a dispatch and the spawner's fork re-queues the job).
+ *
+ * A guardian. The process the engine starts forks the spawner proper and
+ * stays behind as its parent, marked a child subreaper (PR_SET_CHILD_SUBREAPER)
+ * and named "pll job guard". It closes the engine's pipes and does nothing
+ * while the spawner lives, except to note each status log the spawner
+ * announces on a pipe of their own (once per run). If the spawner dies
+ * (SIGKILL, the OOM killer), its running jobs become the guardian's
+ * children: the guardian reaps them and appends their `exit` lines, so their
+ * true exit codes are still recorded, and exits once none is left. The
+ * engine learns of the spawner's death from its stdout closing, and reads
+ * those exits from the status logs, as it does for jobs it adopts.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -150,6 +166,17 @@ static StatusLog *status_find(const char *path) {
   return NULL;
 }
 
+/* The guardian's end of the pipe on which the spawner names each status log it opens. */
+static int guardian_fd = -1;
+
+static void announce(const char *path) {
+  if (guardian_fd < 0) return;
+  size_t n = strlen(path) + 1; /* with its NUL: the guardian reads NUL-terminated names */
+  ssize_t w;
+  do w = write(guardian_fd, path, n);
+  while (w < 0 && errno == EINTR);
+}
+
 /* A job of ours writes to `path` from now on (opened at its first record, `append`). */
 static void status_acquire(const char *path) {
   StatusLog *log = status_find(path);
@@ -165,6 +192,7 @@ static void status_acquire(const char *path) {
   char *copy = strdup(path);
   if (!copy) abort();
   logs[logs_n++] = (StatusLog){copy, -1, 1};
+  announce(path);
 }
 
 static void status_release(const char *path) {
@@ -175,19 +203,24 @@ static void status_release(const char *path) {
   *log = logs[--logs_n];
 }
 
-/* One record in an acquired status log; one that could not be opened so far is tried again (it may be there now). */
-static void append(const char *file, const char *fmt, ...) {
+/* The descriptor of an acquired status log, opened at its first use; -1 if it cannot be opened (tried again next time). */
+static int status_fd(const char *file) {
+  StatusLog *log = status_find(file);
+  if (!log) return -1;
+  if (log->fd < 0) log->fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+  return log->fd;
+}
+
+/* Appends one formatted line to `fd` (O_APPEND: one write, so lines of several writers never mix). */
+static void write_line(int fd, const char *fmt, ...) {
   char line[1024];
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  StatusLog *log = status_find(file);
-  if (!log || n <= 0) return;
-  if (log->fd < 0) log->fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-  if (log->fd < 0) return; /* still not: the engine hears of the job on stdout all the same */
+  if (fd < 0 || n <= 0) return; /* no log: the engine hears of the job on stdout all the same */
   ssize_t w;
-  do w = write(log->fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  do w = write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
   while (w < 0 && errno == EINTR);
 }
 
@@ -217,7 +250,7 @@ static void reap(void) {
     if (!j.pid) continue;
     int code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
     int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-    append(j.status, "exit %s %s %d %lld\n", j.id, j.attempt, code, now_ms());
+    write_line(status_fd(j.status), "exit %s %s %d %lld\n", j.id, j.attempt, code, now_ms());
     status_release(j.status);
     say("exit %s %d %d %d\n", j.id, (int)pid, code, sig);
     free(j.id);
@@ -257,7 +290,8 @@ static char **job_env(char **vars, size_t n) {
 }
 
 /* In the forked child: the job's process, set up as the Perl spawner sets it up, then /bin/sh. */
-static void run_job(const char *cwd, const char *out, const char *err, char **argv, char **env) {
+static void run_job(const char *id, const char *attempt, int status, const char *cwd, const char *out, const char *err, char **argv,
+                    char **env) {
   /* Also done by the parent: whichever runs first, a kill of the group sent once the pid is known finds it. */
   setpgid(0, 0);
   /* Every other signal is at its default already (main); exec resets SIGCHLD's handler, not SIGPIPE's ignore. */
@@ -268,19 +302,22 @@ static void run_job(const char *cwd, const char *out, const char *err, char **ar
   sigprocmask(SIG_SETMASK, &none, NULL);
   int fd = open("/dev/null", O_RDONLY);
   if (fd >= 0 && fd != 0) dup2(fd, 0), close(fd);
-  fd = open(out, O_WRONLY | O_APPEND | O_CREAT, 0666);
+  /* Log files are never opened through a symbolic link someone else planted. */
+  fd = open(out, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0666);
   if (fd < 0) _exit(126);
   if (fd != 1) dup2(fd, 1), close(fd);
-  fd = open(err, O_WRONLY | O_APPEND | O_CREAT, 0666);
+  fd = open(err, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0666);
   if (fd < 0) _exit(126);
   if (fd != 2) dup2(fd, 2), close(fd);
-  /* nothing else the engine or the spawner had open reaches the job */
-  if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
-    for (int d = 3; d < 1024; d++) close(d);
   if (chdir(cwd) != 0) {
     dprintf(2, "pll: cannot enter %s: %s\n", cwd, strerror(errno));
     _exit(127);
   }
+  /* The command runs from here on: a start line is there whenever it may have run (see the top). */
+  write_line(status, "start %s %s %d\n", id, attempt, (int)getpid());
+  /* nothing else the engine or the spawner had open reaches the job */
+  if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
+    for (int d = 3; d < 1024; d++) close(d);
   execve("/bin/sh", argv, env);
   dprintf(2, "pll: cannot run /bin/sh: %s\n", strerror(errno));
   _exit(127);
@@ -294,20 +331,168 @@ static void launch(char **f, size_t n) {
     say("error %s out of memory\n", id);
     return;
   }
+  status_acquire(f[6]);
   pid_t pid = fork();
-  if (pid == 0) run_job(cwd, out, err, argv, env);
+  if (pid == 0) run_job(id, f[2], status_fd(f[6]), cwd, out, err, argv, env);
   if (pid > 0) setpgid(pid, pid);
   free(env);
   if (pid < 0) {
+    status_release(f[6]);
     say("error %s fork failed: %s\n", id, strerror(errno));
     return;
   }
   char *jid = strdup(id), *attempt = strdup(f[2]), *status = strdup(f[6]);
   if (!jid || !attempt || !status) abort();
   jobs_put(pid, jid, attempt, status);
-  status_acquire(status);
-  append(status, "start %s %s %d\n", id, attempt, (int)pid);
   say("started %s %d\n", id, (int)pid);
+}
+
+/* ───────────── the guardian ───────────── */
+
+static char **known; /* status logs the spawner announced */
+static size_t known_n, known_cap;
+
+static void know(const char *path) {
+  for (size_t i = 0; i < known_n; i++)
+    if (strcmp(known[i], path) == 0) return;
+  if (known_n == known_cap) {
+    known_cap = known_cap ? known_cap * 2 : 8;
+    known = realloc(known, known_cap * sizeof *known);
+    if (!known) abort();
+  }
+  known[known_n] = strdup(path);
+  if (!known[known_n]) abort();
+  known_n++;
+}
+
+/* A whole file in a NUL-terminated buffer (NULL if unreadable). */
+static char *slurp(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return NULL;
+  size_t len = 0, cap = 1 << 16;
+  char *b = malloc(cap);
+  for (ssize_t r; b; len += (size_t)r) {
+    if (cap - len < 4096 && !(b = realloc(b, cap *= 2))) break;
+    do r = read(fd, b + len, cap - len - 1);
+    while (r < 0 && errno == EINTR);
+    if (r <= 0) break;
+  }
+  close(fd);
+  if (b) b[len] = '\0';
+  return b;
+}
+
+/*
+ * In `log`, the attempt that `pid` started and that has no exit line yet:
+ * writes "JOB ATTEMPT" into `who` and returns 1, else 0.
+ */
+static int open_attempt(const char *log, pid_t pid, char *who, size_t size) {
+  char *text = slurp(log);
+  if (!text) return 0;
+  int found = 0;
+  char job[64], attempt[64];
+  for (char *line = text, *next; *line; line = next) {
+    next = strchr(line, '\n');
+    if (!next) break; /* an unfinished last line is not a record */
+    *next++ = '\0';
+    char word[8], j[64], a[64];
+    long v;
+    if (sscanf(line, "%7s %63s %63s %ld", word, j, a, &v) != 4) continue;
+    if (strcmp(word, "start") == 0 && v == (long)pid) {
+      strcpy(job, j), strcpy(attempt, a);
+      found = 1;
+    } else if (found && strcmp(word, "exit") == 0 && strcmp(j, job) == 0 && strcmp(a, attempt) == 0) {
+      found = 0;
+    }
+  }
+  if (found) snprintf(who, size, "%s %s", job, attempt);
+  free(text);
+  return found;
+}
+
+/* An orphaned job of a dead spawner ended: its exit goes to its status log as the spawner would have written it. */
+static void orphan_ended(pid_t pid, int st) {
+  char who[160];
+  for (size_t i = 0; i < known_n; i++) {
+    if (!open_attempt(known[i], pid, who, sizeof who)) continue;
+    int code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+    int fd = open(known[i], O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+    write_line(fd, "exit %s %d %lld\n", who, code, now_ms());
+    if (fd >= 0) close(fd);
+    return;
+  }
+  /* not a job: a process a job left behind, reparented to us as to any subreaper */
+}
+
+/* Is any child of ours a job with no exit line yet? (Stray descendants alone do not keep the guardian.) */
+static int jobs_outstanding(void) {
+  char who[160];
+  for (size_t i = 0; i < known_n; i++) {
+    char *text = slurp(known[i]);
+    if (!text) continue;
+    int any = 0;
+    for (char *line = text, *next; *line && !any; line = next) {
+      next = strchr(line, '\n');
+      if (!next) break;
+      *next++ = '\0';
+      long pid;
+      siginfo_t info;
+      /* waitid without reaping: 0 while `pid` is a child of ours, alive or not yet reaped */
+      if (sscanf(line, "start %*s %*s %ld", &pid) == 1 && waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+          open_attempt(known[i], (pid_t)pid, who, sizeof who))
+        any = 1;
+    }
+    free(text);
+    if (any) return 1;
+  }
+  return 0;
+}
+
+/* The guardian's life: see the top. Returns when the spawner is gone and no job of its is left. */
+static int guard(pid_t spawner, int names) {
+  prctl(PR_SET_NAME, "pll job guard"); /* comm holds 15 characters */
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  /* The engine's pipes are the spawner's alone: their end must tell the engine the spawner is gone. */
+  int null = open("/dev/null", O_RDWR);
+  if (null >= 0) dup2(null, STDIN_FILENO), dup2(null, STDOUT_FILENO), close(null);
+  char name[4096];
+  size_t name_len = 0;
+  int spawner_alive = 1, names_open = 1;
+  for (;;) {
+    struct pollfd pf[2] = {{wake[0], POLLIN, 0}, {names, POLLIN, 0}};
+    int n = poll(pf, names_open ? 2 : 1, spawner_alive ? -1 : 200);
+    if (n < 0 && errno != EINTR) return 1;
+    if (n > 0 && (pf[0].revents & POLLIN)) {
+      char junk[256];
+      while (read(wake[0], junk, sizeof junk) > 0) {}
+    }
+    if (names_open && n > 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      char chunk[4096];
+      ssize_t r = read(names, chunk, sizeof chunk);
+      if (r <= 0 && !(r < 0 && errno == EINTR)) names_open = 0;
+      for (ssize_t i = 0; i < r; i++) {
+        if (chunk[i] == '\0') {
+          name[name_len] = '\0';
+          if (name_len) know(name);
+          name_len = 0;
+        } else if (name_len < sizeof name - 1) {
+          name[name_len++] = chunk[i];
+        }
+      }
+    }
+    int st;
+    pid_t pid;
+    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+      if (pid == spawner) {
+        spawner_alive = 0;
+        /* It ended by itself: it had reaped all its jobs (see main). */
+        if (WIFEXITED(st)) return WEXITSTATUS(st);
+      } else {
+        orphan_ended(pid, st);
+      }
+    }
+    if (!spawner_alive && (pid < 0 || !jobs_outstanding())) return 0;
+  }
 }
 
 /* ───────────── the input: NUL-terminated fields, one record per job ───────────── */
@@ -360,6 +545,25 @@ int main(void) {
   sigaction(SIGCHLD, &sa, NULL);
   fcntl(STDIN_FILENO, F_SETFD, FD_CLOEXEC);
   fcntl(STDOUT_FILENO, F_SETFD, FD_CLOEXEC);
+
+  /* This process stays as the guardian; its child is the spawner (without a pipe or a fork: the spawner alone). */
+  int names[2];
+  if (pipe2(names, O_CLOEXEC) == 0) {
+    pid_t spawner = fork();
+    if (spawner > 0) {
+      close(names[1]);
+      return guard(spawner, names[0]);
+    }
+    close(names[0]);
+    if (spawner == 0) {
+      guardian_fd = names[1];
+      /* A wake-up pipe of its own: sharing the guardian's, either could swallow the other's SIGCHLD. */
+      close(wake[0]), close(wake[1]);
+      if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) return 1;
+    } else {
+      close(names[1]);
+    }
+  }
 
   for (char **e = environ; *e; e++) base_env_n++;
   base_env = environ;

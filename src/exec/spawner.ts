@@ -89,10 +89,12 @@ export class Spawner implements Launcher {
       process.stderr.write(`pll: the job spawner could not be started: ${err.message}\n`);
       this.events.lost();
     });
-    proc.on("exit", (code, signal) => {
+    // The native program stays as the spawner's guardian (spawner.c), so the process we started may live on after
+    // the spawner proper died: the spawner's stdout closing is what says it is gone, whichever program it is.
+    proc.stdout!.on("close", () => {
       if (this.proc !== proc) return;
       this.proc = undefined;
-      process.stderr.write(`pll: the job spawner exited unexpectedly (${signal ?? code}); its jobs are watched by polling\n`);
+      process.stderr.write("pll: the job spawner died; its running jobs are watched by polling, their ends read from the status logs\n");
       this.events.lost();
     });
     this.proc = proc;

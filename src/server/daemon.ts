@@ -1,6 +1,7 @@
 // One server per home: open the engine (its store lock is the real guard),
 // serve the API, write the pid file, and stop gracefully on a signal or
 // POST /shutdown — leaving running jobs running for the next server to adopt.
+import { StoreError } from "../store/store-error.js";
 import { chmod, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import type { EngineControl } from "../core/types.js";
 import { HomeError, homePaths, makeDirs } from "../home.js";
@@ -57,7 +58,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
       say(`another pll process (a server or a \`pll run\`) is using ${opts.home}${await pidNote(paths.pidFile)}`);
       return 1;
     }
-    if (err instanceof Error && err.name === "UserError") {
+    if (err instanceof StoreError || (err instanceof Error && err.name === "UserError")) {
       say(err.message);
       return 1;
     }

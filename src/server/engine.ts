@@ -24,6 +24,7 @@ import { unscheduledGraph } from "../core/recurrence-graph.js";
 import { HookRunner } from "../exec/hooks.js";
 import { LocalExecutor } from "../exec/local-executor.js";
 import { homePaths, makeDirs } from "../home.js";
+import { StoreError } from "../store/store-error.js";
 import { Store, type Counters, type JobsetRecord, type StoreContents } from "../store/store.js";
 import { EventHub } from "./engine-events.js";
 import { TickLoop } from "./engine-ticks.js";
@@ -51,11 +52,15 @@ export interface EngineOptions {
   fireSchedules?: boolean;
 }
 
-/** What reopening found: jobs still running (adopted) and jobs that ended meanwhile. */
+/**
+ * What reopening found: jobs still running (adopted), jobs that ended meanwhile, jobs whose end is
+ * unknown (lost), and jobs recorded as dispatched whose command never ran (requeued: pending again).
+ */
 export interface Recovery {
   adopted: number[];
   endedWhileAway: number[];
   lost: number[];
+  requeued: number[];
 }
 
 export async function openEngine(opts: EngineOptions): Promise<Engine> {
@@ -73,7 +78,7 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
 }
 
 export class Engine implements EngineControl {
-  readonly recovery: Recovery = { adopted: [], endedWhileAway: [], lost: [] };
+  readonly recovery: Recovery = { adopted: [], endedWhileAway: [], lost: [], requeued: [] };
   private readonly sched: Scheduler;
   private readonly exec: LocalExecutor;
   private readonly hooks = new HookRunner();
@@ -90,7 +95,8 @@ export class Engine implements EngineControl {
   private toSpawn: JobRecord[] = [];
   private readonly ticks = new TickLoop(
     () => this.tickOnce(),
-    (err) => this.events.notice("error", `engine: ${(err as Error).message}`),
+    // A store that cannot write is said once (storeTrouble), not at every retry.
+    (err) => err instanceof StoreError || this.events.notice("error", `engine: ${(err as Error).message}`),
   );
   private endWaiters = new Map<number, (() => void)[]>();
   /**
@@ -101,6 +107,9 @@ export class Engine implements EngineControl {
   private launching = new Map<number, "killed" | "cancelled" | undefined>();
   private backoffTimer?: { at: number; handle: NodeJS.Timeout };
   private lazyFlush?: NodeJS.Timeout;
+  /** the last tick's write failed: dispatch waits, and a tick is tried again every second */
+  private storeFailing = false;
+  private storeRetry?: NodeJS.Timeout;
   /** running jobs whose pid came since the last lazy flush */
   private pidLearnt: JobRecord[] = [];
 
@@ -157,7 +166,8 @@ export class Engine implements EngineControl {
       const ended = this.exec.adopt(job);
       if (!ended) this.recovery.adopted.push(job.id);
       else {
-        (ended.reason === "lost" ? this.recovery.lost : this.recovery.endedWhileAway).push(job.id);
+        const list = ended.reason === "lost" ? "lost" : ended.reason === "unstarted" ? "requeued" : "endedWhileAway";
+        this.recovery[list].push(job.id);
         this.ends.push([job.id, ended]);
       }
     }
@@ -207,8 +217,10 @@ export class Engine implements EngineControl {
     const { jobset } = opts;
     const ids = { runId: this.counters.nextRunId, firstJobId: this.counters.nextJobId };
     const made = instantiate(graph, ids, this.logsDir, this.clock(), (id) => this.sched.jobs.has(id), opts);
-    this.counters = { nextRunId: ids.runId + 1, nextJobId: ids.firstJobId + made.jobs.length };
-    await this.store.writeRun(made.jobs, { runs: [made.run], counters: this.counters, jobsets: jobset ? [jobset] : [] });
+    const counters = { nextRunId: ids.runId + 1, nextJobId: ids.firstJobId + made.jobs.length };
+    // The counters move only once the run is recorded: a failed write (a full disk) consumes no number.
+    await this.store.writeRun(made.jobs, { runs: [made.run], counters, jobsets: jobset ? [jobset] : [] });
+    this.counters = counters;
     this.sched.addRun(made.run, made.jobs);
     this.events.emit({ type: "run", run: made.run });
     for (const job of made.jobs) this.events.emit({ type: "job", job });
@@ -340,6 +352,7 @@ export class Engine implements EngineControl {
     await this.schedules.stop();
     clearTimeout(this.backoffTimer?.handle);
     clearTimeout(this.lazyFlush);
+    clearTimeout(this.storeRetry);
     if (opts.killJobs) {
       const running = this.listJobs({ state: "running" }).map((j) => j.id);
       await this.stopProcesses(running, "cancelled");
@@ -365,7 +378,8 @@ export class Engine implements EngineControl {
       if (this.sched.jobs.get(id)?.state === "running") finished.push(this.sched.finish(id, outcome));
       else this.wakeEndWaiters(id); // a stale duplicate end changes nothing (and must not fail the others)
     }
-    const start = this.closing ? [] : this.sched.dispatch().start;
+    // While the store cannot write, nothing new starts: a job must not run before its start is recorded.
+    const start = this.closing || this.storeFailing ? [] : this.sched.dispatch().start;
     const forced = this.toSpawn;
     this.toSpawn = [];
     const launches = [...forced, ...start];
@@ -377,11 +391,17 @@ export class Engine implements EngineControl {
     // Write-ahead: nothing below happens unless this batch is on disk.
     try {
       await this.store.write({ jobs: changes.jobs, runs: changes.runs, settings: storedSettings });
-      for (const job of launches) this.launch(job);
-    } finally {
-      // A failed write launches nothing: those jobs end, so no stop or run waits on them forever.
-      for (const job of launches) if (this.launching.has(job.id)) this.notLaunched(job.id, "the store write failed");
+    } catch (err) {
+      // Nothing of it is on disk: the changes are written with the next tick, dispatched jobs wait again
+      // (their start was never recorded, so they never started), and dispatch waits until a write succeeds.
+      this.sched.untake(changes);
+      if (settings) this.settingsDirty = true;
+      for (const job of launches) this.notLaunched(job.id, "unstarted");
+      this.storeTrouble(err);
+      throw err;
     }
+    if (this.storeFailing) this.storeRecovered();
+    for (const job of launches) this.launch(job);
     if (settings) this.events.emit({ type: "settings", settings });
     for (const job of changes.jobs) this.events.emit({ type: "job", job });
     for (const run of changes.runs) {
@@ -409,12 +429,35 @@ export class Engine implements EngineControl {
     if (stop) this.exec.kill(job.id, stop);
   }
 
-  /** A dispatched job that never got a process ends as "could not start" (or as the stop asked for meanwhile). */
+  /**
+   * A dispatched job that never got a process ends as "could not start" (or as the stop asked for
+   * meanwhile); with why "unstarted" (its dispatch was never recorded) it is pending again instead.
+   */
   private notLaunched(id: number, why: string): void {
     const stop = this.launching.get(id);
     this.launching.delete(id);
-    this.ends.push([id, { exitCode: null, reason: stop ?? "spawn", detail: stop ?? `could not start: ${why}` }]);
+    const outcome: Outcome = stop
+      ? { exitCode: null, reason: stop, detail: stop }
+      : why === "unstarted"
+        ? { exitCode: null, reason: "unstarted" }
+        : { exitCode: null, reason: "spawn", detail: `could not start: ${why}` };
+    this.ends.push([id, outcome]);
     this.ticks.nudge();
+  }
+
+  /** A tick's write failed (a full disk): said once, and tried again every second until it works. */
+  private storeTrouble(err: unknown): void {
+    if (!this.storeFailing) this.events.notice("error", `the store cannot record changes, so no job starts until it can: ${(err as Error).message}`);
+    this.storeFailing = true;
+    clearTimeout(this.storeRetry);
+    if (!this.closing) this.storeRetry = setTimeout(() => this.ticks.nudge(), 1_000);
+  }
+
+  private storeRecovered(): void {
+    this.storeFailing = false;
+    clearTimeout(this.storeRetry);
+    this.events.notice("info", "the store records changes again; jobs start again");
+    this.ticks.nudge(); // dispatch what waited
   }
 
   private wakeEndWaiters(id: number): void {

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type net from "node:net";
 import path from "node:path";
 import { socketAnswers } from "../client/socket-probe.js";
+import { StoreError } from "../store/store-error.js";
 import { makeDirs } from "../home.js";
 import type { EngineControl } from "../core/types.js";
 import { bearerMatches } from "./auth.js";
@@ -139,6 +140,11 @@ function sendError(req: IncomingMessage, res: ServerResponse, err: unknown): voi
   if (err instanceof HttpError) {
     status = err.status;
     message = err.message;
+  } else if (err instanceof StoreError) {
+    // Not a bug: the user must act (a full disk is 507 Insufficient Storage); one line in the server's log.
+    status = err.kind === "disk-full" ? 507 : 503;
+    message = err.message;
+    process.stderr.write(`pll server: ${req.method} ${req.url}: ${err.message}\n`);
   } else if (err instanceof Error && err.name === "UserError") {
     status = typeof (err as { status?: unknown }).status === "number" ? (err as unknown as { status: number }).status : 400;
     message = err.message;

@@ -6,8 +6,11 @@
 import { rmSync } from "node:fs";
 import { Level } from "level";
 import { clearHolder, isLockedError, lockedError, writeHolder } from "./store-lock.js";
+import { StoreError } from "./store-error.js";
 import { type Entries, JournalFile, journalFiles, journalLine, readJournal } from "./journal.js";
 import type { JobGraph, JobRecord, RunRecord, ScheduleRecord, Settings } from "../core/types.js";
+
+export { StoreError };
 
 export interface Counters {
   nextJobId: number;
@@ -155,7 +158,11 @@ export class Store {
     if (!entries.length) return;
     if (this.closed) throw new Error(`the store ${this.path} is closed`);
     if (this.current.journal.torn) this.rotate();
-    this.current.journal.append(journalLine(entries));
+    try {
+      this.current.journal.append(journalLine(entries));
+    } catch (err) {
+      throw writeError(this.path, err);
+    }
     for (const [k, v] of entries) this.current.entries.set(k, v);
     // The write is done here. A fold that fails now only leaves its journal to replay, so its error is not this write's.
     if (this.current.journal.size >= FOLD_BYTES && !this.foldFailing) await this.fold().catch(() => {});
@@ -335,15 +342,12 @@ function openError(path: string, err: unknown): Error {
   return new StoreError(`cannot open the store ${path}: ${cause}${full}`, full ? "disk-full" : "unreadable");
 }
 
-/** The store failed in a way the user must act on: a full disk, an unreadable store. */
-export class StoreError extends Error {
-  constructor(
-    message: string,
-    readonly kind: "disk-full" | "unreadable" | "damaged",
-  ) {
-    super(message);
-    this.name = "StoreError";
-  }
+/** A journal append that failed: nothing of that write was recorded (the file is cut back to its last whole line). */
+function writeError(path: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT")
+    return new StoreError(`cannot record the change: the disk holding ${path} is full (${code}); nothing was changed — free some space and try again`, "disk-full");
+  return new StoreError(`cannot record the change in ${path}: ${(err as Error)?.message ?? String(err)}; nothing was changed`, "unwritable");
 }
 
 /** Puts `entries` into LevelDB, on disk (fsync) when this resolves: its journal file may go next. */

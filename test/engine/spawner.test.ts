@@ -1,3 +1,7 @@
+// The spawner is a process of its own; it can die (the OOM killer, a stray
+// kill). Its running jobs must then still be recorded as they really ended:
+// the native spawner's guardian (spawner.c) reaps them and writes their exit
+// lines, and the engine reads them as it does for jobs it adopts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -5,36 +9,68 @@ import { graphOf, job } from "./graphs.js";
 import { gate, runEnded, runToEnd, withEngine } from "./harness.js";
 import { waitFor } from "../helpers/home.js";
 
-/** Our own child processes running this command name (never a system-wide search). */
-function childrenNamed(comm: string): number[] {
-  const pids: number[] = [];
+/** Our descendants (never a system-wide search) running this command name. */
+function descendantsNamed(comm: string): number[] {
+  const parent = new Map<number, number>();
+  const named: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) === process.pid && stat.includes(`(${comm})`) && fields[0] !== "Z") pids.push(Number(entry));
+      parent.set(Number(entry), Number(fields[1]));
+      if (stat.includes(`(${comm})`) && fields[0] !== "Z") named.push(Number(entry));
     } catch {
       // gone meanwhile
     }
   }
-  return pids;
+  const ours = (pid: number): boolean => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === process.pid) return true;
+    return false;
+  };
+  return named.filter(ours);
 }
 
-test("if the spawner dies, its running jobs are watched until they end (lost), and new jobs get a new spawner", async () => {
+test("if the spawner dies, its running jobs still end with their true exit codes, and new jobs get a new spawner", async () => {
+  delete process.env.PLL_LAUNCHER;
+  await withEngine(async (engine, home) => {
+    const { hold, release } = gate(home);
+    const { run } = await engine.submit(graphOf([job("ok", hold), job("fails", `${hold}; exit 3`)]), "");
+    await waitFor(() => engine.listJobs({ runId: run.id }).every((j) => j.pid), "the jobs to start");
+    const spawners = descendantsNamed("pll job spawner");
+    assert.equal(spawners.length, 1, "one spawner");
+    assert.equal(descendantsNamed("pll job guard").length, 1, "with its guardian");
+    process.kill(spawners[0]!, "SIGKILL");
+    release();
+    const ended = await runEnded(engine, run.id);
+    const jobs = engine.listJobs({ runId: run.id });
+    assert.deepEqual(
+      jobs.map((j) => [j.name, j.state, j.exitCode ?? null, j.reason ?? null]),
+      [
+        ["ok", "success", 0, null],
+        ["fails", "errored", 3, "exit 3"],
+      ],
+    );
+    assert.equal(ended.state, "failed");
+    // The guardian leaves once the jobs it took over are recorded.
+    await waitFor(() => descendantsNamed("pll job guard").length === 0 || descendantsNamed("pll job spawner").length > 0, "the old guardian to leave");
+    const again = await runToEnd(engine, graphOf([job("after", "true")]));
+    assert.equal(again.state, "success");
+  });
+});
+
+test("the spawner's guardian closes the engine's pipes: the spawner's death is seen at once, not when the guardian goes", async () => {
   delete process.env.PLL_LAUNCHER;
   await withEngine(async (engine, home) => {
     const { hold, release } = gate(home);
     const { run } = await engine.submit(graphOf([job("held", hold)]), "");
     await waitFor(() => engine.listJobs({ runId: run.id })[0]!.pid, "the job to start");
-    const spawners = childrenNamed("pll job spawner");
-    assert.equal(spawners.length, 1, "one spawner");
-    process.kill(spawners[0]!, "SIGKILL");
-    release();
-    const ended = await runEnded(engine, run.id);
-    assert.equal(ended.state, "failed");
-    assert.equal(engine.listJobs({ runId: run.id })[0]!.reason, "lost");
-    const again = await runToEnd(engine, graphOf([job("after", "true")]));
+    process.kill(descendantsNamed("pll job spawner")[0]!, "SIGKILL");
+    // While the held job runs, its guardian lives; a new job must get a new spawner all the same.
+    const again = await runToEnd(engine, graphOf([job("meanwhile", "true")]));
     assert.equal(again.state, "success");
+    release();
+    await runEnded(engine, run.id);
+    assert.equal(engine.listJobs({ runId: run.id })[0]!.state, "success");
   });
 });
