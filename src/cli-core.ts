@@ -30,6 +30,7 @@ type Entry = () => Promise<{ main(args: string[]): Promise<number> }>;
 
 const verbs: Record<string, Entry> = {
   check: () => import("./cmd/check.js"),
+  doctor: () => import("./cmd/doctor.js"),
   graph: () => import("./cmd/graph.js"),
   run: () => import("./cmd/run.js"),
   serve: () => import("./cmd/serve.js"),

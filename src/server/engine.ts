@@ -3,6 +3,7 @@
 // user requests), let the scheduler decide, write every change in one batch,
 // and only then act (spawn, kill, emit, run hooks). A job's end starts a
 // tick at once, so the next job starts without any polling.
+import { statfsSync } from "node:fs";
 import os from "node:os";
 import { Scheduler, type Outcome } from "../core/scheduler.js";
 import {
@@ -25,7 +26,8 @@ import { HookRunner } from "../exec/hooks.js";
 import { LocalExecutor } from "../exec/local-executor.js";
 import { homePaths, makeDirs } from "../home.js";
 import { StoreError } from "../store/store-error.js";
-import { Store, type Counters, type JobsetRecord, type StoreContents } from "../store/store.js";
+import { countersBehindLogs } from "../store/integrity.js";
+import { damagedError, Store, type Counters, type JobsetRecord, type StoreContents } from "../store/store.js";
 import { EventHub } from "./engine-events.js";
 import { TickLoop } from "./engine-ticks.js";
 import { filterJobs, resolveRef } from "./engine-queries.js";
@@ -68,7 +70,11 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
   await makeDirs(opts.home); // not mkdir({recursive}): it never returns under /proc on Node 20
   const store = await Store.open(paths.db);
   try {
-    const engine = new Engine(store, await store.load(), opts, paths.logs);
+    const contents = await store.load();
+    // Never run over a store that lost records: numbers (and so log files) would be handed out again.
+    const behind = countersBehindLogs(contents.counters, paths.logs);
+    if (behind) throw damagedError(paths.db, behind);
+    const engine = new Engine(store, contents, opts, paths.logs);
     await engine.recover(opts.fireSchedules ?? true);
     return engine;
   } catch (err) {
@@ -217,10 +223,16 @@ export class Engine implements EngineControl {
     const { jobset } = opts;
     const ids = { runId: this.counters.nextRunId, firstJobId: this.counters.nextJobId };
     const made = instantiate(graph, ids, this.logsDir, this.clock(), (id) => this.sched.jobs.has(id), opts);
+    const before = this.counters;
     const counters = { nextRunId: ids.runId + 1, nextJobId: ids.firstJobId + made.jobs.length };
-    // The counters move only once the run is recorded: a failed write (a full disk) consumes no number.
-    await this.store.writeRun(made.jobs, { runs: [made.run], counters, jobsets: jobset ? [jobset] : [] });
-    this.counters = counters;
+    this.counters = counters; // taken now: a submit arriving while this one writes gets the next numbers
+    try {
+      await this.store.writeRun(made.jobs, { runs: [made.run], counters, jobsets: jobset ? [jobset] : [] });
+    } catch (err) {
+      // Nothing recorded (a full disk): the numbers go back unless a later submit took numbers after them.
+      if (this.counters === counters) this.counters = before;
+      throw err;
+    }
     this.sched.addRun(made.run, made.jobs);
     this.events.emit({ type: "run", run: made.run });
     for (const job of made.jobs) this.events.emit({ type: "job", job });
@@ -487,6 +499,10 @@ export class Engine implements EngineControl {
   private jobEnded(id: number, outcome: Outcome): void {
     this.ends.push([id, outcome]);
     this.ticks.nudge();
+    if (outcome.exitCode !== 0 && diskFull(this.logsDir)) {
+      // What the job wrote meanwhile (its own "No space left on device" among it) could not reach its log.
+      this.events.notice("warn", `job #${id} failed while the disk holding its logs was full: its output may be incomplete`);
+    }
   }
 
   private overrun(jobId: number, what: "time" | "output", limit: number): void {
@@ -547,6 +563,15 @@ export class Engine implements EngineControl {
 
   private refuseIfClosing(): void {
     if (this.closing) throw new UserError("the engine is shutting down", 503);
+  }
+}
+
+/** Is the file system holding `dir` out of space (for us)? Asked only when a job fails: one statfs. */
+function diskFull(dir: string): boolean {
+  try {
+    return statfsSync(dir).bavail === 0;
+  } catch {
+    return false;
   }
 }
 

@@ -3,7 +3,7 @@
 // write-ahead journal (journal.ts), acknowledged once the line is written,
 // and folded into LevelDB in batches a moment later. Reads see the journal's
 // entries that are not folded yet.
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { Level } from "level";
 import { clearHolder, isLockedError, lockedError, writeHolder } from "./store-lock.js";
 import { StoreError } from "./store-error.js";
@@ -111,7 +111,9 @@ export class Store {
 
   /** Opens (creating) the store and replays its journal; a store held by a live process → UserError naming it. */
   static async open(path: string): Promise<Store> {
-    const db = new Level<string, unknown>(path, { valueEncoding: "json" });
+    // A store that was there must still be there: with its CURRENT file gone LevelDB would quietly start an
+    // empty one over the old files (and delete them as obsolete), so it is made only where none exists.
+    const db = new Level<string, unknown>(path, { valueEncoding: "json", createIfMissing: !hasLevelFiles(path) });
     try {
       await db.open();
     } catch (err) {
@@ -135,14 +137,18 @@ export class Store {
   }
 
   async load(): Promise<StoreContents> {
-    const [settings, counters, runs, jobs, schedules] = await Promise.all([
-      this.get<Settings>(K.settings),
-      this.get<Counters>(K.counters),
-      this.values<RunRecord>("run"),
-      this.values<JobRecord>("job"),
-      this.values<ScheduleRecord>("schedule"),
-    ]);
-    return { settings, counters: counters ?? { nextJobId: 1, nextRunId: 1 }, runs, jobs, schedules };
+    try {
+      const [settings, counters, runs, jobs, schedules] = await Promise.all([
+        this.get<Settings>(K.settings),
+        this.get<Counters>(K.counters),
+        this.values<RunRecord>("run"),
+        this.values<JobRecord>("job"),
+        this.values<ScheduleRecord>("schedule"),
+      ]);
+      return { settings, counters: counters ?? { nextJobId: 1, nextRunId: 1 }, runs, jobs, schedules };
+    } catch (err) {
+      throw damagedError(this.path, `cannot be read: ${oneLine(err)}`);
+    }
   }
 
   /** One atomic write, on disk (in the journal) when the promise resolves. */
@@ -334,12 +340,31 @@ export class Store {
   }
 }
 
-/** LevelDB's "failed to open", with its cause said in one line, and what to do when the disk is full. */
+/** LevelDB's "failed to open", with its cause said in one line, and what to do. */
 function openError(path: string, err: unknown): Error {
+  const cause = oneLine(err);
+  if (/No space left|ENOSPC/i.test(cause)) return new StoreError(`cannot open the store ${path}: ${cause} — the disk is full: free some space and try again`, "disk-full");
+  if (/create_if_missing is false/.test(cause)) return damagedError(path, "has lost its CURRENT file (LevelDB's index of its files)");
+  return damagedError(path, `cannot be opened: ${cause}`);
+}
+
+/** A store that is damaged: what is wrong, and what to do (pll doctor keeps a copy before it repairs). */
+export function damagedError(path: string, what: string): StoreError {
+  return new StoreError(`the store ${path} ${what} — nothing was changed; \`pll doctor\` says more, \`pll doctor --repair\` repairs it and keeps a copy`, "damaged");
+}
+
+const oneLine = (err: unknown): string => {
   const e = err as { message?: string; cause?: { message?: string } } | undefined;
-  const cause = (e?.cause?.message ?? e?.message ?? String(err)).replace(/\s+/g, " ");
-  const full = /No space left|ENOSPC/i.test(cause) ? " — the disk is full: free some space and try again" : "";
-  return new StoreError(`cannot open the store ${path}: ${cause}${full}`, full ? "disk-full" : "unreadable");
+  return (e?.cause?.message ?? e?.message ?? String(err)).replace(/\s+/g, " ");
+};
+
+/** Does `path` hold a LevelDB's files (a store that existed), not just nothing or a stray lock? */
+export function hasLevelFiles(path: string): boolean {
+  try {
+    return readdirSync(path).some((n) => n === "CURRENT" || /^MANIFEST-|\.(ldb|sst|log)$/.test(n));
+  } catch {
+    return false;
+  }
 }
 
 /** A journal append that failed: nothing of that write was recorded (the file is cut back to its last whole line). */
