@@ -25,7 +25,7 @@ function bulk(name: string, verb: string, argName: string, words: string[], summ
 }
 
 export const retry = bulk("retry", "retry", "N|NAME|failed", ["failed"], "re-queue errored/cancelled job(s); blocked dependants continue when they succeed");
-export const kill = bulk("kill", "kill", "N|all", ["all"], "stop running job(s): SIGTERM to the process tree, SIGKILL after a grace period");
+export const kill = bulk("kill", "kill", "N|all", ["all"], "stop running job(s): SIGTERM to the job's process group and those its descendants moved to, SIGKILL after a grace period");
 export const cancel = bulk("cancel", "cancel", "N|JOBSET", [], "remove pending jobs (state `cancelled`)", "job-or-jobset");
 
 export const start = defineCommand<JobRecord>({

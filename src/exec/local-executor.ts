@@ -14,7 +14,7 @@ import { jobVariables } from "./job-env.js";
 import { statusLogOf } from "./job-files.js";
 import type { Launcher } from "./launcher.js";
 import { findNative, findPerl, nativeProgram, perlProgram, Spawner, type SpawnerProgram } from "./spawner.js";
-import { isOurLeader, liveGroups, procInfo, signalGroup, StatusLog } from "./proc-status.js";
+import { descendantGroups, isOurLeader, liveGroups, procInfo, signalGroup, StatusLog } from "./proc-status.js";
 import { ShellLauncher } from "./shell-launcher.js";
 
 const ADOPTED_POLL_MS = 200;
@@ -60,8 +60,11 @@ interface Proc {
   adopted: boolean;
   timers: NodeJS.Timeout[];
   killing?: { reason: string; detail: string };
-  /** SIGTERM sent: SIGKILL at `killAt` if the group is not gone by then; after it, give up waiting at `settleBy` */
-  term?: { killAt: number; settleBy?: number };
+  /**
+   * SIGTERM sent: SIGKILL at `killAt` if the group is not gone by then; after it, give up waiting at `settleBy`.
+   * `groups`: the job's group and those its descendants had moved to (setsid, `set -m`) when it was sent.
+   */
+  term?: { killAt: number; settleBy?: number; groups: number[] };
   /** exit seen while the rest of the group gets its grace period */
   exited?: { code: number | null; signal: NodeJS.Signals | null; at?: number };
   outputWatched: boolean;
@@ -176,9 +179,11 @@ export class LocalExecutor {
   }
 
   private signalTree(proc: Proc): void {
-    signalGroup(proc.pid!, "SIGTERM");
+    // Found before the signal: once the job's shell is gone, its descendants' parentage is gone with it.
+    const groups = [proc.pid!, ...descendantGroups(proc.pid!)];
+    for (const g of groups) signalGroup(g, "SIGTERM");
     this.launcher.terminated?.(proc.pid!);
-    proc.term = { killAt: Date.now() + this.killGraceMs };
+    proc.term = { killAt: Date.now() + this.killGraceMs, groups };
     this.killWatch ??= setInterval(() => this.watchKilled(), KILL_WATCH_MS);
   }
 
@@ -194,14 +199,14 @@ export class LocalExecutor {
       this.killWatch = undefined;
       return;
     }
-    const live = liveGroups(watched.map((p) => p.pid!));
+    const live = liveGroups(watched.flatMap((p) => p.term!.groups));
     const now = Date.now();
     for (const proc of watched) {
       const term = proc.term!;
-      const alive = live.has(proc.pid!);
+      const alive = term.groups.some((g) => live.has(g));
       if (proc.exited && (!alive || (term.settleBy !== undefined && now > term.settleBy))) this.end(proc);
       else if (term.settleBy === undefined && now >= term.killAt) {
-        if (alive) signalGroup(proc.pid!, "SIGKILL");
+        for (const g of term.groups) if (live.has(g)) signalGroup(g, "SIGKILL");
         term.settleBy = now + KILL_SETTLE_MS;
       }
     }
@@ -242,7 +247,7 @@ export class LocalExecutor {
     if (!proc || proc.adopted) return;
     proc.exited = { code, signal };
     // A killed job ends when its whole group is gone (watchKilled), at the latest when the grace period's SIGKILL lands.
-    if (proc.term && liveGroups([proc.pid!]).size > 0) return;
+    if (proc.term && liveGroups(proc.term.groups).size > 0) return;
     this.end(proc);
   }
 

@@ -138,6 +138,51 @@ export function liveGroups(pgids: Iterable<number>): Set<number> {
   return live;
 }
 
+/**
+ * The process groups other than `pgid` itself that descendants of the group's
+ * members lead or belong to: a `setsid` child or a `set -m` background job of
+ * a job leaves its process group but not its parentage. Read from one scan of
+ * /proc while the job's processes are alive; a process whose parent already
+ * exited (a double-forked daemon) is no longer anyone's descendant and is not
+ * found.
+ */
+export function descendantGroups(pgid: number): number[] {
+  const parentOf = new Map<number, number>();
+  const groupOf = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    if (name.charCodeAt(0) > 57) continue;
+    const pid = Number(name);
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z") continue;
+    parentOf.set(pid, Number(fields[1]));
+    groupOf.set(pid, Number(fields[2]));
+  }
+  const groups = new Set<number>();
+  for (const [pid, group] of groupOf) {
+    if (group === pgid) continue;
+    // An ancestor in the job's group makes this a descendant of the job.
+    for (let p = parentOf.get(pid), hops = 0; p !== undefined && p > 1 && hops < 64; p = parentOf.get(p), hops++) {
+      if (groupOf.get(p) === pgid) {
+        groups.add(group);
+        break;
+      }
+    }
+  }
+  return [...groups];
+}
+
 /** Does any process of group `pgid` remain, zombies included? */
 function groupExists(pgid: number): boolean {
   try {

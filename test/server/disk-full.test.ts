@@ -40,6 +40,8 @@ test("a disk-full episode loses no run and no job, across a restart", { skip, ti
       // The big jobs fill the disk and fail on it; until space comes back, what ends cannot all be recorded.
       const bigEnded = async () => (await jobsOf(server)).filter((j) => j.id <= 2 && j.state !== "running" && j.state !== "pending").length === 2;
       await waitFor(bigEnded, "the two big jobs to end", 30_000, 100);
+      // Their own complaint ("No space left on device") could not reach their logs: the server says it instead.
+      await waitFor(() => /job #[12] failed while the disk holding its logs was full/.test(server.stderr()), "a word on the lost output");
       // Space back: the two big logs go, and the rest of the run ends.
       rmSync(path.join(home, "logs", "1", "1.out"), { force: true });
       rmSync(path.join(home, "logs", "1", "2.err"), { force: true });
