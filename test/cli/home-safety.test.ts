@@ -227,3 +227,21 @@ test("a home pll creates is private (0700), however deep, and so is one it finds
     assert.equal((await pll(readable, ["stop"])).code, 0);
   });
 });
+
+test(
+  "a link left in a run's log directory (say, planted before a chown -R) is not written through",
+  { todo: "needs O_NOFOLLOW where src/exec opens job logs (spawner.c, shell-launcher.ts, hooks.ts, local-executor.ts): not this branch's files" },
+  async () => {
+    await withScratch(async (tmp, homes) => {
+      const home = path.join(tmp, "home");
+      homes.push(home);
+      await mkdir(path.join(home, "logs", "1"), { recursive: true, mode: 0o700 });
+      const stolen = path.join(tmp, "stolen-output");
+      await symlink(stolen, path.join(home, "logs", "1", "1.out"));
+      const file = path.join(tmp, "t.pll");
+      await writeFile(file, "jobset t\na: $ echo job-output\n");
+      await pll(home, ["run", file]);
+      assert.ok(!existsSync(stolen), "job output went through the link");
+    });
+  },
+);
