@@ -19,13 +19,19 @@ export const homePaths = (home: string) => ({
   pidFile: path.join(home, "server.pid"),
 });
 
-/** The home (or a directory in it) cannot be created: a path under /proc, a file in the way, no permission. */
+/**
+ * The home cannot be used: it cannot be created (a path under /proc, a file in
+ * the way, no permission), or someone else could change it (src/home-check.ts).
+ * A configuration problem, like a bad option: exit 2.
+ */
 export class HomeError extends Error {
+  readonly exitCode = 2;
   constructor(
     readonly path: string,
     readonly code: string,
+    message = `can't create PLL_HOME ${path}: ${code}`,
   ) {
-    super(`can't create PLL_HOME ${path}: ${code}`);
+    super(message);
     this.name = "HomeError";
   }
 }

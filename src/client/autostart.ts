@@ -1,10 +1,10 @@
 // Starting a server in the background for `pll start` and for clients that
 // find none: a detached `pll serve` whose output goes to $PLL_HOME/server.log.
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { closeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { HomeError, homePaths, makeDirs } from "../home.js";
+import { HomeError, homePaths } from "../home.js";
+import { checkHome, openHomeFile, readHomeFile } from "../home-check.js";
 import { ServerUnreachable } from "./errors.js";
 import { serverPid, socketAnswers } from "./socket-probe.js";
 
@@ -18,15 +18,18 @@ const START_TIMEOUT_MS = 20_000;
  * clients race, the loser's server exits (the home is taken) and both simply
  * find the winner's socket. Returns the pid of the server it started when that
  * is the one now serving (else another client's server won the race).
+ * `env` is added to the server's environment: a secret goes there, not into
+ * `serveArgs`, which anyone can read with `ps` for as long as it runs.
+ * A home pll must refuse (src/home-check.ts) throws a HomeError.
  */
-export async function startBackgroundServer(home: string, serveArgs: string[] = []): Promise<{ pid?: number }> {
+export async function startBackgroundServer(home: string, serveArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ pid?: number }> {
   const paths = homePaths(home);
+  checkHome(home, { create: true });
   let log: number;
   try {
-    await makeDirs(home);
-    log = openSync(paths.serverLog, "a", 0o600);
+    log = openHomeFile(paths.serverLog, "append").fd;
   } catch (err) {
-    if (err instanceof HomeError) throw new ServerUnreachable(err.message);
+    if (err instanceof HomeError) throw err;
     throw new ServerUnreachable(`cannot start a pll server in ${home}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   let child;
@@ -34,7 +37,7 @@ export async function startBackgroundServer(home: string, serveArgs: string[] = 
     child = spawn(process.execPath, [cliPath, "serve", ...serveArgs], {
       detached: true,
       stdio: ["ignore", log, log],
-      env: { ...process.env, PLL_HOME: home },
+      env: { ...process.env, ...env, PLL_HOME: home },
     });
   } finally {
     closeSync(log);
@@ -62,7 +65,12 @@ export async function startBackgroundServer(home: string, serveArgs: string[] = 
     if (exited !== undefined && deadline - Date.now() > 3000) deadline = Date.now() + 3000; // it gave up; maybe another won
     if (Date.now() > deadline) {
       // The server's own last words (its `pll:` lines), not a stack trace.
-      const said = await readFile(paths.serverLog, "utf8").then((t) => t.split("\n").filter((l) => l.startsWith("pll")), () => []);
+      let said: string[] = [];
+      try {
+        said = (readHomeFile(paths.serverLog) ?? "").split("\n").filter((l) => l.startsWith("pll"));
+      } catch {
+        // No last words to show.
+      }
       const tail = said.slice(-2).join("\n");
       throw new ServerUnreachable(`could not start a pll server for ${home}${tail ? `:\n${tail}` : ""}`);
     }

@@ -4,6 +4,7 @@
 import http from "node:http";
 import type { EngineEvent } from "../core/types.js";
 import { homePaths } from "../home.js";
+import { checkHome } from "../home-check.js";
 import { startBackgroundServer, socketAnswers } from "./autostart.js";
 import { ApiError, ServerUnreachable } from "./errors.js";
 import { parseSse } from "./sse.js";
@@ -18,9 +19,11 @@ export interface ConnectOptions {
   quiet?: boolean;
 }
 
+/** Refuses (HomeError) a home someone else could change: its socket may not be your server's. */
 export async function connect(opts: ConnectOptions): Promise<Client> {
   const { socket } = homePaths(opts.home);
-  if (!(await socketAnswers(socket))) {
+  const exists = checkHome(opts.home);
+  if (!exists || !(await socketAnswers(socket))) {
     if (!opts.autostart) throw new ServerUnreachable(`no pll server is running for ${opts.home} (start one with \`pll start\`)`);
     const { pid } = await startBackgroundServer(opts.home);
     if (!opts.quiet && pid !== undefined) process.stderr.write(`pll: started a background server for ${opts.home} (pid ${pid}; \`pll stop\` stops it)\n`);
@@ -28,9 +31,10 @@ export async function connect(opts: ConnectOptions): Promise<Client> {
   return new Client(socket);
 }
 
-/** Like `connect` without autostart, but null when no server is running (for `pll run`). */
+/** Like `connect` without autostart, but null when no server is running (for `pll start`, `pll stop`). */
 export async function connectIfRunning(home: string): Promise<Client | null> {
   const { socket } = homePaths(home);
+  if (!checkHome(home)) return null;
   return (await socketAnswers(socket)) ? new Client(socket) : null;
 }
 

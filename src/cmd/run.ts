@@ -7,6 +7,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { HomeError, homePaths, pllHome } from "../home.js";
+import { checkHome } from "../home-check.js";
 import { compileFile, formatDiagnostics } from "../lang/index.js";
 import { runLocally } from "./run-local.js";
 import { socketAnswers } from "../client/socket-probe.js";
@@ -59,6 +60,8 @@ export async function main(args: string[]): Promise<number> {
   process.stdout.on("error", () => {});
   const home = pllHome();
   try {
+    // Before its socket is trusted or its store opened: a home someone else could change is refused.
+    checkHome(home, { create: true, engine: true });
     // The client's modules (HTTP, SSE) are loaded only when a server answers: a local run starts sooner without them.
     const { socket } = homePaths(home);
     if (await socketAnswers(socket)) {

@@ -4,11 +4,13 @@ import { parseArgs } from "node:util";
 import { startBackgroundServer } from "../client/autostart.js";
 import { connectIfRunning, ServerUnreachable } from "../client/client.js";
 import type { HealthResponse } from "../server/api-types.js";
-import { pllHome } from "../home.js";
+import { HomeError, homePaths, pllHome } from "../home.js";
 
 const USAGE = `usage: pll serve [--listen HOST:PORT [--token TOKEN] [--allow-remote]]
        pll start [same options]    run it in the background (log: $PLL_HOME/server.log)
-       pll stop                    stop it; running jobs keep running and are adopted next time`;
+       pll stop                    stop it; running jobs keep running and are adopted next time
+The TCP token is PLL_TOKEN, else $PLL_HOME/token (made with mode 0600 if missing);
+--token TOKEN works too, but shows in \`ps\` while \`pll serve\` runs.`;
 
 const say = (line: string) => process.stderr.write(`pll: ${line}\n`);
 
@@ -33,29 +35,46 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const home = pllHome();
-  if (verb === "stop") return args.length ? (say(USAGE), 2) : stop(home);
-  if (verb === "start") return start(home, args);
+  const token = values.token ?? process.env.PLL_TOKEN;
+  // Every job and hook starts with the server's environment: the token stays out of it.
+  delete process.env.PLL_TOKEN;
+  try {
+    if (verb === "stop") return args.length ? (say(USAGE), 2) : await stop(home);
+    if (verb === "start") return await start(home, values, token);
+  } catch (err) {
+    // A home pll refuses (someone else could change it): one line, like a bad option.
+    if (err instanceof HomeError) return (say(err.message), 2);
+    throw err;
+  }
   const { serve } = await import("../server/daemon.js");
   return serve({
     home,
     ...(values.listen !== undefined ? { listen: values.listen } : {}),
-    ...(values.token ?? process.env.PLL_TOKEN ? { token: (values.token ?? process.env.PLL_TOKEN)! } : {}),
+    ...(token ? { token } : {}),
     allowRemote: values["allow-remote"] === true,
   });
 }
 
-async function start(home: string, args: string[]): Promise<number> {
+async function start(home: string, values: { listen?: string; "allow-remote"?: boolean }, token: string | undefined): Promise<number> {
   const running = await connectIfRunning(home);
   if (running) {
     const { pid } = await running.request<HealthResponse>("GET", "/health").finally(() => running.close());
     say(`a server is already running for ${home} (pid ${pid})`);
     return 0;
   }
+  // The token goes to the server in its environment, not its arguments: `ps` shows those to everyone.
+  const args = [...(values.listen !== undefined ? ["--listen", values.listen] : []), ...(values["allow-remote"] ? ["--allow-remote"] : [])];
+  if (values.listen !== undefined && !token) {
+    // A token file the server would refuse is refused here, in one line, rather than in its log.
+    const { readTokenFile } = await import("../server/auth.js");
+    readTokenFile(homePaths(home).token);
+  }
   try {
-    const { pid } = await startBackgroundServer(home, args);
+    const { pid } = await startBackgroundServer(home, args, token ? { PLL_TOKEN: token } : {});
     say(`server started for ${home}${pid !== undefined ? ` (pid ${pid})` : ""}`);
     return 0;
   } catch (err) {
+    if (err instanceof HomeError) throw err;
     say((err as Error).message);
     return err instanceof ServerUnreachable ? 3 : 1;
   }

@@ -3,25 +3,55 @@
 // addresses count as loopback. The unix socket needs none of this: its
 // directory and mode already restrict it to the user.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { closeSync, readFileSync, type Stats, unlinkSync, writeSync } from "node:fs";
 import { isIP } from "node:net";
+import { HomeError } from "../home.js";
+import { openHomeFile } from "../home-check.js";
 
-/** The token to require: the given one, else the saved one, else a new one saved with mode 0600. */
-export async function loadOrCreateToken(tokenFile: string, given?: string): Promise<{ token: string; created: boolean }> {
+/**
+ * The token to require: the given one (PLL_TOKEN or --token), else the saved
+ * one, else a new one saved with mode 0600. A token file is trusted only as pll
+ * would have made it (`readTokenFile`); anything else throws a HomeError.
+ */
+export function loadOrCreateToken(tokenFile: string, given?: string): { token: string; created: boolean } {
   if (given !== undefined && given.trim() !== "") return { token: given.trim(), created: false };
-  try {
-    const saved = (await readFile(tokenFile, "utf8")).trim();
-    if (saved !== "") {
-      await chmod(tokenFile, 0o600);
-      return { token: saved, created: false };
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-  }
+  const saved = readTokenFile(tokenFile);
+  if (saved !== undefined && saved !== "") return { token: saved, created: false };
+  if (saved === "") unlinkSync(tokenFile); // ours, but empty (a full disk): make it anew
   const token = randomBytes(32).toString("hex");
-  await writeFile(tokenFile, token + "\n", { mode: 0o600 });
-  await chmod(tokenFile, 0o600);
+  // Exclusively: a file that appeared meanwhile is not ours to overwrite (EEXIST).
+  const { fd } = openHomeFile(tokenFile, "create", `the token file ${tokenFile}`);
+  try {
+    writeSync(fd, token + "\n");
+  } finally {
+    closeSync(fd);
+  }
   return { token, created: true };
+}
+
+/**
+ * The saved token, trimmed; undefined when there is no file. A file that is a
+ * link, not a regular file, not yours or open to others was not made by pll:
+ * whoever planted it would know the token, so it is refused (HomeError).
+ */
+export function readTokenFile(tokenFile: string): string | undefined {
+  const what = `the token file ${tokenFile}`;
+  let opened: { fd: number; stat: Stats };
+  try {
+    opened = openHomeFile(tokenFile, "read", what); // checks the type and the owner
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  try {
+    const { mode } = opened.stat;
+    if (mode & 0o077) {
+      throw new HomeError(tokenFile, "EUNSAFE", `refusing ${what}: readable or writable by others (mode 0${(mode & 0o7777).toString(8)}); chmod 600 it, or remove it for a new one`);
+    }
+    return readFileSync(opened.fd, "utf8").trim();
+  } finally {
+    closeSync(opened.fd);
+  }
 }
 
 /**

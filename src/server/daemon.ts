@@ -2,9 +2,11 @@
 // serve the API, write the pid file, and stop gracefully on a signal or
 // POST /shutdown — leaving running jobs running for the next server to adopt.
 import { StoreError } from "../store/store-error.js";
-import { chmod, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { closeSync, unlinkSync, writeSync } from "node:fs";
+import { unlink } from "node:fs/promises";
 import type { EngineControl } from "../core/types.js";
-import { HomeError, homePaths, makeDirs } from "../home.js";
+import { HomeError, homePaths } from "../home.js";
+import { checkHome, openHomeFile, readHomeFile } from "../home-check.js";
 import { isLoopback, loadOrCreateToken, parseListen } from "./auth.js";
 import { openEngine } from "./engine.js";
 import { socketAnswers } from "../client/socket-probe.js";
@@ -24,13 +26,12 @@ const say = (line: string) => process.stderr.write(`pll: ${line}\n`);
 export async function serve(opts: ServeOptions): Promise<number> {
   const paths = homePaths(opts.home);
   try {
-    await makeDirs(opts.home);
+    // A home that cannot exist, or that someone else could change, is the caller's configuration, like a bad option.
+    checkHome(opts.home, { create: true, engine: true });
   } catch (err) {
-    // A home that cannot exist is the caller's configuration, like a bad option.
     if (err instanceof HomeError) return usage(err.message);
     throw err;
   }
-  if (((await stat(opts.home)).mode & 0o077) !== 0) await chmod(opts.home, 0o700);
 
   if (await socketAnswers(paths.socket)) {
     say(`a server is already running for ${opts.home}${await pidNote(paths.pidFile)}`);
@@ -45,7 +46,13 @@ export async function serve(opts: ServeOptions): Promise<number> {
       return usage(`refusing to listen on non-loopback address ${parsed.host} without --allow-remote (anyone who can reach it and has the token controls your jobs)`);
     }
     listen = parsed;
-    const t = await loadOrCreateToken(paths.token, opts.token);
+    let t: { token: string; created: boolean };
+    try {
+      t = loadOrCreateToken(paths.token, opts.token);
+    } catch (err) {
+      if (err instanceof HomeError) return usage(err.message);
+      throw err;
+    }
     token = t.token;
     if (t.created) say(`generated a token in ${paths.token} (mode 0600)`);
   }
@@ -77,7 +84,14 @@ export async function serve(opts: ServeOptions): Promise<number> {
     say(`cannot listen${e.code ? ` (${e.code})` : ""}: ${e.message}`);
     return 1;
   }
-  await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    writePidFile(paths.pidFile);
+  } catch (err) {
+    await api.close();
+    await engine.close({ killJobs: false });
+    if (err instanceof HomeError) return usage(err.message);
+    throw err;
+  }
   const unsubscribe = engine.subscribe((e) => {
     if (e.type === "notice") say(`${e.level}: ${e.message}`);
   });
@@ -95,6 +109,21 @@ export async function serve(opts: ServeOptions): Promise<number> {
   return 0;
 }
 
+/** Replaced, not rewritten: a new file of ours, never one left (or linked) there before. */
+function writePidFile(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  const { fd } = openHomeFile(file, "create");
+  try {
+    writeSync(fd, `${process.pid}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function usage(message: string): number {
   say(message);
   return 2;
@@ -110,6 +139,11 @@ function isLocked(err: unknown): boolean {
 }
 
 async function pidNote(pidFile: string): Promise<string> {
-  const pid = await readFile(pidFile, "utf8").then((t) => t.trim(), () => "");
+  let pid = "";
+  try {
+    pid = (readHomeFile(pidFile) ?? "").trim();
+  } catch {
+    // No pid to name.
+  }
   return pid ? ` (pid ${pid})` : "";
 }

@@ -283,12 +283,13 @@ test("pll --version and pll version print the package's version and start no ser
   });
 });
 
-test("an unreachable server is exit code 3 (here: a home that cannot be created, a file in the way)", async () => {
+// A home problem is configuration, like a bad option: 2 (exit 3, an unreachable server, is in timeouts.test).
+test("a home that cannot be created (a file in the way) is exit code 2 and one line, for a client command too", async () => {
   await withTempHome(async (dir) => {
     const notADir = path.join(dir, "file");
     await writeFile(notADir, "");
     const r = await pll(path.join(notADir, "home"), ["status"]);
-    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr, `pll: can't create PLL_HOME ${path.join(notADir, "home")}: ENOTDIR\n`);
   });
 });
