@@ -2,7 +2,7 @@
 // process group with the job's PLL_* environment plus PLL_EXIT_CODE and
 // PLL_HOOK, its output appended to the job's `.hooks` log.
 import { spawn } from "node:child_process";
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants, openSync, writeSync } from "node:fs";
 import type { HookEvent, JobRecord } from "../core/types.js";
 import { jobEnv } from "./job-env.js";
 import { sibling } from "./job-files.js";
@@ -16,7 +16,7 @@ export class HookRunner {
     let started = 0;
     for (const hook of job.hooks) {
       if (hook.on !== event) continue;
-      const log = openSync(sibling(job.logOut, "hooks"), "a");
+      const log = openSync(sibling(job.logOut, "hooks"), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
       try {
         writeSync(log, `--- pll: on ${event} $ ${hook.command}\n`);
         const child = spawn("/bin/sh", ["-c", hook.command], {

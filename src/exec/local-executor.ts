@@ -6,7 +6,8 @@
 // still alive when the grace period ends; a killed job ends as soon as its
 // whole group is gone (zombies awaiting init do not count), not at the end
 // of the grace.
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, constants, openSync, statSync, writeSync } from "node:fs";
+import { makeOwnDir } from "../home-check.js";
 import path from "node:path";
 import type { Outcome } from "../core/scheduler.js";
 import type { JobRecord } from "../core/types.js";
@@ -114,13 +115,13 @@ export class LocalExecutor {
     const attempt = job.attempts.length;
     const dir = path.dirname(job.logOut);
     if (!this.madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
+      makeOwnDir(dir); // a run's directory: ours, not a link (src/home-check.ts)
       this.madeDirs.add(dir);
     }
     if (attempt > 1) {
       const header = `--- pll: attempt ${attempt} at ${new Date(this.now()).toISOString()} ---\n`;
-      writeFileSync(job.logOut, header, { flag: "a" });
-      writeFileSync(job.logErr, header, { flag: "a" });
+      appendNoFollow(job.logOut, header);
+      appendNoFollow(job.logErr, header);
     }
     const proc: Proc = { job, adopted: false, timers: [], outputWatched: false };
     this.procs.set(job.id, proc);
@@ -367,6 +368,16 @@ const exitOutcome = (status: { exitCode?: number; endedAt?: number }): Outcome =
   exitCode: status.exitCode ?? null,
   ...(status.endedAt !== undefined ? { endedAt: status.endedAt } : {}),
 });
+
+/** Appends to a job's log, never through a link someone planted (as the spawner opens it). */
+function appendNoFollow(file: string, text: string): void {
+  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function sizeOf(file: string): number {
   try {

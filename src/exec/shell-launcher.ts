@@ -6,9 +6,11 @@
 // signals) reset on exec, so the user's command sees default dispositions.
 // Slower than the Perl spawner: fork cost grows with the engine's memory.
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, constants as fsConstants, openSync } from "node:fs";
 import { constants } from "node:os";
 import type { Launcher, LauncherEvents, LaunchRequest } from "./launcher.js";
+
+const APPEND_NOFOLLOW = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW;
 
 // The exit line carries the end time in ms (GNU date's %3N; elsewhere whole seconds) for an engine that adopts it later.
 // A signal trapped before the command started means it never starts (its status is the signal's); one that
@@ -28,8 +30,8 @@ export class ShellLauncher implements Launcher {
   constructor(private readonly events: LauncherEvents) {}
 
   launch(req: LaunchRequest): void {
-    const out = openSync(req.out, "a");
-    const err = openSync(req.err, "a");
+    const out = openSync(req.out, APPEND_NOFOLLOW, 0o666);
+    const err = openSync(req.err, APPEND_NOFOLLOW, 0o666);
     try {
       const child = spawn("/bin/sh", ["-c", WRAPPER, "pll-job", req.command, req.status], {
         cwd: req.cwd,

@@ -26,7 +26,7 @@
 // guardian here: if this spawner dies, the exits of its running jobs are
 // unknown (the engine says so), which the native spawner avoids.
 export const SPAWNER_SCRIPT = String.raw`
-use strict; use warnings; use POSIX (); use IO::Handle; use Time::HiRes ();
+use strict; use warnings; use POSIX (); use Fcntl (); use IO::Handle; use Time::HiRes ();
 delete $ENV{PLL_SPAWNER_SCRIPT};
 $0 = 'pll job spawner';
 $SIG{PIPE} = 'IGNORE';
@@ -49,7 +49,8 @@ sub launch {
   if ($pid == 0) {
     POSIX::setpgid(0, 0);    # also done by the parent: the group exists once the pid is reported
     $SIG{PIPE} = 'DEFAULT'; $SIG{CHLD} = 'DEFAULT';
-    open(STDIN, '<', '/dev/null'); open(STDOUT, '>>', $out) or POSIX::_exit(126); open(STDERR, '>>', $err) or POSIX::_exit(126);
+    my $logmode = Fcntl::O_WRONLY() | Fcntl::O_APPEND() | Fcntl::O_CREAT() | Fcntl::O_NOFOLLOW();    # never through a planted link
+    open(STDIN, '<', '/dev/null'); sysopen(STDOUT, $out, $logmode, 0666) or POSIX::_exit(126); sysopen(STDERR, $err, $logmode, 0666) or POSIX::_exit(126);
     if (opendir(my $d, '/proc/self/fd')) { my @fds = grep { /^\d+$/ && $_ > 2 } readdir($d); closedir($d); POSIX::close($_) for @fds; }
     chdir($cwd) or do { print STDERR "pll: cannot enter $cwd: $!\n"; POSIX::_exit(127) };
     for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }

@@ -68,6 +68,7 @@ export interface Recovery {
 export async function openEngine(opts: EngineOptions): Promise<Engine> {
   const paths = homePaths(opts.home);
   await makeDirs(opts.home); // not mkdir({recursive}): it never returns under /proc on Node 20
+  await makeDirs(paths.logs); // each run makes its own directory in it, refusing a planted one (makeOwnDir)
   const store = await Store.open(paths.db);
   try {
     const contents = await store.load();
