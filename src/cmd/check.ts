@@ -1,12 +1,13 @@
 // `pll check FILE… [--json]`: compile each file; a one-line summary per valid
-// file (exit 0), or every error of every file (exit 1). `--json` prints the
+// file (exit 0), or every error of every file (exit 2, as for any file that
+// does not load). `--json` prints the
 // compiled graph (an array of graphs for several files).
 import { compileFile, formatDiagnostics } from "../lang/index.js";
 import type { JobGraph } from "../core/types.js";
 
 const USAGE = [
   "usage: pll check FILE.pll… [--json]",
-  "  checks each file; prints a summary per valid file, or every error (exit 1)",
+  "  checks each file; prints a summary per valid file, or every error (exit 2)",
   "  --json  print the compiled job graph (an array for several files)",
   "",
 ].join("\n");
@@ -28,7 +29,7 @@ export async function main(args: string[]): Promise<number> {
     if (!json) process.stdout.write(`${file}: ok — ${summary(r.graph)}\n`);
   }
   if (json && !failed) process.stdout.write(`${JSON.stringify(graphs.length === 1 ? graphs[0] : graphs, null, 2)}\n`);
-  return failed ? 1 : 0;
+  return failed ? 2 : 0;
 }
 
 const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;

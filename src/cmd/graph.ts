@@ -24,7 +24,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const r = await compileFile(parsed.files[0]!);
   if (r.diagnostics.length) process.stderr.write(formatDiagnostics(r.diagnostics, r.source, { color: useColor(process.stderr) }));
-  if (!r.graph) return 1;
+  if (!r.graph) return 2;
   process.stdout.write(format === "dot" ? toDot(r.graph) : toText(r.graph));
   return 0;
 }

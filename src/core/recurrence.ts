@@ -42,6 +42,20 @@ let cronParser: typeof CronParser | undefined;
 const cron = (): typeof CronParser =>
   (cronParser ??= (createRequire(import.meta.url)("cron-parser") as typeof import("cron-parser")).CronExpressionParser);
 
+/**
+ * The shortest `every`: a firing costs a store write and, unless skipped, a run
+ * with its log files; `every 1ms` made ≈ 120 runs a second. Cron's finest step
+ * (6 fields) is a second too.
+ */
+export const MIN_EVERY_MS = 1000;
+
+/** The problem with an `every` period, if any. */
+export function everyProblem(ms: number, text: string): string | undefined {
+  if (!(Number.isInteger(ms) && ms > 0)) return `\`every ${text}\` needs a duration above zero`;
+  if (ms < MIN_EVERY_MS) return `\`every ${text}\` is too often: the shortest period is 1s`;
+  return undefined;
+}
+
 /** The most missed firings `catchup all` runs (and the most firings `overlap queue` holds). */
 export const CATCHUP_BOUND = 100;
 /** A firing handled this late still counts as on time (a busy event loop, a quick restart). */
@@ -73,7 +87,8 @@ export function checkSchedule(spec: ScheduleSpec): string | undefined {
     const zoneProblem = checkZone(spec.tz);
     if (zoneProblem) return zoneProblem;
   }
-  if (spec.every && !(Number.isInteger(spec.every.ms) && spec.every.ms > 0)) return `\`every ${spec.every.text}\` needs a duration above zero`;
+  const periodProblem = spec.every && everyProblem(spec.every.ms, spec.every.text);
+  if (periodProblem) return periodProblem;
   if (spec.cron !== undefined) {
     const cronProblem = checkCron(spec.cron, zoneOf(spec));
     if (cronProblem) return cronProblem;

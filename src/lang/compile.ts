@@ -246,9 +246,16 @@ export class GraphCompiler {
   depsOf = (job: number): number[] => this.deps[job]!;
 
   private graph(): JobGraph {
+    // Without duplicates (an edge may come from seq order and an `after`, or from two globs).
+    const seenBy = new Int32Array(this.jobs.length).fill(-1);
     for (let i = 0; i < this.jobs.length; i++) {
-      const d = this.deps[i]!;
-      this.jobs[i]!.deps = [...new Set(d)].map((k) => this.jobs[k]!.key);
+      const keys: string[] = [];
+      for (const k of this.deps[i]!) {
+        if (seenBy[k] === i) continue;
+        seenBy[k] = i;
+        keys.push(this.jobs[k]!.key);
+      }
+      this.jobs[i]!.deps = keys;
     }
     const g: JobGraph = { jobset: this.ctx.jobset, file: this.ctx.graphFile, jobs: this.jobs, blocks: this.blocks, schedules: this.schedules.specs };
     if (this.filePjc !== undefined) g.pjc = this.filePjc;

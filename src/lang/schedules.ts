@@ -1,7 +1,7 @@
 // Schedules: `every`, `cron` or `at` on the file (a setting line) or on a
 // top-level item, with `tz`, `overlap` and `catchup`. File-level tz/overlap/
 // catchup also serve as defaults for the items' schedules.
-import { checkCron, checkZone as checkZoneName } from "../core/recurrence.js";
+import { checkCron, checkZone as checkZoneName, everyProblem } from "../core/recurrence.js";
 import type { CatchupPolicy, OverlapPolicy, ScheduleSpec } from "../core/types.js";
 import type { Modifier, Word } from "./ast.js";
 import type { Span } from "./diagnostics.js";
@@ -119,9 +119,9 @@ export class ScheduleCollector {
     }
     if (trigger.kind === "every" && every) {
       const d = parseDuration(every.text, "`every`");
-      if (!d.ok) this.report(every.span, d.error);
-      else if (d.value <= 0) this.report(every.span, "`every` needs a duration above zero");
-      else spec.every = { ms: d.value, text: every.text };
+      const problem = d.ok ? (d.value <= 0 ? "`every` needs a duration above zero" : everyProblem(d.value, every.text)) : d.error;
+      if (problem) this.report(every.span, problem);
+      else if (d.ok) spec.every = { ms: d.value, text: every.text };
     } else if (trigger.kind === "cron" && cron) {
       const err = checkCron(cron.text, zoneOk ? spec.tz : undefined);
       if (err) this.report(cron.span, err);

@@ -13,6 +13,13 @@ import { didYouMean } from "./suggest.js";
 /** Past this many syntax errors, stop: they are likely one mistake's echoes, and each costs a re-parse. */
 const MAX_SYNTAX_ERRORS = 25;
 
+/**
+ * Blocks may nest this deep. The parser, the AST builder, the compiler and the
+ * graph renderers all recurse once per level; ≈ 330 levels overflowed the
+ * stack of `pll check`, so the limit is checked on tokens, before any of them.
+ */
+export const MAX_NESTING = 100;
+
 export interface SyntaxResult {
   diagnostics: Diagnostic[];
 }
@@ -124,22 +131,26 @@ function explain(err: IRecognitionException, tokens: IToken[], i: number): strin
  * of its chunk only, not of the whole file. The last chunk takes the rest
  * when a block is left open.
  */
-function* topLevelChunks(tokens: IToken[]): Generator<IToken[]> {
+function* topLevelChunks(tokens: IToken[]): Generator<{ tokens: IToken[]; tooDeep?: IToken }> {
   let depth = 0;
   let chunkStart = 0;
   let lineStartIdx = 0;
+  /** the first `<` past MAX_NESTING in the current chunk */
+  let tooDeep: IToken | undefined;
   for (let i = 0; i < tokens.length; i++) {
     if (!isNewline(tokens[i]!)) continue;
     const first = tokens[lineStartIdx]!;
+    const opener = i - lineStartIdx === 1 && first.tokenType === RAngle ? undefined : blockOpener(tokens, lineStartIdx, i);
     if (i - lineStartIdx === 1 && first.tokenType === RAngle) depth = Math.max(0, depth - 1);
-    else if (blockOpener(tokens, lineStartIdx, i)) depth++;
+    else if (opener && ++depth > MAX_NESTING) tooDeep ??= opener;
     lineStartIdx = i + 1;
     if (depth === 0) {
-      yield tokens.slice(chunkStart, i + 1);
+      yield { tokens: tokens.slice(chunkStart, i + 1), ...(tooDeep ? { tooDeep } : {}) };
       chunkStart = i + 1;
+      tooDeep = undefined;
     }
   }
-  if (chunkStart < tokens.length) yield tokens.slice(chunkStart);
+  if (chunkStart < tokens.length) yield { tokens: tokens.slice(chunkStart), ...(tooDeep ? { tooDeep } : {}) };
 }
 
 /** Just past the last character of the chunk's last token: where a missing `>` is expected. */
@@ -170,7 +181,13 @@ export function parseSource(source: string, file: string, onChunk: (cst: CstNode
   let syntaxErrors = 0;
   for (const chunk of topLevelChunks(lexed.tokens)) {
     if (syntaxErrors >= MAX_SYNTAX_ERRORS) break;
-    const r = parseChunk(chunk, source, diagnostics, at);
+    if (chunk.tooDeep) {
+      // Not parsed at all: every stage after the lexer recurses per level.
+      at(tokenSpan(chunk.tooDeep), `blocks nest deeper than ${MAX_NESTING}`);
+      syntaxErrors++;
+      continue;
+    }
+    const r = parseChunk(chunk.tokens, source, diagnostics, at);
     syntaxErrors += r.errors;
     if (r.cst && !diagnostics.length) onChunk(r.cst);
   }

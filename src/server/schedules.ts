@@ -3,7 +3,7 @@
 // host (the engine). The decisions — when, what was missed, overlap — are the
 // pure functions of src/core/recurrence.ts; this file only sequences effects:
 // persist first, then fire, so a restart never fires the same firing twice.
-import { checkSchedule, decideOverlap, describeSchedule, firstFireAt, formatTime, parseAt, planFirings, zoneOf, type MissCause } from "../core/recurrence.js";
+import { checkSchedule, decideOverlap, describeSchedule, everyProblem, firstFireAt, formatTime, parseAt, planFirings, zoneOf, type MissCause } from "../core/recurrence.js";
 import { firingGraph } from "../core/recurrence-graph.js";
 import { UserError, type EngineEvent, type JobGraph, type RunRecord, type RunState, type ScheduleRecord } from "../core/types.js";
 import { didYouMean } from "../lang/suggest.js";
@@ -39,6 +39,17 @@ export class ScheduleRunner {
   private cancelTimer: (() => void) | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly cancelling = new Set<Promise<void>>();
+  /**
+   * Records changed in memory only: a firing skipped under `overlap` writes
+   * nothing (a save is the whole record, firing graph included, and a long run
+   * under `every 1s` skips thousands). Saved with the record's next write, or
+   * at stop. A crash before that loses only skip entries and an advanced
+   * nextFireAt; the restart then treats those firings as missed (catch-up
+   * policy), never runs one twice.
+   */
+  private readonly unsaved = new Set<string>();
+  /** per schedule, the skip reason last announced: a streak of skips for one held run is one event */
+  private readonly announcedSkip = new Map<string, string>();
   private started = false;
   private stopped = false;
 
@@ -51,6 +62,11 @@ export class ScheduleRunner {
     return this.serialize(async () => {
       this.started = true;
       const now = this.host.now();
+      for (const rec of this.records.values()) {
+        // stored by an older version that allowed it (say, `every 1ms`): parked, not fired
+        const problem = rec.nextFireAt === null || !rec.spec.every ? undefined : everyProblem(rec.spec.every.ms, rec.spec.every.text);
+        if (problem) await this.park(rec, now, `${problem}; load the file again to fix it`);
+      }
       for (const rec of this.byNextFire()) await this.handleDue(rec, now, { kind: "downtime" });
       for (const rec of this.records.values()) await this.drainQueue(rec);
       this.arm();
@@ -70,7 +86,7 @@ export class ScheduleRunner {
       const keep = new Set(graph.schedules.map((s) => s.name));
       for (const rec of old) {
         if (keep.has(rec.name)) continue;
-        this.records.delete(rec.name);
+        this.forget(rec.name);
         await this.host.deleteSchedule(rec.name);
       }
       if (old.length > 0) notices.push(`replaced the schedules of jobset ${graph.jobset} (${old.map((r) => r.name).join(", ")})`);
@@ -99,7 +115,8 @@ export class ScheduleRunner {
           notices.push(`schedule ${spec.name}: ${describeSchedule(spec)} (${tz}), next firing ${formatTime(rec.nextFireAt, tz)}`);
         }
         this.records.set(rec.name, rec);
-        await this.host.saveSchedule(rec);
+        this.announcedSkip.delete(rec.name);
+        await this.save(rec);
         this.emitSchedule(rec);
         records.push(structuredClone(rec));
       }
@@ -113,7 +130,7 @@ export class ScheduleRunner {
       if (!this.records.has(name)) {
         throw new UserError(`no schedule named \`${name}\`${didYouMean(name, this.records.keys())}`, 404);
       }
-      this.records.delete(name);
+      this.forget(name);
       await this.host.deleteSchedule(name);
       this.host.emit({ type: "notice", level: "info", message: `unscheduled ${name}` });
       this.arm();
@@ -138,17 +155,23 @@ export class ScheduleRunner {
       const rec = this.records.get(name);
       if (!rec || rec.lastRunId !== run.id) return;
       rec.lastResult = run.state;
-      await this.host.saveSchedule(rec);
+      await this.save(rec);
       this.emitSchedule(rec);
       await this.drainQueue(rec);
     }).catch((e) => this.report(e));
   }
 
-  /** Cancel the timer; nothing fires after this. */
+  /** Cancel the timer; nothing fires after this. What only memory held is saved (await `settled`). */
   stop(): void {
     this.stopped = true;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
+    void this.serialize(async () => {
+      for (const name of [...this.unsaved]) {
+        const rec = this.records.get(name);
+        if (rec) await this.save(rec);
+      }
+    }).catch((e) => this.report(e));
   }
 
   /** Resolves when work already begun (saves, firings) is done: await it before closing the store. */
@@ -166,23 +189,26 @@ export class ScheduleRunner {
     } catch (e) {
       // A stored spec that no longer computes (say, a zone the system dropped)
       // must not spin the timer on a past time: park it, loudly.
-      const reason = `cannot compute its firings any more (${(e as Error).message}); load the file again to fix it`;
-      this.recordSkips(rec, [{ at: rec.nextFireAt ?? now, reason }]);
-      rec.nextFireAt = null;
-      await this.host.saveSchedule(rec);
-      this.emitSchedule(rec, { skippedReason: reason });
-      this.host.emit({ type: "notice", level: "error", message: `schedule ${rec.name}: ${reason}` });
-      return;
+      return this.park(rec, now, `cannot compute its firings any more (${(e as Error).message}); load the file again to fix it`);
     }
     if (plan.fire.length === 0 && plan.skip.length === 0) return;
     rec.nextFireAt = plan.nextFireAt;
     this.recordSkips(rec, plan.skip);
-    // Persisted before firing: a crash from here on loses these firings
-    // rather than running them twice after the restart.
-    await this.host.saveSchedule(rec);
+    this.unsaved.add(rec.name);
+    // Missed firings (downtime, a late timer) are rare and announced: saved now.
+    if (plan.skip.length > 0) await this.save(rec);
     for (const message of plan.notices) this.host.emit({ type: "notice", level: "warn", message });
     for (const s of plan.skip) this.emitSchedule(rec, { skippedReason: s.reason });
     for (const at of plan.fire) await this.fireOne(rec, at);
+  }
+
+  /** Stop firing a schedule that cannot fire as stored, and say why. */
+  private async park(rec: ScheduleRecord, now: number, reason: string): Promise<void> {
+    this.recordSkips(rec, [{ at: rec.nextFireAt ?? now, reason }]);
+    rec.nextFireAt = null;
+    await this.save(rec);
+    this.emitSchedule(rec, { skippedReason: reason });
+    this.host.emit({ type: "notice", level: "error", message: `schedule ${rec.name}: ${reason}` });
   }
 
   private async fireOne(rec: ScheduleRecord, at: number): Promise<void> {
@@ -195,14 +221,17 @@ export class ScheduleRunner {
         if (rec.lastRunId !== undefined) this.replaceRun(rec, rec.lastRunId);
         return this.launch(rec, at);
       case "queue":
-        rec.queued = [...(rec.queued ?? []), at];
-        await this.host.saveSchedule(rec);
+        (rec.queued ??= []).push(at);
+        // a queued firing must survive a restart: saved (with the advanced nextFireAt) in one write
+        await this.save(rec);
         this.emitSchedule(rec);
         // the previous run may have ended between the check and now
         return this.drainQueue(rec);
       case "skip":
+        // In memory only, and announced once per streak (the reason names the held run).
         this.recordSkips(rec, [{ at, reason: decision.reason }]);
-        await this.host.saveSchedule(rec);
+        if (this.announcedSkip.get(rec.name) === decision.reason) return;
+        this.announcedSkip.set(rec.name, decision.reason);
         this.emitSchedule(rec, { skippedReason: decision.reason });
     }
   }
@@ -219,13 +248,17 @@ export class ScheduleRunner {
   }
 
   private async launch(rec: ScheduleRecord, at: number): Promise<void> {
+    // Persisted before firing: a crash from here on loses this firing rather
+    // than running it twice after the restart.
+    if (this.unsaved.has(rec.name)) await this.save(rec);
+    this.announcedSkip.delete(rec.name);
     let run: RunRecord;
     try {
       run = await this.host.fire(rec, at);
     } catch (e) {
       const reason = `could not start a run: ${(e as Error).message}`;
       this.recordSkips(rec, [{ at, reason }]);
-      await this.host.saveSchedule(rec);
+      await this.save(rec);
       this.emitSchedule(rec, { skippedReason: reason });
       this.host.emit({ type: "notice", level: "error", message: `schedule ${rec.name}: ${reason}` });
       return;
@@ -233,7 +266,7 @@ export class ScheduleRunner {
     rec.lastFireAt = at;
     rec.lastRunId = run.id;
     rec.lastResult = run.state;
-    await this.host.saveSchedule(rec);
+    await this.save(rec);
     this.emitSchedule(rec, { fired: run.id });
   }
 
@@ -242,9 +275,8 @@ export class ScheduleRunner {
     // once stopped, queued firings stay stored for the next start
     if (this.stopped || !rec.queued?.length || !this.records.has(rec.name)) return;
     if (rec.lastRunId !== undefined && this.host.runState(rec.lastRunId) === "running") return;
-    const [at, ...rest] = rec.queued;
-    rec.queued = rest;
-    await this.host.saveSchedule(rec);
+    const at = rec.queued.shift()!;
+    this.unsaved.add(rec.name);
     await this.launch(rec, at);
   }
 
@@ -274,8 +306,21 @@ export class ScheduleRunner {
     this.cancelTimer = this.host.setTimer(Math.min(next, this.host.now() + MAX_TIMER_MS), () => this.onTimer());
   }
 
+  /** In place: a skipped firing allocates its entry and nothing else. */
   private recordSkips(rec: ScheduleRecord, skips: { at: number; reason: string }[]): void {
-    if (skips.length > 0) rec.skipped = [...rec.skipped, ...skips].slice(-SKIPPED_KEPT);
+    rec.skipped.push(...skips);
+    if (rec.skipped.length > SKIPPED_KEPT) rec.skipped.splice(0, rec.skipped.length - SKIPPED_KEPT);
+  }
+
+  private async save(rec: ScheduleRecord): Promise<void> {
+    this.unsaved.delete(rec.name);
+    await this.host.saveSchedule(rec);
+  }
+
+  private forget(name: string): void {
+    this.records.delete(name);
+    this.unsaved.delete(name);
+    this.announcedSkip.delete(name);
   }
 
   private emitSchedule(rec: ScheduleRecord, extra: { fired?: number; skippedReason?: string } = {}): void {

@@ -91,6 +91,8 @@ test("checkSchedule says what is wrong in a user's words", () => {
   assert.match(checkSchedule(cron("* * *")) ?? "", /`\* \* \*` has 3/);
   assert.match(checkSchedule(cron("0 2 * * *", { tz: "Mars/Olympus" })) ?? "", /unknown time zone `Mars\/Olympus`/);
   assert.match(checkSchedule(every(0)) ?? "", /above zero/);
+  assert.equal(checkSchedule(every(999)), "`every 999ms` is too often: the shortest period is 1s");
+  assert.equal(checkSchedule(every(1000)), undefined);
   assert.match(checkSchedule(spec({ at: "soon" })) ?? "", /expected a date and time/);
   assert.match(checkSchedule(spec({})) ?? "", /exactly one of/);
 });

@@ -40,10 +40,10 @@ describe("pll check", () => {
       assert.equal(r.stderr, "");
     }));
 
-  it("exits 1 with every error of every file, and still summarises the good ones", () =>
+  it("exits 2 (a file that does not load) with every error of every file, and still summarises the good ones", () =>
     withFiles(async (dir) => {
       const r = await pll(["check", "bad.pll", "good.pll"], dir);
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 2);
       assert.match(r.stderr, /^bad\.pll:1:12: error: invalid duration `5x`/);
       assert.match(r.stderr, /\nbad\.pll:2:10: error: unknown job or block `nope`\n   2 \| b: after nope \$ y\n     \|          \^\^\^\^\n/);
       assert.ok(!r.stderr.includes("    at "), "no stack trace");
@@ -60,9 +60,9 @@ describe("pll check", () => {
       assert.equal(JSON.parse(two.stdout).length, 2);
     }));
 
-  it("reports a missing file as an error, exit 1", async () => {
+  it("reports a missing file as an error, exit 2", async () => {
     const r = await pll(["check", "/nonexistent/x.pll"]);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.equal(r.stderr, "/nonexistent/x.pll: error: can't read /nonexistent/x.pll: no such file\n");
   });
 
@@ -101,10 +101,10 @@ describe("pll graph", () => {
       assert.equal((await pll(["graph", "--format=text", "good.pll"], dir)).stdout, r.stdout);
     }));
 
-  it("exits 1 with the errors of an invalid file, 2 on usage errors", () =>
+  it("exits 2 with the errors of an invalid file, and on usage errors", () =>
     withFiles(async (dir) => {
       const bad = await pll(["graph", "bad.pll"], dir);
-      assert.equal(bad.code, 1);
+      assert.equal(bad.code, 2);
       assert.match(bad.stderr, /bad\.pll:1:12: error/);
       assert.equal((await pll(["graph"], dir)).code, 2);
       assert.equal((await pll(["graph", "good.pll", "--format", "svg"], dir)).code, 2);

@@ -143,6 +143,8 @@ describe("errors of meaning", () => {
     assert.equal(errorOf("a: overlap skp every 1m $ x\n"), "1:12 unknown overlap policy `skp`: use `skip`, `queue`, `allow` or `replace` — did you mean `skip`?");
     assert.equal(errorOf("a: catchup al every 1m $ x\n"), "1:12 unknown catch-up policy `al`: use `none`, `once` or `all` — did you mean `all`?");
     assert.equal(errorOf("a: every 0s $ x\n"), "1:10 `every` needs a duration above zero");
+    assert.equal(errorOf("a: every 1ms $ x\n"), "1:10 `every 1ms` is too often: the shortest period is 1s");
+    assert.equal(errorOf("every 999ms\n$ x\n"), "1:7 `every 999ms` is too often: the shortest period is 1s");
   });
 
   it("puts schedules only on the file or top-level items", () => {

@@ -10,6 +10,8 @@ interface Timer { at: number; fn: () => void; live: boolean }
 
 export class FakeHost implements ScheduleHost {
   readonly saved = new Map<string, ScheduleRecord>();
+  /** saveSchedule calls: each is a store write of the whole record */
+  saves = 0;
   readonly runs = new Map<number, RunRecord>();
   readonly events: EngineEvent[] = [];
   readonly cancelled: number[] = [];
@@ -42,6 +44,7 @@ export class FakeHost implements ScheduleHost {
   }
 
   async saveSchedule(rec: ScheduleRecord): Promise<void> {
+    this.saves++;
     this.saved.set(rec.name, structuredClone(rec));
   }
 

@@ -32,13 +32,65 @@ test("overlap skip records a firing that came while the last run was still going
   await host.advance(T0); // run 1 starts
   await host.advance(T0 + 10 * SEC); // run 1 still running
   assert.equal(host.firedRuns().length, 1);
-  const rec = host.saved.get("tick");
+  const [rec] = host.runner.list();
   assert.deepEqual(rec?.skipped, [{ at: T0 + 10 * SEC, reason: "overlap skip: run 1 was still running" }]);
   assert.ok(host.events.some((e) => e.type === "schedule" && e.skippedReason === "overlap skip: run 1 was still running"));
   host.endRun(1, "success");
   await host.advance(T0 + 20 * SEC);
   assert.equal(host.firedRuns().length, 2);
   assert.equal(host.runner.list()[0].lastResult, "running");
+});
+
+test("a run held through 1,000 firings under overlap skip: no write and no run per skipped firing, one event, the skips saved at stop", async () => {
+  const host = await startRunner(T0);
+  await host.runner.register(tickGraph({ ...every(SEC), overlap: "skip" }));
+  await host.advance(T0); // run 1 starts and holds
+  const saves = host.saves;
+  const events = host.events.length;
+  await host.advance(T0 + 1000 * SEC);
+  assert.equal(host.firedRuns().length, 1);
+  assert.equal(host.saves - saves, 0, "store writes for 1,000 skipped firings");
+  assert.deepEqual(host.events.slice(events).map((e) => e.type === "schedule" && e.skippedReason), ["overlap skip: run 1 was still running"]);
+  const [rec] = host.runner.list();
+  assert.equal(rec.skipped.length, 100);
+  assert.deepEqual(rec.skipped.at(-1), { at: T0 + 1000 * SEC, reason: "overlap skip: run 1 was still running" });
+  assert.equal(rec.nextFireAt, T0 + 1001 * SEC);
+  host.runner.stop();
+  await host.runner.settled();
+  assert.equal(host.saved.get("tick")?.nextFireAt, T0 + 1001 * SEC);
+  assert.deepEqual(host.saved.get("tick")?.skipped, rec.skipped);
+  // the next firing after the run ends is stored before it starts
+  await startRunner(T0 + 1000 * SEC, [...host.saved.values()], host);
+  host.endRun(1, "success");
+  await host.advance(T0 + 1001 * SEC);
+  assert.equal(host.firedRuns().length, 2);
+  assert.equal(host.storedNextAtFire.at(-1), T0 + 1002 * SEC);
+});
+
+test("overlap queue: one write per queued firing", async () => {
+  const host = await startRunner(T0);
+  await host.runner.register(tickGraph({ ...every(SEC), overlap: "queue" }));
+  await host.advance(T0);
+  const saves = host.saves;
+  await host.advance(T0 + 10 * SEC);
+  assert.equal(host.saved.get("tick")?.queued?.length, 10);
+  assert.equal(host.saves - saves, 10);
+});
+
+test("a stored schedule firing more often than every 1s (an older version allowed it) is parked at start, not fired", async () => {
+  const first = await startRunner(T0);
+  await first.runner.register(tickGraph({ ...every(10 * SEC), overlap: "allow" }));
+  first.runner.stop();
+  await first.runner.settled();
+  const stored = structuredClone([...first.saved.values()]);
+  stored[0]!.spec.every = { ms: 1, text: "1ms" };
+  stored[0]!.nextFireAt = T0 + 5;
+  const host = await startRunner(T0 + 10, stored);
+  await host.advance(T0 + 10 * SEC);
+  assert.equal(host.firedRuns().length, 0);
+  const [rec] = host.runner.list();
+  assert.equal(rec.nextFireAt, null);
+  assert.equal(rec.skipped.at(-1)?.reason, "`every 1ms` is too often: the shortest period is 1s; load the file again to fix it");
 });
 
 test("overlap queue starts the waiting firing when the last run ends, and the queue survives a restart", async () => {
