@@ -20,7 +20,8 @@ export type KillKind = "server" | "spawner" | "both";
  * several jobs were just dispatched. `stalled burst`: the spawner is stopped
  * (SIGSTOP) first, so the burst's spawn requests are still unread when the
  * kill lands — the spawner of a loaded machine that has not been scheduled
- * yet; a spawner left alive gets SIGCONT 0.2–1.2 s later, on its own clock.
+ * yet. A spawner left alive (server kills) gets SIGCONT 0–200 ms after the
+ * next server answers, or 3 s after the kill if that server waits for it.
  */
 export type KillMode = "plain" | "burst" | "stalled burst";
 export const KILL_MODES: readonly KillMode[] = ["plain", "burst", "stalled burst"];
@@ -62,6 +63,7 @@ export interface TrialResult {
 }
 
 const BURST = 4;
+const STALL_MAX_MS = 3_000;
 
 /** mulberry32: a small seeded generator, so a failing trial can be replayed by its seed. */
 export function seeded(seed: number): () => number {
@@ -130,11 +132,14 @@ export async function runCrashTrial(opts: TrialOptions): Promise<TrialResult> {
       const mode = modes[k % modes.length]!;
       const record: KillRecord = { kind: opts.kind, mode, atExits: exits.count() };
       kills.push(record);
+      const t0 = Date.now();
       await kill(record, random);
-      log(`kill ${k + 1}: ${opts.kind} (${mode}) at ${record.atExits}/${totalExits} exits${record.note ? `: ${record.note}` : ""}`);
+      log(`kill ${k + 1}: ${opts.kind} (${mode}) at ${record.atExits}/${totalExits} exits, back in ${Date.now() - t0} ms${record.note ? `: ${record.note}` : ""}`);
     }
 
+    const t1 = Date.now();
     await waitForRunEnd(runId);
+    log(`run ended ${Date.now() - t1} ms after the last kill`);
     // Orphaned jobs may still be running: their marks come when they end.
     const jobsGoneBy = Date.now() + 15_000;
     while (jobProcessesIn(work).length && Date.now() < jobsGoneBy) await sleep(20);
@@ -165,13 +170,20 @@ export async function runCrashTrial(opts: TrialOptions): Promise<TrialResult> {
     else await server.api("POST", "/settings/pjc", { pjc: pjc + BURST }).catch((e) => (record.note = `burst failed: ${(e as Error).message}`));
     const victims = kind === "server" ? [serverPid] : kind === "spawner" ? [spawner!] : random() < 0.5 ? [serverPid, spawner!] : [spawner!, serverPid];
     for (const pid of victims) signal(pid, "SIGKILL");
+    // A stalled spawner left alive wakes once the next server is up (its recovery has looked at the
+    // status logs by then), or after STALL_MAX_MS if that server waits for it.
+    let resume = () => {};
     if (spawner !== undefined && stopped.has(spawner)) {
       if (kind === "server") {
-        const t = setTimeout(() => {
-          timers.delete(t);
+        const wake = () => {
           if (stopped.delete(spawner)) signal(spawner, "SIGCONT");
-        }, 200 + random() * 1_000);
+        };
+        const t = setTimeout(wake, STALL_MAX_MS);
         timers.add(t);
+        resume = () => {
+          const u = setTimeout(wake, random() * 200);
+          timers.add(u);
+        };
       } else stopped.delete(spawner); // killed
     }
     if (kind === "spawner") {
@@ -179,6 +191,7 @@ export async function runCrashTrial(opts: TrialOptions): Promise<TrialResult> {
       return;
     }
     await server.restartAfterKill(serverPid);
+    resume();
     await server.api("POST", "/settings/pjc", { pjc });
   }
 
@@ -322,7 +335,10 @@ export function describeTrial(r: TrialResult, maxJobs = 12): string {
   for (const m of r.mismatches) byKind.set(m.kind, (byKind.get(m.kind) ?? 0) + 1);
   if (byKind.size) out.push(`  by kind: ${[...byKind].map(([k, n]) => `${k} ${n}`).join(", ")}`);
   for (const note of r.notes) out.push(`  note: ${note}`);
-  for (const m of r.mismatches.slice(0, maxJobs)) {
+  // One example of each kind first, then the rest in job order.
+  const firsts = [...new Map(r.mismatches.map((m) => [m.kind, m])).values()];
+  const shown = [...firsts, ...r.mismatches.filter((m) => !firsts.includes(m))];
+  for (const m of shown.slice(0, maxJobs)) {
     out.push(`  ${m.job}: ${m.kind}: ${m.detail}`);
     out.push(`    recorded: ${m.recorded}`);
     out.push(`    marks:    ${m.marks.length ? m.marks.join(" | ") : "(none)"}`);

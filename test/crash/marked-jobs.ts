@@ -25,10 +25,11 @@ export function planJobs(count: number, random: () => number, retryFailing = 0):
 export function jobsetSource(plan: PlannedJob[], marks: string, retryFailing = 0): string {
   const lines = ["jobset crash"];
   for (const job of plan) {
-    const mark = (what: string) => `printf '${job.name} %s %s ${what}\\n' "$PLL_JOB_ID" "$PLL_ATTEMPT" >> '${marks}'`;
+    const mark = (format: string, ...args: string[]) =>
+      `printf '${job.name} %s %s ${format}\\n' "$PLL_JOB_ID" "$PLL_ATTEMPT"${args.map((a) => ` ${a}`).join("")} >> '${marks}'`;
     const retry = job.exitCode && retryFailing ? `retry ${retryFailing} ` : "";
     const sleep = `sleep ${(job.sleepMs / 1000).toFixed(3)}`;
-    lines.push(`${job.name}: ${retry}$ ${mark("start $$")}; ${sleep}; ${mark(`exit ${job.exitCode}`)}; exit ${job.exitCode}`);
+    lines.push(`${job.name}: ${retry}$ ${mark("start %s", '"$$"')}; ${sleep}; ${mark(`exit ${job.exitCode}`)}; exit ${job.exitCode}`);
   }
   return lines.join("\n") + "\n";
 }
