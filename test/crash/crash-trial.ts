@@ -163,6 +163,7 @@ export async function runCrashTrial(opts: TrialOptions): Promise<TrialResult> {
     const spawner = kind !== "server" || mode === "stalled burst" ? await findSpawner(serverPid) : undefined;
     if (kind !== "server" && spawner === undefined) {
       record.note = "no spawner found: nothing killed";
+      notes.push(`kill ${kills.length}: no process named "pll job spawner" descends from the server ${serverPid}`);
       return;
     }
     if (mode === "stalled burst" && spawner !== undefined && signal(spawner, "SIGSTOP")) stopped.add(spawner);
@@ -338,11 +339,12 @@ export function describeTrial(r: TrialResult, maxJobs = 12): string {
   // One example of each kind first, then the rest in job order.
   const firsts = [...new Map(r.mismatches.map((m) => [m.kind, m])).values()];
   const shown = [...firsts, ...r.mismatches.filter((m) => !firsts.includes(m))];
-  for (const m of shown.slice(0, maxJobs)) {
-    out.push(`  ${m.job}: ${m.kind}: ${m.detail}`);
-    out.push(`    recorded: ${m.recorded}`);
-    out.push(`    marks:    ${m.marks.length ? m.marks.join(" | ") : "(none)"}`);
-  }
+  for (const m of shown.slice(0, maxJobs)) out.push(describeMismatch(m));
   if (r.mismatches.length > maxJobs) out.push(`  … and ${r.mismatches.length - maxJobs} more`);
   return out.join("\n");
+}
+
+/** One job that came out wrong: what, what pll recorded, what the job's marks say happened. */
+export function describeMismatch(m: Mismatch): string {
+  return [`  ${m.job}: ${m.kind}: ${m.detail}`, `    recorded: ${m.recorded}`, `    marks:    ${m.marks.length ? m.marks.join(" | ") : "(none)"}`].join("\n");
 }

@@ -127,12 +127,13 @@ export function judge(plan: PlannedJob[], records: JobRecord[], marks: Mark[]): 
       continue;
     }
     // Each recorded attempt against what that attempt really exited with.
-    const wrong = r.attempts.filter((a) => a.exitCode !== exitOf(a.n)?.code || a.reason !== undefined);
+    const pidOf = (n: number) => Number(starts.find((s) => s.attempt === n)!.line.split(" ")[4]);
+    const wrong = r.attempts.filter((a) => a.exitCode !== exitOf(a.n)?.code || a.reason !== undefined || (a.pid !== undefined && a.pid !== pidOf(a.n)));
     const finalOk = r.state === (job.exitCode === 0 ? "success" : "errored") && r.exitCode === job.exitCode;
     if (!wrong.length && finalOk && r.attempts.length === job.attempts) continue;
     const reasons = [r.reason ?? "", ...wrong.map((a) => a.reason ?? "")].join(" ");
     const kind: MismatchKind = /could not start/.test(reasons) ? "could not start though it ran" : /lost/.test(reasons) ? "lost though it exited" : "wrong outcome";
-    const exited = starts.map((s) => `attempt ${s.attempt} exited ${exitOf(s.attempt)!.code}`).join(", ");
+    const exited = starts.map((s) => `attempt ${s.attempt} ran as pid ${pidOf(s.attempt)}, exited ${exitOf(s.attempt)!.code}`).join(", ");
     found(kind, `${exited}${r.attempts.length !== job.attempts ? `; ${job.attempts} attempt(s) due` : ""}`);
   }
   return out;
