@@ -5,7 +5,7 @@
 // bench/crash-soak.ts runs many more of the same trials.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { describeTrial, runCrashTrial, stopAllTrials, type KillKind, type TrialOptions } from "./crash-trial.js";
+import { describeTrial, modesFor, runCrashTrial, stopAllTrials, type KillKind, type TrialOptions } from "./crash-trial.js";
 
 // A trial that timed out never reached its own `finally`.
 after(stopAllTrials);
@@ -20,6 +20,7 @@ async function trial(opts: Omit<TrialOptions, "seed" | "log"> & { seedOffset: nu
 test("with no kills, every job runs once and is recorded with its true exit code (the suite's own control)", () =>
   trial({ kind: "server", jobs: 150, kills: 0, seedOffset: 50 }));
 
+// One kill of each mode a trial (crash-trial.ts: plain, burst, stalled burst, and for the server probed).
 const kinds: { kind: KillKind; what: string }[] = [
   { kind: "server", what: "the server" },
   { kind: "spawner", what: "the job spawner" },
@@ -27,13 +28,14 @@ const kinds: { kind: KillKind; what: string }[] = [
 ];
 
 for (const [k, { kind, what }] of kinds.entries()) {
+  const kills = modesFor(kind).length;
   describe(`SIGKILL of ${what}`, () => {
     test("every job runs exactly once and is recorded with its true exit code (trial 1)", () =>
-      trial({ kind, jobs: 150, kills: 3, seedOffset: 10 * k }));
+      trial({ kind, jobs: 150, kills, seedOffset: 10 * k }));
     test("every job runs exactly once and is recorded with its true exit code (trial 2)", () =>
-      trial({ kind, jobs: 150, kills: 3, seedOffset: 10 * k + 1 }));
+      trial({ kind, jobs: 150, kills, seedOffset: 10 * k + 1 }));
   });
 }
 
 test("with `retry 1` on the failing jobs, every attempt runs once and the failing ones run twice, across kills of both", () =>
-  trial({ kind: "both", jobs: 120, kills: 3, retryFailing: 1, seedOffset: 100 }));
+  trial({ kind: "both", jobs: 120, kills: 4, retryFailing: 1, seedOffset: 100 }));

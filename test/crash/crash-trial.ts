@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { JobRecord } from "../../src/core/types.js";
 import { pllBin } from "../helpers/home.js";
+import { catchDispatchInFlight } from "./dispatch-probe.js";
 import { isAlive, jobProcessesIn, killEverythingOf, signal, spawnerOf } from "./home-procs.js";
 import { jobsetSource, judge, planJobs, readMarks, type Mismatch } from "./marked-jobs.js";
 
@@ -22,9 +23,13 @@ export type KillKind = "server" | "spawner" | "both";
  * kill lands — the spawner of a loaded machine that has not been scheduled
  * yet. A spawner left alive (server kills) gets SIGCONT 0–200 ms after the
  * next server answers, or 3 s after the kill if that server waits for it.
+ * `probed` (server and both): the kill lands while the server has written a
+ * dispatch down but not yet handed it to the spawner (dispatch-probe.ts).
  */
-export type KillMode = "plain" | "burst" | "stalled burst";
-export const KILL_MODES: readonly KillMode[] = ["plain", "burst", "stalled burst"];
+export type KillMode = "plain" | "burst" | "stalled burst" | "probed";
+export const KILL_MODES: readonly KillMode[] = ["plain", "burst", "stalled burst", "probed"];
+/** The modes that apply to a kind of kill: probing catches the server's moment, not the spawner's. */
+export const modesFor = (kind: KillKind): KillMode[] => KILL_MODES.filter((m) => kind !== "spawner" || m !== "probed");
 
 export interface TrialOptions {
   kind: KillKind;
@@ -34,7 +39,7 @@ export interface TrialOptions {
   pjc?: number;
   /** `retry N` on the failing jobs (default none: then "exactly once" is exact) */
   retryFailing?: number;
-  /** the modes of the kills in turn, from the first (default: all three, starting at seed % 3) */
+  /** the modes of the kills in turn, from the first (default: every mode of the kind, starting at seed % their number) */
   modes?: readonly KillMode[];
   /** where the temporary home goes (default the OS's) */
   dir?: string;
@@ -64,6 +69,7 @@ export interface TrialResult {
 
 const BURST = 4;
 const STALL_MAX_MS = 3_000;
+const PROBE_MS = 5_000;
 
 /** mulberry32: a small seeded generator, so a failing trial can be replayed by its seed. */
 export function seeded(seed: number): () => number {
@@ -118,7 +124,8 @@ export async function runCrashTrial(opts: TrialOptions): Promise<TrialResult> {
     const runId: number = json.run.id;
     const exits = new ExitCounter(marksFile);
 
-    const modes = opts.modes ?? KILL_MODES.map((_, i) => KILL_MODES[(opts.seed + i) % KILL_MODES.length]!);
+    const all = modesFor(opts.kind);
+    const modes = opts.modes ?? all.map((_, i) => all[(opts.seed + i) % all.length]!);
     for (let k = 0; k < opts.kills; k++) {
       // Spread over the run, each kill somewhere in its own slice of 10–85 % of the exits.
       const slice = 0.75 / opts.kills;
@@ -168,7 +175,12 @@ export async function runCrashTrial(opts: TrialOptions): Promise<TrialResult> {
     }
     if (mode === "stalled burst" && spawner !== undefined && signal(spawner, "SIGSTOP")) stopped.add(spawner);
     if (mode === "plain") await sleep(random() * 20);
-    else await server.api("POST", "/settings/pjc", { pjc: pjc + BURST }).catch((e) => (record.note = `burst failed: ${(e as Error).message}`));
+    else if (mode === "probed") {
+      const probe = await catchDispatchInFlight(home, serverPid, PROBE_MS);
+      record.note = probe.caught.length
+        ? `caught ${probe.caught.join(", ")} written down as started, not started (probe ${probe.probes})`
+        : `no dispatch caught in flight in ${probe.probes} probes: killed at a random moment`;
+    } else await server.api("POST", "/settings/pjc", { pjc: pjc + BURST }).catch((e) => (record.note = `burst failed: ${(e as Error).message}`));
     const victims = kind === "server" ? [serverPid] : kind === "spawner" ? [spawner!] : random() < 0.5 ? [serverPid, spawner!] : [spawner!, serverPid];
     for (const pid of victims) signal(pid, "SIGKILL");
     // A stalled spawner left alive wakes once the next server is up (its recovery has looked at the
