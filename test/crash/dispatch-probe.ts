@@ -3,13 +3,13 @@
 // attempt 1, no pid, no start in the status log, never run). That window is
 // tens of microseconds a dispatch, so a kill at a random moment rarely lands
 // in it. Instead: spin on the journal's size, SIGSTOP the server the instant
-// a line is appended, give the spawner moments to start whatever it was sent,
-// then look: is a job written down as started whose attempt still has no
-// `start` line? Then the server stays stopped for the caller to kill; else it
+// a line is appended, let the spawner start whatever it was sent (until it
+// sleeps on an empty pipe), then look: is a job written down as started whose
+// attempt has no `start` line? Then the server stays stopped for the caller to kill; else it
 // gets SIGCONT and the next append is tried.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { isAlive, signal } from "./home-procs.js";
+import { isAlive, procEntry, signal, spawnerOf } from "./home-procs.js";
 
 const DRAIN_MS = 15;
 
@@ -26,20 +26,33 @@ export async function catchDispatchInFlight(home: string, serverPid: number, tim
   while (Date.now() < deadline && isAlive(serverPid)) {
     if (!stopAtNextAppend(home, serverPid, Math.min(500, deadline - Date.now()))) continue;
     probes++;
-    // What the spawner was sent, it starts within moments; on a loaded machine it may take a few looks.
-    let caught: string[] = [];
-    for (let look = 0; look < 3; look++) {
-      await new Promise((r) => setTimeout(r, DRAIN_MS));
-      const now = startedButNotStarted(home);
-      caught = look === 0 ? now : caught.filter((c) => now.includes(c));
-      if (!caught.length) break;
-    }
+    // What the spawner was sent it starts before it sleeps again (in poll, on an empty pipe).
+    await spawnerAsleep(spawnerOf(serverPid));
+    const caught = startedButNotStarted(home);
     if (caught.length) return { caught, probes };
     signal(serverPid, "SIGCONT");
-    await new Promise((r) => setTimeout(r, 1 + Math.random() * 10)); // let it run a little between probes
+    await sleep(1 + Math.random() * 10); // let it run a little between probes
   }
   return { caught: [], probes };
 }
+
+/**
+ * Waits until the spawner has slept through a few looks in a row (it sleeps
+ * only in poll, with nothing left to read), or DRAIN_MS × 20 at most; without
+ * a spawner to watch, DRAIN_MS.
+ */
+async function spawnerAsleep(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return void (await sleep(DRAIN_MS));
+  const until = Date.now() + DRAIN_MS * 20;
+  for (let asleep = 0; asleep < 3 && Date.now() < until; ) {
+    await sleep(2);
+    const state = procEntry(pid)?.state;
+    if (state === undefined) return; // gone
+    asleep = state === "S" ? asleep + 1 : 0;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Busy-waits (for at most `ms`) until a journal file grows, then stops the server at once. */
 function stopAtNextAppend(home: string, serverPid: number, ms: number): boolean {

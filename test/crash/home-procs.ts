@@ -11,6 +11,8 @@ export interface ProcEntry {
   ppid: number;
   pgrp: number;
   comm: string;
+  /** R running, S sleeping, T stopped, Z zombie… */
+  state: string;
   zombie: boolean;
 }
 
@@ -24,7 +26,7 @@ export function procEntry(pid: number): ProcEntry | undefined {
   // comm may hold spaces and parentheses: the fields after it start past the last ')'.
   const close = stat.lastIndexOf(")");
   const fields = stat.slice(close + 2).split(" ");
-  return { pid, comm: stat.slice(stat.indexOf("(") + 1, close), zombie: fields[0] === "Z", ppid: Number(fields[1]), pgrp: Number(fields[2]) };
+  return { pid, comm: stat.slice(stat.indexOf("(") + 1, close), state: fields[0]!, zombie: fields[0] === "Z", ppid: Number(fields[1]), pgrp: Number(fields[2]) };
 }
 
 export function listProcs(): ProcEntry[] {
