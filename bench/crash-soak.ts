@@ -7,7 +7,7 @@
 // moments only, as issue 12's first report did (300 jobs, pjc 8, 4 kills).
 // Exit status 1 when any trial found a job run or recorded wrongly.
 import { parseArgs } from "node:util";
-import { describeMismatch, KILL_MODES, modesFor, runCrashTrial, stopAllTrials, type KillKind, type KillMode, type TrialResult } from "../test/crash/crash-trial.js";
+import { describeMismatch, KILL_MODES, modesFor, runCrashTrial, type KillKind, type KillMode, type TrialResult } from "../test/crash/crash-trial.js";
 import type { Mismatch } from "../test/crash/marked-jobs.js";
 import { benchDir, fmtMs, machineLoad } from "./lib-measure.js";
 
@@ -32,8 +32,6 @@ const modesOf = (kind: KillKind) => modes.filter((m) => modesFor(kind).includes(
 for (const k of kinds) if (!["server", "spawner", "both"].includes(k)) throw new Error(`--kinds: unknown kind ${k}`);
 for (const m of modes) if (!KILL_MODES.includes(m)) throw new Error(`--modes: unknown mode ${m}`);
 const seed0 = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
-
-process.on("SIGINT", () => void stopAllTrials().finally(() => process.exit(130)));
 
 console.log(`${trials} trials of ${values.jobs} jobs at pjc ${values.pjc}, ${values.kills} kills each, kinds ${kinds.join(",")}, modes ${modes.join(",")}` +
   `${Number(values.retry) ? `, retry ${values.retry} on failing jobs` : ""}; first seed ${seed0}; homes in ${benchDir()}; ${machineLoad()}`);

@@ -4,7 +4,7 @@
 // marks (marked-jobs.ts). Used by test/crash/*.test.ts (a few trials) and by
 // bench/crash-soak.ts (many). Imports nothing of node:test, so both can use it.
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -12,7 +12,7 @@ import path from "node:path";
 import type { JobRecord } from "../../src/core/types.js";
 import { pllBin } from "../helpers/home.js";
 import { catchDispatchInFlight } from "./dispatch-probe.js";
-import { isAlive, jobProcessesIn, killEverythingOf, signal, spawnerOf } from "./home-procs.js";
+import { isAlive, jobProcessesIn, killEverythingOf, killEverythingOfNow, signal, spawnerOf } from "./home-procs.js";
 import { jobsetSource, judge, planJobs, readMarks, type Mismatch } from "./marked-jobs.js";
 
 export type KillKind = "server" | "spawner" | "both";
@@ -85,8 +85,33 @@ export function seeded(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Homes of trials not cleaned up yet: `stopAllTrials` ends them (for a test's `after` hook). */
+/**
+ * Homes of trials not cleaned up yet: `stopAllTrials` ends them (for a test's
+ * `after` hook); so does a signal or exit of this process — the test runner
+ * ends a file that overran its timeout with SIGTERM, and no hook runs then.
+ */
 const liveHomes = new Set<string>();
+let exitHooked = false;
+
+function stopAllTrialsNow(): void {
+  for (const home of liveHomes) {
+    killEverythingOfNow(home);
+    rmSync(home, { recursive: true, force: true });
+  }
+  liveHomes.clear();
+}
+
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on("exit", stopAllTrialsNow);
+  for (const [sig, n] of [["SIGTERM", 15], ["SIGINT", 2], ["SIGHUP", 1]] as const) {
+    process.once(sig, () => {
+      stopAllTrialsNow();
+      process.exit(128 + n);
+    });
+  }
+}
 
 export async function stopAllTrials(): Promise<void> {
   await Promise.all([...liveHomes].map(async (home) => {
@@ -101,6 +126,7 @@ export async function runCrashTrial(opts: TrialOptions): Promise<TrialResult> {
   const random = seeded(opts.seed);
   const pjc = opts.pjc ?? 8;
   const log = opts.log ?? (() => {});
+  hookExit();
   const home = await mkdtemp(path.join(opts.dir ?? tmpdir(), "pll-crash-"));
   liveHomes.add(home);
   const work = path.join(home, "work");

@@ -8,6 +8,7 @@
 // attempt has no `start` line? Then the server stays stopped for the caller to kill; else it
 // gets SIGCONT and the next append is tried.
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { setPriority } from "node:os";
 import path from "node:path";
 import { isAlive, procEntry, signal, spawnerOf } from "./home-procs.js";
 
@@ -19,9 +20,19 @@ export interface Probe {
   probes: number;
 }
 
-/** Tries until a dispatch is caught in flight or `timeoutMs` passes (the server is then left running). */
+/**
+ * Tries until a dispatch is caught in flight or `timeoutMs` passes (the server
+ * is then left running, niced: the caller kills it either way).
+ */
 export async function catchDispatchInFlight(home: string, serverPid: number, timeoutMs: number): Promise<Probe> {
   const deadline = Date.now() + timeoutMs;
+  // The server is killed after probing whatever it finds, so it may as well yield the CPU to the
+  // probe meanwhile: on a loaded machine the probe would otherwise stop it long after its moment.
+  try {
+    setPriority(serverPid, 19);
+  } catch {
+    // gone already: the loop below ends at once
+  }
   let probes = 0;
   while (Date.now() < deadline && isAlive(serverPid)) {
     if (!stopAtNextAppend(home, serverPid, Math.min(500, deadline - Date.now()))) continue;

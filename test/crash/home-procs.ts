@@ -116,15 +116,31 @@ export function signal(pid: number, sig: NodeJS.Signals): boolean {
  * Returns what was still alive at the end (empty when all is gone).
  */
 export async function killEverythingOf(home: string, timeoutMs = 5_000): Promise<ProcEntry[]> {
-  const ownGroup = procEntry(process.pid)?.pgrp;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const left = processesOf(home);
+    const left = killPass(home);
     if (left.length === 0 || Date.now() > deadline) return left;
-    for (const p of left) {
-      if (p.pgrp === p.pid && p.pgrp !== ownGroup) signal(-p.pgrp, "SIGKILL");
-      signal(p.pid, "SIGKILL");
-    }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The same without giving up the thread, for a process about to exit (a signal, a runner's timeout). */
+export function killEverythingOfNow(home: string, timeoutMs = 2_000): ProcEntry[] {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = killPass(home);
+    if (left.length === 0 || Date.now() > deadline) return left;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+}
+
+/** One SIGKILL to each process of the home still alive (and its group, for a leader); returns them. */
+function killPass(home: string): ProcEntry[] {
+  const ownGroup = procEntry(process.pid)?.pgrp;
+  const left = processesOf(home);
+  for (const p of left) {
+    if (p.pgrp === p.pid && p.pgrp !== ownGroup) signal(-p.pgrp, "SIGKILL");
+    signal(p.pid, "SIGKILL");
+  }
+  return left;
 }
