@@ -22,7 +22,7 @@ export type KillKind = "server" | "spawner" | "both";
  * (SIGSTOP) first, so the burst's spawn requests are still unread when the
  * kill lands — the spawner of a loaded machine that has not been scheduled
  * yet. A spawner left alive (server kills) gets SIGCONT 0–200 ms after the
- * next server answers, or 3 s after the kill if that server waits for it.
+ * next server answers, or 10 s after the kill if that server waits for it.
  * `probed` (server and both): the kill lands while the server has written a
  * dispatch down but not yet handed it to the spawner (dispatch-probe.ts).
  */
@@ -68,7 +68,7 @@ export interface TrialResult {
 }
 
 const BURST = 4;
-const STALL_MAX_MS = 3_000;
+const STALL_MAX_MS = 10_000;
 const PROBE_MS = 5_000;
 
 /** mulberry32: a small seeded generator, so a failing trial can be replayed by its seed. */
@@ -199,7 +199,10 @@ export async function runCrashTrial(opts: TrialOptions): Promise<TrialResult> {
       notes.push(`kill ${kills.length}: no process named "pll job spawner" descends from the server ${serverPid}`);
       return;
     }
-    if (mode === "stalled burst" && spawner !== undefined && signal(spawner, "SIGSTOP")) stopped.add(spawner);
+    if (mode === "stalled burst") {
+      if (spawner !== undefined && signal(spawner, "SIGSTOP")) stopped.add(spawner);
+      else record.note = "no spawner found to stall";
+    }
     if (mode === "plain") await sleep(random() * 20);
     else if (mode === "probed") {
       const probe = await catchDispatchInFlight(home, serverPid, PROBE_MS);
