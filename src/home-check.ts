@@ -25,7 +25,7 @@ const S_ISVTX = 0o1000;
 const modeOf = (st: Stats) => `0${(st.mode & 0o7777).toString(8)}`;
 const LINK = "is a symbolic link, and pll does not write through links in its home; remove it";
 /** What pll writes directly in a home; other names are left alone. */
-const isPllFile = (name: string) => /^(server\.log|server\.pid|token|history|shell\.log|pll\.sock|db\.pid|db\.wal-\d+)$/.test(name);
+const isPllFile = (name: string) => /^(server\.log|server\.pid|spawner\.pid|token|history|shell\.log|pll\.sock|db\.pid|db\.wal-\d+)$/.test(name);
 
 /**
  * Checks (and with `create`, makes) the home; throws a HomeError whose message

@@ -14,7 +14,7 @@ import type { JobRecord } from "../core/types.js";
 import { jobVariables } from "./job-env.js";
 import { statusLogOf } from "./job-files.js";
 import type { Launcher } from "./launcher.js";
-import { findNative, findPerl, nativeProgram, perlProgram, Spawner, type SpawnerProgram } from "./spawner.js";
+import { findNative, findPerl, nativeProgram, perlProgram, retireSpawner, Spawner, type SpawnerProgram } from "./spawner.js";
 import { descendantGroups, isOurLeader, liveGroups, procInfo, signalGroup, StatusLog } from "./proc-status.js";
 import { ShellLauncher } from "./shell-launcher.js";
 
@@ -85,11 +85,16 @@ export class LocalExecutor {
   private outputPoll?: NodeJS.Timeout;
   private killWatch?: NodeJS.Timeout;
 
+  /** an earlier engine's spawner was still there at recovery (and retired): its last jobs may still write start lines */
+  private oldSpawner = false;
+
   constructor(
     private readonly events: ExecutorEvents,
     private readonly killGraceMs: number,
     private readonly now: () => number = Date.now,
     launcher: LauncherChoice = (process.env.PLL_LAUNCHER as LauncherChoice | undefined) ?? "auto",
+    /** where the spawner's guardian is recorded, so that the next engine can retire it (retireOldSpawner) */
+    private readonly spawnerPidFile?: string,
   ) {
     const program = spawnerProgram(launcher);
     const launcherEvents = {
@@ -98,7 +103,19 @@ export class LocalExecutor {
       failed: (id: number, message: string) => this.failed(id, message),
       lost: () => this.launcherLost(),
     };
-    this.launcher = program ? new Spawner(program, launcherEvents) : new ShellLauncher(launcherEvents);
+    this.launcher = program ? new Spawner(program, launcherEvents, spawnerPidFile) : new ShellLauncher(launcherEvents);
+  }
+
+  /**
+   * Before adopting: an earlier engine's native spawner that is still there (its engine crashed or
+   * stopped) may yet launch requests it read but had not forked (it was stopped, or slow), after this
+   * engine has re-queued those jobs for want of a start line. So it is killed first; its guardian goes on
+   * recording its jobs' exits, and what it had not launched never runs. A job it forked just before
+   * may still write its start line: such jobs are awaited a moment before they are re-queued.
+   */
+  retireOldSpawner(): void {
+    const found = this.spawnerPidFile ? retireSpawner(this.spawnerPidFile) : false;
+    this.oldSpawner = found;
   }
 
   /** Gets the launcher ready before the first job needs it. */
@@ -152,9 +169,15 @@ export class LocalExecutor {
     if (!attempt) return { exitCode: null, reason: "unstarted" };
     const status = this.statusLog(job).refresh().of(job.id, attempt.n);
     if (status?.exitCode !== undefined) return exitOutcome(status);
-    // The job's own process writes its start line before it runs the command: with none, it never ran.
+    // The job's own process writes its start line before it runs the command: with none, it never ran —
+    // unless the retired spawner forked it a moment ago: then its line is awaited a while (pollAdopted).
     const pid = status?.pid;
-    if (!pid) return { exitCode: null, reason: "unstarted" };
+    if (!pid && !this.oldSpawner) return { exitCode: null, reason: "unstarted" };
+    if (!pid) {
+      this.procs.set(job.id, { job, adopted: true, timers: [], outputWatched: false, startBy: Date.now() + START_LINE_WAIT_MS });
+      this.adoptedPoll ??= setInterval(() => this.pollAdopted(), ADOPTED_POLL_MS);
+      return undefined;
+    }
     if (!isOurLeader(pid, attempt.startedAt) && !procInfo(pid)?.zombie) return lostOutcome();
     const proc: Proc = { job, pid, adopted: true, timers: [], outputWatched: false };
     this.procs.set(job.id, proc);

@@ -31,6 +31,8 @@
  *
  * The spawner lives in its own session; when its stdin closes (the engine
  * is gone) it keeps reaping its jobs and recording their ends, then exits.
+ * A request still unread when the engine is gone is dropped, not launched
+ * (see the main loop).
  *
  * The `start` line is written by the job's own process, after it has set up
  * and just before it execs /bin/sh: so a status log without a `start` line
@@ -589,6 +591,8 @@ int main(void) {
       buf = realloc(buf, buf_cap);
       if (!buf) return 1;
     }
+    /* Every writer gone: the engine died (or closed us). */
+    int engine_gone = (pf[1].revents & POLLHUP) != 0;
     ssize_t r = read(STDIN_FILENO, buf + buf_len, buf_cap - buf_len);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) {
@@ -596,6 +600,9 @@ int main(void) {
       continue;
     }
     buf_len += (size_t)r;
+    /* What a dead engine sent and we had not read yet (we were stopped, or slow) is not launched: it has no
+     * start line, so the next engine re-queues it, and launching it now as well would run it twice. */
+    if (engine_gone) buf_len = 0;
     parse();
   }
   flush_out();

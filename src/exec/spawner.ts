@@ -5,7 +5,8 @@
 // fallback wherever Perl is). Started lazily; with neither, the executor
 // falls back to the shell launcher.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { procInfo } from "./proc-status.js";
 import { constants } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +39,59 @@ export const perlProgram = (perl: string): SpawnerProgram => ({
 const signalName = (n: number): NodeJS.Signals | null =>
   (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
 
+/**
+ * Kills the spawner of an earlier engine of this home if it is still there (see
+ * LocalExecutor.retireOldSpawner): the process named "pll job spawner" whose
+ * parent is the guardian recorded in `pidFile` (same pid, same start time).
+ * Its guardian stays and records its jobs' exits. True if there was one.
+ */
+export function retireSpawner(pidFile: string): boolean {
+  let guardian: number;
+  let startedAt: number;
+  try {
+    [guardian, startedAt] = readFileSync(pidFile, "utf8").trim().split(" ").map(Number) as [number, number];
+  } catch {
+    return false;
+  }
+  const info = procInfo(guardian);
+  // /proc's start time is exact to 10 ms; the recorded one was read the same way.
+  if (!info || info.zombie || Math.abs(info.startedAt - startedAt) > 20 || commOf(guardian) !== "pll job guard") return false;
+  const spawners = childrenOf(guardian).filter((pid) => commOf(pid) === "pll job spawner");
+  for (const pid of spawners) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
+  }
+  // SIGKILL is delivered at once; the guardian reaps it (its jobs become the guardian's). Wait for that, briefly.
+  const until = Date.now() + 1_000;
+  while (spawners.some((pid) => procInfo(pid) && !procInfo(pid)!.zombie) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  return true;
+}
+
+function commOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function childrenOf(parent: number): number[] {
+  const kids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (name.charCodeAt(0) > 57) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === parent) kids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kids;
+}
+
 export class Spawner implements Launcher {
   private proc?: ChildProcess;
   private partial = "";
@@ -47,6 +101,8 @@ export class Spawner implements Launcher {
   constructor(
     private readonly program: SpawnerProgram,
     private readonly events: LauncherEvents,
+    /** records the native spawner's guardian (pid and start time) for the next engine: see retireSpawner */
+    private readonly pidFile?: string,
   ) {}
 
   /** Starts the spawner process ahead of the first job. */
@@ -79,6 +135,10 @@ export class Spawner implements Launcher {
       stdio: ["pipe", "pipe", "ignore"],
       env: this.program.env,
     });
+    if (this.pidFile && proc.pid !== undefined) {
+      const started = procInfo(proc.pid)?.startedAt;
+      if (started !== undefined) writeFileSync(this.pidFile, `${proc.pid} ${started}\n`, { mode: 0o600 });
+    }
     proc.stdout!.setEncoding("utf8");
     proc.stdout!.on("data", (chunk: string) => this.read(chunk));
     proc.stdin!.on("error", () => {}); // it died: the exit handler below reports it

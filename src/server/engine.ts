@@ -5,6 +5,7 @@
 // tick at once, so the next job starts without any polling.
 import { statfsSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { Scheduler, type Outcome } from "../core/scheduler.js";
 import {
   UserError,
@@ -154,6 +155,8 @@ export class Engine implements EngineControl {
       },
       opts.killGraceMs ?? 5_000,
       this.clock,
+      undefined,
+      spawnerPidFileOf(logsDir),
     );
     const byRun = new Map<number, JobRecord[]>();
     for (const job of contents.jobs) {
@@ -167,6 +170,7 @@ export class Engine implements EngineControl {
 
   /** Adopts jobs a previous engine left running, learns how the others ended, then resumes dispatching. */
   async recover(fireSchedules = true): Promise<void> {
+    this.exec.retireOldSpawner();
     this.exec.warm();
     for (const job of this.sched.jobs.values()) {
       if (job.state !== "running") continue;
@@ -566,6 +570,9 @@ export class Engine implements EngineControl {
     if (this.closing) throw new UserError("the engine is shutting down", 503);
   }
 }
+
+/** Where the engine records its spawner's guardian: beside the logs, in the home. */
+const spawnerPidFileOf = (logsDir: string) => path.join(path.dirname(logsDir), "spawner.pid");
 
 /** Is the file system holding `dir` out of space (for us)? Asked only when a job fails: one statfs. */
 function diskFull(dir: string): boolean {
