@@ -147,40 +147,46 @@ export function liveGroups(pgids: Iterable<number>): Set<number> {
  * found.
  */
 export function descendantGroups(pgid: number): number[] {
-  const parentOf = new Map<number, number>();
-  const groupOf = new Map<number, number>();
+  const table = procTable();
+  const parentOf = new Map(table.map((p) => [p.pid, p.ppid]));
+  const groupOf = new Map(table.map((p) => [p.pid, p.pgrp]));
+  const groups = new Set<number>();
+  for (const { pid, pgrp } of table) {
+    if (pgrp === pgid) continue;
+    // An ancestor in the job's group makes this a descendant of the job.
+    for (let p = parentOf.get(pid), hops = 0; p !== undefined && p > 1 && hops < 64; p = parentOf.get(p), hops++) {
+      if (groupOf.get(p) === pgid) {
+        groups.add(pgrp);
+        break;
+      }
+    }
+  }
+  return [...groups];
+}
+
+/** The live processes' pid, parent, group and name, from one scan of /proc (zombies left out). */
+export function procTable(): { pid: number; ppid: number; pgrp: number; comm: string }[] {
   let entries: string[];
   try {
     entries = readdirSync("/proc");
   } catch {
     return [];
   }
+  const table: { pid: number; ppid: number; pgrp: number; comm: string }[] = [];
   for (const name of entries) {
     if (name.charCodeAt(0) > 57) continue;
-    const pid = Number(name);
     let stat: string;
     try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
     } catch {
-      continue;
+      continue; // gone meanwhile
     }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const close = stat.lastIndexOf(")");
+    const fields = stat.slice(close + 2).split(" ");
     if (fields[0] === "Z") continue;
-    parentOf.set(pid, Number(fields[1]));
-    groupOf.set(pid, Number(fields[2]));
+    table.push({ pid: Number(name), ppid: Number(fields[1]), pgrp: Number(fields[2]), comm: stat.slice(stat.indexOf("(") + 1, close) });
   }
-  const groups = new Set<number>();
-  for (const [pid, group] of groupOf) {
-    if (group === pgid) continue;
-    // An ancestor in the job's group makes this a descendant of the job.
-    for (let p = parentOf.get(pid), hops = 0; p !== undefined && p > 1 && hops < 64; p = parentOf.get(p), hops++) {
-      if (groupOf.get(p) === pgid) {
-        groups.add(group);
-        break;
-      }
-    }
-  }
-  return [...groups];
+  return table;
 }
 
 /** Does any process of group `pgid` remain, zombies included? */

@@ -5,8 +5,8 @@
 // fallback wherever Perl is). Started lazily; with neither, the executor
 // falls back to the shell launcher.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { procInfo } from "./proc-status.js";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { procInfo, procTable } from "./proc-status.js";
 import { constants } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,8 +55,10 @@ export function retireSpawner(pidFile: string): boolean {
   }
   const info = procInfo(guardian);
   // /proc's start time is exact to 10 ms; the recorded one was read the same way.
-  if (!info || info.zombie || Math.abs(info.startedAt - startedAt) > 20 || commOf(guardian) !== "pll job guard") return false;
-  const spawners = childrenOf(guardian).filter((pid) => commOf(pid) === "pll job spawner");
+  if (!info || info.zombie || Math.abs(info.startedAt - startedAt) > 20) return false;
+  const table = procTable();
+  if (table.find((p) => p.pid === guardian)?.comm !== "pll job guard") return false;
+  const spawners = table.filter((p) => p.ppid === guardian && p.comm === "pll job spawner").map((p) => p.pid);
   for (const pid of spawners) {
     try {
       process.kill(pid, "SIGKILL");
@@ -66,30 +68,9 @@ export function retireSpawner(pidFile: string): boolean {
   }
   // SIGKILL is delivered at once; the guardian reaps it (its jobs become the guardian's). Wait for that, briefly.
   const until = Date.now() + 1_000;
-  while (spawners.some((pid) => procInfo(pid) && !procInfo(pid)!.zombie) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (spawners.some((pid) => procInfo(pid) && !procInfo(pid)!.zombie) && Date.now() < until) Atomics.wait(pause, 0, 0, 5);
   return true;
-}
-
-function commOf(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-  } catch {
-    return undefined;
-  }
-}
-
-function childrenOf(parent: number): number[] {
-  const kids: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (name.charCodeAt(0) > 57) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === parent) kids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return kids;
 }
 
 export class Spawner implements Launcher {
