@@ -19,8 +19,9 @@ const V8_TUNING: readonly { flag: string; v8: readonly [number, number] }[] = [
   // CPU: on 2 cores (Node 20), 2,000 trivial jobs took 1.21 s, 1.15 s at 8× the budget
   // (medians of 10, alternating), and 20,000 took 9.9 s, 9.5 s at 8×. With no TurboFan
   // at all (--no-opt) the short run gains as much and the long one loses 9 %: hot code
-  // is still worth optimising, a little later. V8 12 (Node 22) counts invocations
-  // instead and has no --interrupt-budget.
+  // is still worth optimising, a little later. V8 12 and 13 (Node 22, 24) count
+  // invocations instead and have no --interrupt-budget; 8× their TurboFan (and
+  // Maglev) counts gained nothing on Node 24, so they keep V8's tiering.
   { flag: "--interrupt-budget=540672", v8: [11, 11] },
   // After a full GC, V8 lets the heap grow to up to 4× what was live before the
   // next one. A server holds every job in memory, and a run of 100,000 jobs
