@@ -7,23 +7,42 @@
 import { StoreError } from "./store/store-error.js";
 import { setFlagsFromString } from "node:v8";
 
-/** Called first thing, before pll's code runs (not while a start-up snapshot is built: V8 would refuse the snapshot). */
-export function setV8Flags(): void {
-  // V8 optimises a function with TurboFan, on background threads, once it has run
-  // for a budget of bytecode. At the default budget a `pll run` spends much of
-  // its JIT work on code that runs once (the parser, start-up) and competes with
-  // the jobs for the CPU: on 2 cores, 2,000 trivial jobs took 1.21 s, 1.15 s at
-  // 8× the budget (medians of 10, alternating), and 20,000 took 9.9 s, 9.5 s at
-  // 8×. With no TurboFan at all (--no-opt) the short run gains as much and the
-  // long one loses 9 %: hot code is still worth optimising, a little later.
-  // Set before anything else is loaded, so that all of pll's code runs with it.
-  setFlagsFromString("--interrupt-budget=540672");
+/**
+ * The V8 flags pll sets, each on the V8 lines (majors, inclusive) where it exists and a
+ * measurement showed that it pays (bench/README.md, "Node lines"). V8 renames and drops
+ * such flags between lines, and an unknown one is not an error but a line on stderr
+ * ("Error: unrecognized flag") at every start; a V8 outside the ranges gets V8's defaults.
+ */
+const V8_TUNING: readonly { flag: string; v8: readonly [number, number] }[] = [
+  // V8 optimises a function with TurboFan, on background threads, once it has run for
+  // a budget of bytecode. At the default budget a `pll run` spends much of its JIT work
+  // on code that runs once (the parser, start-up) and competes with the jobs for the
+  // CPU: on 2 cores (Node 20), 2,000 trivial jobs took 1.21 s, 1.15 s at 8× the budget
+  // (medians of 10, alternating), and 20,000 took 9.9 s, 9.5 s at 8×. With no TurboFan
+  // at all (--no-opt) the short run gains as much and the long one loses 9 %: hot code
+  // is still worth optimising, a little later. V8 12 and 13 (Node 22, 24) count
+  // invocations instead and have no --interrupt-budget; 8× their TurboFan (and
+  // Maglev) counts gained nothing on Node 24, so they keep V8's tiering.
+  { flag: "--interrupt-budget=540672", v8: [11, 11] },
   // After a full GC, V8 lets the heap grow to up to 4× what was live before the
   // next one. A server holds every job in memory, and a run of 100,000 jobs
   // promotes a few MB/s of short-lived garbage: its RSS climbed from 415 MB to
   // 650 MB without one full GC in 40 s. At a fixed 1.5× it stays at 330–360 MB
-  // (peak 330–420 MB, in the load), run time unchanged.
-  setFlagsFromString("--heap-growing-percent=50");
+  // (peak 330–420 MB, in the load), run time unchanged. On Node 24 (V8 13) the
+  // load's peak is 433 MB with it, 545 MB without.
+  { flag: "--heap-growing-percent=50", v8: [11, 13] },
+];
+
+/** The flags of V8_TUNING for a V8 version such as process.versions.v8 ("13.6.233.17-node.63"). */
+export function v8FlagsFor(v8Version: string): string[] {
+  const major = Number.parseInt(v8Version, 10);
+  return V8_TUNING.filter(({ v8: [from, to] }) => major >= from && major <= to).map(({ flag }) => flag);
+}
+
+/** Called first thing, before pll's code runs (not while a start-up snapshot is built: V8 would refuse the snapshot). */
+export function setV8Flags(): void {
+  // Set before anything else is loaded, so that all of pll's code runs with them.
+  for (const flag of v8FlagsFor(process.versions.v8)) setFlagsFromString(flag);
 }
 
 type Entry = () => Promise<{ main(args: string[]): Promise<number> }>;
