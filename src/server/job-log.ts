@@ -189,6 +189,9 @@ async function serveLog(ctx: RouteContext): Promise<undefined> {
   const emit = async (stream: LogLine["stream"], pieces: Piece[]) => {
     if (pieces.length === 0 || stopped) return;
     let text = "";
+    // Following both streams, the other one may be mid-line: its line is ended here rather than run into this one.
+    const other = stream === "out" ? "err" : "out";
+    if (!ndjson && midLine.delete(other)) text += "\n";
     for (const p of pieces) {
       if (ndjson) text += JSON.stringify({ stream, line: p.text, ...(p.cut ? { cut: true } : {}) } satisfies LogLine) + "\n";
       else text += (stream === "err" && !midLine.has(stream) ? "! " : "") + p.text + (p.cut ? "" : "\n");

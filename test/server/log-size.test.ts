@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import http from "node:http";
 import path from "node:path";
 import { test } from "node:test";
 import { waitFor } from "../helpers/home.js";
@@ -69,5 +70,38 @@ test("a 50 MB log line: its tail reads only the tail, and the whole log comes in
 
     // As text, the pieces follow each other unbroken: the output is the files' bytes.
     assert.ok((await logOf(server, id, "")) === out.toString("utf8") + "\n! " + err.toString("utf8") + "\n", "text is the log itself");
+  });
+});
+
+test("following a job whose one line keeps growing hands it out as it grows, not once it ends", { timeout: 120_000 }, async () => {
+  await withServer(async (server, home) => {
+    const go = path.join(home, "go");
+    const line = `head -c ${3 * MiB} /dev/zero | tr '\\0' x; while [ ! -e ${go} ]; do sleep 0.02; done; echo end; echo done >&2`;
+    const submitted = await raw(server, "POST", "/runs", JSON.stringify({ source: `jobset growing\ng: $ ${line}\n`, path: path.join(home, "g.pll") }));
+    assert.equal(submitted.status, 201, submitted.text);
+    const id: number = submitted.json.jobs[0].id;
+    await waitFor(async () => (await raw(server, "GET", `/jobs/${id}`)).json.job.state === "running", "the job to start");
+
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let ended = false;
+    const req = http.get({ socketPath: server.socket, path: `/jobs/${id}/log?follow=1`, agent: false }, (res) => {
+      res.on("data", (c: Buffer) => {
+        chunks.push(c);
+        received += c.length;
+      });
+      res.on("end", () => (ended = true));
+    });
+    try {
+      req.on("error", () => {});
+      // The line has no end yet: all of it but what is held back (at most 1 MiB) arrives anyway.
+      await waitFor(() => received >= 2 * MiB, "the first pieces of the unfinished line", 60_000);
+      await writeFile(go, "");
+      await waitFor(() => ended, "the followed log to end with the job", 60_000);
+    } finally {
+      req.destroy();
+    }
+    const body = Buffer.concat(chunks).toString("utf8");
+    assert.ok(body === "x".repeat(3 * MiB) + "end\n! done\n", `got ${body.length} chars ending ${JSON.stringify(body.slice(-40))}`);
   });
 });
