@@ -183,11 +183,17 @@ export class Client {
           res.on("end", () => reject(new ApiError(status, safeError(buffered) ?? `HTTP ${status}`)));
           return;
         }
+        // Only the new chunk is searched for line ends: a long record costs its length once, not once per chunk.
+        let pending: string[] = [];
         res.on("data", (chunk: string) => {
-          buffered += chunk;
-          const parts = buffered.split("\n");
-          buffered = parts.pop()!;
-          for (const part of parts) if (part !== "") onLine(JSON.parse(part) as T);
+          let start = 0;
+          for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
+            const part = pending.length > 0 ? pending.join("") + chunk.slice(start, nl) : chunk.slice(start, nl);
+            pending = [];
+            if (part !== "") onLine(JSON.parse(part) as T);
+            start = nl + 1;
+          }
+          if (start < chunk.length) pending.push(chunk.slice(start));
         });
         res.on("end", () => resolve());
         res.on("error", (err) => reject(unreachable(err)));

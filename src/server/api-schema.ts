@@ -7,7 +7,19 @@ import { z } from "zod";
 import { jobStates } from "./api-types.js";
 
 const env = z.record(z.string(), z.string());
-const absPath = z.string().min(1).max(4096);
+/** A path on the server's host: relative to what? The server's cwd is nobody's business, so only absolute ones. */
+const absPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => p.startsWith("/"), { message: "must be an absolute path (starting with /)" })
+  .refine((p) => !p.includes("\0"), { message: "must not contain a NUL byte" });
+/** The rule of `jobset NAME` in a .pll file (src/lang/index.ts): no `/`, no newline, no leading `.` or `-`. */
+const jobsetName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { message: "is not a jobset name (letters, digits, _, - and ., not starting with . or -)" });
 
 /** POST /runs — a `.pll` file's text (plus where it came from), or just a path the server reads. */
 export const submitRunBody = z
@@ -26,7 +38,7 @@ export const submitLineBody = z.strictObject({
   line: z.string().min(1).max(64 * 1024),
   cwd: absPath.optional(),
   env: env.optional(),
-  jobset: z.string().min(1).max(200).optional(),
+  jobset: jobsetName.optional(),
 });
 
 export const priorityBody = z.strictObject({
@@ -35,7 +47,7 @@ export const priorityBody = z.strictObject({
 
 export const pjcBody = z.strictObject({
   pjc: z.number().int().min(1).max(100_000),
-  jobset: z.string().min(1).max(200).optional(),
+  jobset: jobsetName.optional(),
 });
 
 export const capacityBody = z.strictObject({
@@ -44,13 +56,13 @@ export const capacityBody = z.strictObject({
 });
 
 export const pauseBody = z.strictObject({
-  jobset: z.string().min(1).max(200).optional(),
+  jobset: jobsetName.optional(),
 });
 
 /** GET /jobs query string. */
 export const jobQuery = z.strictObject({
   runId: z.coerce.number().int().positive().optional(),
-  jobset: z.string().min(1).optional(),
+  jobset: jobsetName.optional(),
   state: z.enum(jobStates).optional(),
   afterId: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
@@ -64,7 +76,7 @@ export const jobQuery = z.strictObject({
 
 /** GET /runs query string: `limit` keeps the newest N (still oldest first). */
 export const runQuery = z.strictObject({
-  jobset: z.string().min(1).optional(),
+  jobset: jobsetName.optional(),
   state: z.enum(["running", "success", "failed", "cancelled"]).optional(),
   limit: z.coerce.number().int().min(1).max(100_000).optional(),
 });

@@ -58,8 +58,10 @@ export interface HealthResponse {
 export interface ErrorResponse {
   error: string;
 }
-/** One line of a job's log in `format=ndjson`. */
+/** One line of a job's log in `format=ndjson` — or a piece of a line longer than 1 MiB. */
 export interface LogLine {
   stream: "out" | "err";
   line: string;
+  /** this piece's line goes on in the next record of the same stream (it was cut at 1 MiB) */
+  cut?: true;
 }

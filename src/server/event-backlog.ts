@@ -7,11 +7,15 @@
 // (`pll run`, `wait`, the shell) ends in the same state as with every event.
 import type { EngineEvent } from "../core/types.js";
 
-/** The thing an event is the whole new state of, or undefined for events that are news in themselves. */
-function supersedes(e: EngineEvent): string | undefined {
+/**
+ * The thing an event is the whole new state of — a job by its id (a number:
+ * no key to allocate per event and client), a run or the settings — or
+ * undefined for events that are news in themselves.
+ */
+function supersedes(e: EngineEvent): number | string | undefined {
   switch (e.type) {
     case "job":
-      return `job ${e.job.id}`;
+      return e.job.id;
     case "run":
       return `run ${e.run.id}`;
     case "settings":
@@ -22,8 +26,9 @@ function supersedes(e: EngineEvent): string | undefined {
 }
 
 export class EventBacklog {
+  /** keyed by what the event supersedes; news events by a negative counter, apart from job ids */
   private readonly events = new Map<string | number, EngineEvent>();
-  private nextOther = 0;
+  private nextOther = -1;
   private othersHeld = 0;
 
   get size(): number {
@@ -38,7 +43,7 @@ export class EventBacklog {
   push(e: EngineEvent): void {
     const key = supersedes(e);
     if (key === undefined) {
-      this.events.set(this.nextOther++, e);
+      this.events.set(this.nextOther--, e);
       this.othersHeld++;
       return;
     }
@@ -52,7 +57,7 @@ export class EventBacklog {
     for (const [key, e] of this.events) {
       if (!more()) return;
       this.events.delete(key);
-      if (typeof key === "number") this.othersHeld--;
+      if (typeof key === "number" && key < 0) this.othersHeld--;
       yield e;
     }
   }

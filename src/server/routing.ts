@@ -87,9 +87,14 @@ export function readJsonBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): P
         reject(new HttpError(400, `malformed JSON body: ${(err as Error).message}`));
       }
     };
+    // A client that goes away mid-body is nobody's error: nothing is done, nothing is logged (a 400 to no one).
+    const gone = () => {
+      if (!req.complete) reject(new HttpError(400, "the client closed the connection before its request body ended"));
+    };
     req.on("data", onData);
     req.on("end", onEnd);
-    req.on("error", reject);
+    req.on("error", gone);
+    req.on("close", gone);
   });
 }
 

@@ -2,13 +2,14 @@
 // source text or a raw job line), so every door gets the same diagnostics.
 // The compiler is loaded on first use: a server that only answers queries
 // (status, logs, stop) starts without it.
-import { readFile } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
 import type { EngineControl, JobGraph, JobRecord } from "../core/types.js";
 import type { formatDiagnostics } from "../lang/index.js";
 import type { submitLineBody, submitRunBody } from "./api-schema.js";
-import { HttpError } from "./routing.js";
+import { HttpError, MAX_SOURCE_BODY_BYTES } from "./routing.js";
 
 type Diagnostics = Parameters<typeof formatDiagnostics>[0];
 
@@ -29,18 +30,61 @@ async function refuse(diagnostics: Diagnostics, source: string): Promise<never> 
 /** A `.pll` source (given, or read from `path` by the server) → graph. Bad source is a 400 with the diagnostics. */
 export async function compileRun(body: z.output<typeof submitRunBody>): Promise<Compiled> {
   const file = body.path !== undefined ? path.resolve(body.cwd ?? "/", body.path) : "<stdin>";
-  let source = body.source;
-  if (source === undefined) {
-    try {
-      source = await readFile(file, "utf8");
-    } catch (err) {
-      throw new HttpError(400, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
+  const source = body.source ?? (await readJobsetFile(file));
   const cwd = body.cwd ?? (body.path !== undefined ? path.dirname(file) : process.cwd());
   const result = (await lang()).compileSource(source, file, { cwd, env: body.env ?? {} });
   if (!result.graph || hasErrors(result.diagnostics)) return refuse(result.diagnostics, source);
   return { graph: result.graph, source, warnings: await warningsOf(result.diagnostics, source) };
+}
+
+/**
+ * A jobset file the server reads itself: a regular file of at most
+ * MAX_SOURCE_BODY_BYTES, as a source in the body may be. Anything else — a
+ * device, a pipe, a directory — the server could wait on or read without end;
+ * its text is for the client to send.
+ */
+async function readJobsetFile(file: string): Promise<string> {
+  const cannot = (why: string) => new HttpError(400, `cannot read ${file}: ${why}`);
+  let fh: FileHandle;
+  try {
+    // Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw cannot((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+  }
+  try {
+    const info = await fh.stat();
+    if (!info.isFile()) throw cannot(`not a regular file (${kindOf(info)}); send its text as \`source\` instead`);
+    const tooBig = () => cannot(`larger than ${MAX_SOURCE_BODY_BYTES / 1024 / 1024} MiB, the most a jobset may be`);
+    if (info.size > MAX_SOURCE_BODY_BYTES) throw tooBig();
+    // Read to the end, not to the size stat saw (the file may be growing) — but never past the cap.
+    let buf = Buffer.alloc(Math.min(MAX_SOURCE_BODY_BYTES + 1, info.size + 64 * 1024));
+    let length = 0;
+    for (;;) {
+      if (length === buf.length) {
+        if (length > MAX_SOURCE_BODY_BYTES) throw tooBig();
+        buf = Buffer.concat([buf, Buffer.alloc(Math.min(MAX_SOURCE_BODY_BYTES + 1, length * 2) - length)]);
+      }
+      const { bytesRead } = await fh.read(buf, length, buf.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buf.subarray(0, length).toString("utf8");
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw cannot((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+  } finally {
+    await fh.close();
+  }
+}
+
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return "a directory";
+  if (info.isCharacterDevice()) return "a character device";
+  if (info.isBlockDevice()) return "a block device";
+  if (info.isFIFO()) return "a pipe";
+  if (info.isSocket()) return "a socket";
+  return "not a file";
 }
 
 /** One job line → graph, with `after NAME` references resolved to existing job numbers. */

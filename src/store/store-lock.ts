@@ -28,7 +28,8 @@ export function lockedError(dbPath: string): UserError {
   let holder = "another process";
   try {
     const [pid, ...what] = readFileSync(lockFileOf(dbPath), "utf8").trim().split(" ");
-    holder = `process ${pid}${what.length ? ` (${what.join(" ")})` : ""}`;
+    // An empty or half-written file (its holder is writing it right now) names nobody.
+    if (pid !== undefined && /^\d+$/.test(pid)) holder = `process ${pid}${what.length ? ` (${what.join(" ")})` : ""}`;
   } catch {
     // no pid file: an older or foreign holder
   }
