@@ -1,13 +1,16 @@
 // Who holds the store: a pid file beside the db, so that a second process
 // gets one clear line naming the holder instead of LevelDB's lock error.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { UserError } from "../core/types.js";
 
 export const lockFileOf = (dbPath: string) => `${dbPath}.pid`;
 
 export function writeHolder(dbPath: string): void {
   const what = process.argv.slice(1).map((a) => a.replace(/^.*\/(bin|dist)\//, "")).join(" ");
-  writeFileSync(lockFileOf(dbPath), `${process.pid} ${what}\n`);
+  // Written whole and renamed into place: a reader never sees it empty or half-written.
+  const tmp = `${lockFileOf(dbPath)}.${process.pid}`;
+  writeFileSync(tmp, `${process.pid} ${what}\n`);
+  renameSync(tmp, lockFileOf(dbPath));
 }
 
 export function clearHolder(dbPath: string): void {
