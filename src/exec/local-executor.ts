@@ -315,7 +315,12 @@ export class LocalExecutor {
       const status = this.statusLog(proc.job).of(proc.job.id, attempt.n);
       if (proc.pid === undefined) {
         if (status?.pid !== undefined) this.started(proc.job.id, status.pid, true);
-        else if (status?.exitCode !== undefined || now < proc.startBy!) continue;
+        else if (status?.exitCode !== undefined) {
+          // It ended before its command ran (no log, no cwd: exit 126/127), recorded by its reaper.
+          proc.exited = { code: status.exitCode, signal: null, at: status.endedAt };
+          this.end(proc);
+          continue;
+        } else if (now < proc.startBy!) continue;
         else {
           // Its start line never came: the command never ran, so it waits its turn again (or ends as the stop asked).
           proc.exited = { code: null, signal: null };

@@ -196,7 +196,9 @@ for (const [name, program] of programs) {
         const pid = await waitFor(() => s.started.get(9), "the job to start");
         s.spawner.close();
         writeFileSync(go, "");
-        const line = await waitFor(() => /^exit 9 1 5 \d+$/m.exec(readFileSync(path.join(dir, "status"), "utf8"))?.[0], "the exit to be recorded");
+        // The job's own process writes its start line (so the file may come a moment after "started"); the spawner its exit.
+        const status = () => readFileSync(path.join(dir, "status"), { encoding: "utf8", flag: "a+" });
+        const line = await waitFor(() => /^exit 9 1 5 \d+$/m.exec(status())?.[0], "the exit to be recorded");
         assert.ok(line);
         await waitFor(() => {
           try {
