@@ -172,7 +172,12 @@ static StatusLog *status_find(const char *path) {
 static int guardian_fd = -1;
 
 static void announce(const char *path) {
-  if (guardian_fd < 0) return;
+  /* A run's log comes back each time its jobs' count goes from 0 to 1 (a status log closes with its last live
+   * job): said again only when another log was said since, not once per job. */
+  static char *last;
+  if (guardian_fd < 0 || (last && strcmp(last, path) == 0)) return;
+  free(last);
+  last = strdup(path);
   size_t n = strlen(path) + 1; /* with its NUL: the guardian reads NUL-terminated names */
   ssize_t w;
   do w = write(guardian_fd, path, n);
@@ -351,20 +356,28 @@ static void launch(char **f, size_t n) {
 
 /* ───────────── the guardian ───────────── */
 
-static char **known; /* status logs the spawner announced */
-static size_t known_n, known_cap;
+/* Status logs the spawner announced, the most recently announced last. A server that lives for months starts
+ * many runs: only the last KNOWN_MAX are kept (a run's log is announced again whenever it gets a job after
+ * having none), which bounds the guardian's memory and the scan each announcement costs. */
+#define KNOWN_MAX 4096
+static char *known[KNOWN_MAX];
+static size_t known_n;
 
 static void know(const char *path) {
-  for (size_t i = 0; i < known_n; i++)
-    if (strcmp(known[i], path) == 0) return;
-  if (known_n == known_cap) {
-    known_cap = known_cap ? known_cap * 2 : 8;
-    known = realloc(known, known_cap * sizeof *known);
-    if (!known) abort();
+  char *entry = NULL;
+  for (size_t i = 0; i < known_n && !entry; i++)
+    if (strcmp(known[i], path) == 0) {
+      entry = known[i];
+      memmove(known + i, known + i + 1, (known_n - i - 1) * sizeof *known);
+      known_n--;
+    }
+  if (!entry && !(entry = strdup(path))) abort();
+  if (known_n == KNOWN_MAX) {
+    free(known[0]);
+    memmove(known, known + 1, (KNOWN_MAX - 1) * sizeof *known);
+    known_n--;
   }
-  known[known_n] = strdup(path);
-  if (!known[known_n]) abort();
-  known_n++;
+  known[known_n++] = entry;
 }
 
 /* A whole file in a NUL-terminated buffer (NULL if unreadable). */

@@ -189,7 +189,7 @@ describe("pll COMMAND from the CLI", () => {
 
   test("tail -f follows a job's output until it ends", async () => {
     const go = path.join(home, "tail-go");
-    const q = await run(`$ echo before; while [ ! -e ${go} ]; do sleep 0.02; done; echo after; echo bad >&2`);
+    const q = await run(`$ echo before; while [ ! -e ${go} ] && [ -d ${home} ]; do sleep 0.02; done; echo after; echo bad >&2`);
     const id = /^#(\d+)/.exec(q.stdout)![1]!;
     const child = spawnPll(home, ["tail", "-f", id]);
     let out = "";

@@ -192,7 +192,8 @@ for (const [name, program] of programs) {
       await withTempHome(async (dir) => {
         const s = open(program!);
         const go = path.join(dir, "go");
-        s.spawner.launch({ jobId: 9, attempt: 1, cwd: dir, out: path.join(dir, "o"), err: path.join(dir, "e"), status: path.join(dir, "status"), command: `while [ ! -e ${go} ]; do sleep 0.02; done; exit 5`, env: {} });
+        s.spawner.launch({ jobId: 9, attempt: 1, cwd: dir, out: path.join(dir, "o"), err: path.join(dir, "e"), status: path.join(dir, "status"), command: `while [ ! -e ${go} ] && [ -d ${dir} ]; do sleep 0.02; done; exit 5`, env: {} });
+        // (It also stops once the temporary home is gone: a failing test must not leave it looping.)
         const pid = await waitFor(() => s.started.get(9), "the job to start");
         s.spawner.close();
         writeFileSync(go, "");

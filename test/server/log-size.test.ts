@@ -76,7 +76,7 @@ test("a 50 MB log line: its tail reads only the tail, and the whole log comes in
 test("following a job whose one line keeps growing hands it out as it grows, not once it ends", { timeout: 120_000 }, async () => {
   await withServer(async (server, home) => {
     const go = path.join(home, "go");
-    const line = `head -c ${3 * MiB} /dev/zero | tr '\\0' x; while [ ! -e ${go} ]; do sleep 0.02; done; echo end; echo done >&2`;
+    const line = `head -c ${3 * MiB} /dev/zero | tr '\\0' x; while [ ! -e ${go} ] && [ -d ${home} ]; do sleep 0.02; done; echo end; echo done >&2`; // stops with the home too
     const submitted = await raw(server, "POST", "/runs", JSON.stringify({ source: `jobset growing\ng: $ ${line}\n`, path: path.join(home, "g.pll") }));
     assert.equal(submitted.status, 201, submitted.text);
     const id: number = submitted.json.jobs[0].id;
