@@ -69,7 +69,9 @@ export function retireSpawner(pidFile: string): boolean {
   // SIGKILL is delivered at once; the guardian reaps it (its jobs become the guardian's). Wait for that, briefly.
   const until = Date.now() + 1_000;
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  while (spawners.some((pid) => procInfo(pid) && !procInfo(pid)!.zombie) && Date.now() < until) Atomics.wait(pause, 0, 0, 5);
+  // One read of /proc per pid and check: it may be reaped between two reads.
+  const running = (pid: number) => procInfo(pid)?.zombie === false;
+  while (spawners.some(running) && Date.now() < until) Atomics.wait(pause, 0, 0, 5);
   return true;
 }
 
