@@ -1,6 +1,8 @@
 // The .pll parser: a Chevrotain CstParser whose rules read like the grammar in
 // grammar/README.md. It only knows shapes; what values mean (durations, names,
 // scopes) is checked later in src/lang. One instance, reused via `input`.
+// Grammar validations are skipped at start-up (they cost start-up time on
+// every `pll` command); test/lang/grammar.test.ts builds it with them on.
 import type { CstNode, ILexingError, IRecognitionException, IToken, TokenType } from "chevrotain";
 import { CstParser, createTokenInstance } from "./chevrotain.js";
 import {
@@ -10,8 +12,8 @@ import {
 import { parseErrorMessages } from "./messages.js";
 
 export class PllParser extends CstParser {
-  constructor() {
-    super(allTokens, { recoveryEnabled: false, maxLookahead: 3, errorMessageProvider: parseErrorMessages, skipValidations: true });
+  constructor(opts: { skipValidations?: boolean } = {}) {
+    super(allTokens, { recoveryEnabled: false, maxLookahead: 3, errorMessageProvider: parseErrorMessages, skipValidations: opts.skipValidations ?? true });
     this.performSelfAnalysis();
   }
 
@@ -226,32 +228,8 @@ export function lexPll(source: string): Lexed {
   return { tokens, lexErrors: lexed.errors, openStrings };
 }
 
-/**
- * The CST the parser builds for a plain command line (`$ CMD`, no label or
- * modifier), built directly. Generated jobsets are mostly such lines, and each
- * is a top-level chunk of its own: one parser invocation each cost ≈ 22 µs
- * (45 ms of a 2,000-line file's start-up). test/lang/fast-path.test.ts checks
- * that it is exactly what the parser builds.
- */
-function plainCommandLine(tokens: IToken[]): CstNode | undefined {
-  if (tokens.length !== 3) return undefined;
-  const [dollar, text, end] = tokens as [IToken, IToken, IToken];
-  if (dollar.tokenType !== Dollar || text.tokenType !== CommandText || !isNewline(end)) return undefined;
-  // Chevrotain's children dictionaries have no prototype.
-  const node = (name: string, children: CstNode["children"]): CstNode => ({ name, children: Object.assign(Object.create(null) as CstNode["children"], children) });
-  const command = node("command", { Dollar: [dollar], CommandText: [text], Newline: [end] });
-  return node("file", { line: [node("line", { item: [node("item", { command: [command] })] })] });
-}
-
-/** One parse of a token list; on a syntax error the parser stops and reports that one error. */
+/** One parse of a token list (a whole file); on a syntax error the parser stops and reports that one error. */
 export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
-  const plain = plainCommandLine(tokens);
-  if (plain) return { cst: plain, errors: [] };
-  return parseWithParser(tokens);
-}
-
-/** parseTokens without the shortcut (for the test that compares the two). */
-export function parseWithParser(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
   parser.input = tokens;
   const cst = parser.file();
   return { cst, errors: parser.errors };

@@ -1,8 +1,10 @@
-// Lexing and parsing with line-level recovery. The language is line-oriented,
-// so after a syntax error the offending line is blanked (a block header keeps
-// its `<`, a closing line its `>`, so nesting survives) and the file is parsed
-// again: every bad line is reported once, without the cascades of token-level
-// recovery. Unclosed and stray `>` get their own wording.
+// Lexing and parsing with line-level recovery. A file is parsed once, whole.
+// Only after a syntax error is it split into top-level chunks (a line, or a
+// block with everything up to its `>`): the broken chunk is re-parsed with the
+// offending line blanked (a block header keeps its `<`, a closing line its
+// `>`, so nesting survives) until it parses, and the rest of the file is
+// parsed whole again. Every bad line is reported once, without the cascades
+// of token-level recovery. Unclosed and stray `>` get their own wording.
 import type { CstNode, IRecognitionException, IToken } from "chevrotain";
 import { EOF, createTokenInstance } from "../../grammar/chevrotain.js";
 import { isNewline, lexPll, parseTokens } from "../../grammar/parser.js";
@@ -46,7 +48,11 @@ function lineEnd(tokens: IToken[], i: number): number {
 const nl = (like: IToken): IToken =>
   createTokenInstance(Newline, "", like.startOffset, like.startOffset, like.startLine ?? 1, like.startLine ?? 1, like.startColumn ?? 1, like.startColumn ?? 1);
 
-/** The `<` that opens a block in tokens[from, to), if any (not the one of `expect time <`). */
+/**
+ * The `<` that opens a block in tokens[from, to), if any (not the one of
+ * `expect time <`). A guess, used only once a parse has failed: it also skips
+ * the `<` of `for x in time <`, which the grammar reads as a block.
+ */
 function blockOpener(tokens: IToken[], from = 0, to = tokens.length): IToken | undefined {
   for (let k = from; k < to; k++) {
     const t = tokens[k]!;
@@ -125,17 +131,24 @@ function explain(err: IRecognitionException, tokens: IToken[], i: number): strin
   return err.message;
 }
 
+interface Chunk {
+  /** tokens[start, end) */
+  start: number;
+  end: number;
+  /** the first `<` past MAX_NESTING in this chunk: the chunk is not parsed */
+  tooDeep?: IToken;
+}
+
 /**
- * Split the token list into top-level chunks (a line, or a block header with
- * everything up to its matching `>`), so that a broken line costs a re-parse
- * of its chunk only, not of the whole file. The last chunk takes the rest
- * when a block is left open.
+ * Where the top-level chunks of the token list begin and end (a line, or a
+ * block header with everything up to its matching `>`; the last chunk takes
+ * the rest when a block is left open), and which nest too deep.
  */
-function* topLevelChunks(tokens: IToken[]): Generator<{ tokens: IToken[]; tooDeep?: IToken }> {
+function topLevelChunks(tokens: IToken[]): Chunk[] {
+  const chunks: Chunk[] = [];
   let depth = 0;
   let chunkStart = 0;
   let lineStartIdx = 0;
-  /** the first `<` past MAX_NESTING in the current chunk */
   let tooDeep: IToken | undefined;
   for (let i = 0; i < tokens.length; i++) {
     if (!isNewline(tokens[i]!)) continue;
@@ -145,12 +158,13 @@ function* topLevelChunks(tokens: IToken[]): Generator<{ tokens: IToken[]; tooDee
     else if (opener && ++depth > MAX_NESTING) tooDeep ??= opener;
     lineStartIdx = i + 1;
     if (depth === 0) {
-      yield { tokens: tokens.slice(chunkStart, i + 1), ...(tooDeep ? { tooDeep } : {}) };
+      chunks.push({ start: chunkStart, end: i + 1, ...(tooDeep ? { tooDeep } : {}) });
       chunkStart = i + 1;
       tooDeep = undefined;
     }
   }
-  if (chunkStart < tokens.length) yield { tokens: tokens.slice(chunkStart), ...(tooDeep ? { tooDeep } : {}) };
+  if (chunkStart < tokens.length) chunks.push({ start: chunkStart, end: tokens.length, ...(tooDeep ? { tooDeep } : {}) });
+  return chunks;
 }
 
 /** Just past the last character of the chunk's last token: where a missing `>` is expected. */
@@ -166,11 +180,11 @@ function endOfChunk(tokens: IToken[], source: string): Span {
 }
 
 /**
- * Lex and parse a source; `onChunk` receives the CST of each top-level chunk
- * while the file is still clean, so the caller can turn it into an AST and
- * let the CST go (a 100,000-job file's CST would otherwise all be alive at once).
+ * Lex and parse a source; `onCst` receives the CST of what parsed cleanly
+ * while the file has no syntax error yet (the whole file, when it is clean),
+ * for the caller to turn into an AST.
  */
-export function parseSource(source: string, file: string, onChunk: (cst: CstNode) => void): SyntaxResult {
+export function parseSource(source: string, file: string, onCst: (cst: CstNode) => void): SyntaxResult {
   const diagnostics: Diagnostic[] = [];
   const at = (span: Span, message: string): void => void diagnostics.push({ file, ...span, severity: "error", message });
   const lexed = lexPll(source);
@@ -178,21 +192,57 @@ export function parseSource(source: string, file: string, onChunk: (cst: CstNode
     at({ line: e.line ?? 1, col: e.column ?? 1 }, lexMessage(source.charAt(e.offset), e.offset === source.length - 1));
   }
   for (const t of lexed.openStrings) at(tokenSpan(t), `this string has no closing ${t.image[0]} (strings end on the line they start)`);
+  const tokens = lexed.tokens;
+  const chunks = topLevelChunks(tokens);
   let syntaxErrors = 0;
-  for (const chunk of topLevelChunks(lexed.tokens)) {
-    if (syntaxErrors >= MAX_SYNTAX_ERRORS) break;
-    if (chunk.tooDeep) {
+  for (let c = 0; c < chunks.length && syntaxErrors < MAX_SYNTAX_ERRORS; ) {
+    const tooDeep = chunks[c]!.tooDeep;
+    if (tooDeep) {
       // Not parsed at all: every stage after the lexer recurses per level.
-      at(tokenSpan(chunk.tooDeep), `blocks nest deeper than ${MAX_NESTING}`);
+      at(tokenSpan(tooDeep), `blocks nest deeper than ${MAX_NESTING}`);
       syntaxErrors++;
+      c++;
       continue;
     }
-    const r = parseChunk(chunk.tokens, source, diagnostics, at);
+    // Everything up to the next chunk nested too deep, in one parse.
+    let stop = c + 1;
+    while (stop < chunks.length && !chunks[stop]!.tooDeep) stop++;
+    const from = chunks[c]!.start;
+    const to = chunks[stop - 1]!.end;
+    const { cst, errors } = parseTokens(from === 0 && to === tokens.length ? tokens : tokens.slice(from, to));
+    if (!errors.length) {
+      if (!diagnostics.length) onCst(cst);
+      c = stop;
+      continue;
+    }
+    // Split: the chunks before the broken one parsed, so the parser reached it.
+    const broken = brokenChunk(chunks, c, stop, tokens, errors[0]!.token);
+    if (broken > c && !diagnostics.length) {
+      const before = parseTokens(tokens.slice(from, chunks[broken]!.start));
+      if (!before.errors.length) onCst(before.cst);
+    }
+    const r = parseChunk(tokens.slice(chunks[broken]!.start, chunks[broken]!.end), source, diagnostics, at);
     syntaxErrors += r.errors;
-    if (r.cst && !diagnostics.length) onChunk(r.cst);
+    if (r.cst && !diagnostics.length) onCst(r.cst);
+    c = broken + 1;
   }
   if (syntaxErrors >= MAX_SYNTAX_ERRORS) at(diagnostics[diagnostics.length - 1]!, "too many syntax errors; fix these first");
   return { diagnostics };
+}
+
+/** The index of the chunk in chunks[from, to) that holds the token a parse of them stopped at (the end of the file: the last). */
+function brokenChunk(chunks: Chunk[], from: number, to: number, tokens: IToken[], stoppedAt: IToken): number {
+  if (stoppedAt.tokenType === EOF) return to - 1;
+  const offset = stoppedAt.startOffset;
+  let lo = from;
+  let hi = to - 1;
+  // The last chunk starting at or before the token (chunks are in source order).
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (tokens[chunks[mid]!.start]!.startOffset <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Parse one chunk, blanking each broken line and trying again; returns the CST once it parses. */
