@@ -9,12 +9,11 @@ import type { Line } from "./ast.js";
 import { GraphCompiler, type CompileContext } from "./compile.js";
 import { toAst } from "./cst-to-ast.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { JOBSET_NAME, JOBSET_NAME_RULE } from "./jobset-name.js";
 import { rootScope } from "./scope.js";
 import { parseSource } from "./syntax.js";
 
 export { formatDiagnostics, type Diagnostic } from "./diagnostics.js";
-
-const JOBSET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 function parseLines(source: string, file: string): { lines?: Line[]; diagnostics: Diagnostic[] } {
   const lines: Line[] = [];
@@ -34,7 +33,7 @@ function jobsetName(lines: Line[], file: string, diagnostics: Diagnostic[]): str
   for (const l of lines) {
     if (l.type !== "jobset") continue;
     if (name !== undefined) diagnostics.push({ file, ...l.span, severity: "error", message: `\`jobset\` is given twice (the file is already \`${name}\`)` });
-    else if (!JOBSET_NAME.test(l.name.text)) diagnostics.push({ file, ...l.name.span, severity: "error", message: `\`${l.name.text}\` is not a valid jobset name: use letters, digits, _, - and .` });
+    else if (!JOBSET_NAME.test(l.name.text)) diagnostics.push({ file, ...l.name.span, severity: "error", message: `\`${l.name.text}\` is not a valid jobset name: use ${JOBSET_NAME_RULE}` });
     else name = l.name.text;
   }
   if (name !== undefined) return name;

@@ -4,6 +4,7 @@
 // the clients nor a `pll run` that nobody queries should pay. The response
 // shapes, shared with the clients, are in api-types.ts.
 import { z } from "zod";
+import { JOBSET_NAME, JOBSET_NAME_RULE } from "../lang/jobset-name.js";
 import { jobStates } from "./api-types.js";
 
 const env = z.record(z.string(), z.string());
@@ -14,12 +15,12 @@ const absPath = z
   .max(4096)
   .refine((p) => p.startsWith("/"), { message: "must be an absolute path (starting with /)" })
   .refine((p) => !p.includes("\0"), { message: "must not contain a NUL byte" });
-/** The rule of `jobset NAME` in a .pll file (src/lang/index.ts): no `/`, no newline, no leading `.` or `-`. */
+/** The rule of `jobset NAME` in a .pll file. */
 const jobsetName = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { message: "is not a jobset name (letters, digits, _, - and ., not starting with . or -)" });
+  .regex(JOBSET_NAME, { message: `is not a jobset name (${JOBSET_NAME_RULE})` });
 
 /** POST /runs — a `.pll` file's text (plus where it came from), or just a path the server reads. */
 export const submitRunBody = z
