@@ -193,22 +193,18 @@ export class ScheduleRunner {
     }
     if (plan.fire.length === 0 && plan.skip.length === 0) return;
     rec.nextFireAt = plan.nextFireAt;
-    this.recordSkips(rec, plan.skip);
     this.unsaved.add(rec.name);
-    // Missed firings (downtime, a late timer) are rare and announced: saved now.
-    if (plan.skip.length > 0) await this.save(rec);
     for (const message of plan.notices) this.host.emit({ type: "notice", level: "warn", message });
-    for (const s of plan.skip) this.emitSchedule(rec, { skippedReason: s.reason });
+    // Missed firings (downtime, a late timer) are rare and announced: saved now.
+    if (plan.skip.length > 0) await this.skipFirings(rec, plan.skip, { save: true });
     for (const at of plan.fire) await this.fireOne(rec, at);
   }
 
   /** Stop firing a schedule that cannot fire as stored, and say why. */
   private async park(rec: ScheduleRecord, now: number, reason: string): Promise<void> {
-    this.recordSkips(rec, [{ at: rec.nextFireAt ?? now, reason }]);
+    const at = rec.nextFireAt ?? now;
     rec.nextFireAt = null;
-    await this.save(rec);
-    this.emitSchedule(rec, { skippedReason: reason });
-    this.host.emit({ type: "notice", level: "error", message: `schedule ${rec.name}: ${reason}` });
+    await this.skipFirings(rec, [{ at, reason }], { save: true, notice: "error" });
   }
 
   private async fireOne(rec: ScheduleRecord, at: number): Promise<void> {
@@ -227,12 +223,12 @@ export class ScheduleRunner {
         this.emitSchedule(rec);
         // the previous run may have ended between the check and now
         return this.drainQueue(rec);
-      case "skip":
+      case "skip": {
         // In memory only, and announced once per streak (the reason names the held run).
-        this.recordSkips(rec, [{ at, reason: decision.reason }]);
-        if (this.announcedSkip.get(rec.name) === decision.reason) return;
+        const announced = this.announcedSkip.get(rec.name) === decision.reason;
         this.announcedSkip.set(rec.name, decision.reason);
-        this.emitSchedule(rec, { skippedReason: decision.reason });
+        return this.skipFirings(rec, [{ at, reason: decision.reason }], { save: false, announce: !announced });
+      }
     }
   }
 
@@ -256,12 +252,7 @@ export class ScheduleRunner {
     try {
       run = await this.host.fire(rec, at);
     } catch (e) {
-      const reason = `could not start a run: ${(e as Error).message}`;
-      this.recordSkips(rec, [{ at, reason }]);
-      await this.save(rec);
-      this.emitSchedule(rec, { skippedReason: reason });
-      this.host.emit({ type: "notice", level: "error", message: `schedule ${rec.name}: ${reason}` });
-      return;
+      return this.skipFirings(rec, [{ at, reason: `could not start a run: ${(e as Error).message}` }], { save: true, notice: "error" });
     }
     rec.lastFireAt = at;
     rec.lastRunId = run.id;
@@ -304,6 +295,27 @@ export class ScheduleRunner {
     const next = Math.min(...[...this.records.values()].map((r) => r.nextFireAt ?? Infinity));
     if (next === Infinity) return;
     this.cancelTimer = this.host.setTimer(Math.min(next, this.host.now() + MAX_TIMER_MS), () => this.onTimer());
+  }
+
+  /**
+   * Firings that will not run: kept on the record and announced, each as a
+   * schedule event (and a notice, for those a user must act on). Written now
+   * when rare and worth a write (missed, parked, failed to start); else, like
+   * an overlap skip, with the record's next write or at stop.
+   */
+  private async skipFirings(
+    rec: ScheduleRecord,
+    skips: { at: number; reason: string }[],
+    how: { save: boolean; announce?: boolean; notice?: "error" },
+  ): Promise<void> {
+    this.recordSkips(rec, skips);
+    if (how.save) await this.save(rec);
+    else this.unsaved.add(rec.name);
+    if (how.announce === false) return;
+    for (const s of skips) {
+      this.emitSchedule(rec, { skippedReason: s.reason });
+      if (how.notice) this.host.emit({ type: "notice", level: how.notice, message: `schedule ${rec.name}: ${s.reason}` });
+    }
   }
 
   /** In place: a skipped firing allocates its entry and nothing else. */
