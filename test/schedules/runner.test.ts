@@ -155,6 +155,21 @@ test("after downtime, catchup once runs one firing and records the missed ones w
   assert.ok(host.notices().some((n) => /5 firings missed while no server was running; catchup once runs it once now/.test(n)));
 });
 
+test("a catch-up firing skipped under overlap, after the missed ones were saved, is saved at stop too", async () => {
+  const host = await startRunner(T0);
+  await host.runner.register(tickGraph({ ...every(HOUR), catchup: "once", tz: "UTC" }));
+  await host.advance(T0); // run 1 starts and is still running through the downtime
+  host.runner.stop();
+  await host.runner.settled();
+  await startRunner(T0 + 5 * HOUR + 30 * MIN, [...host.saved.values()], host);
+  // the missed firings are written at start; the one catch-up firing is then skipped (run 1 holds)
+  assert.equal(host.firedRuns().length, 1);
+  assert.deepEqual(host.runner.list()[0]?.skipped.at(-1), { at: T0 + 5 * HOUR, reason: "overlap skip: run 1 was still running" });
+  host.runner.stop();
+  await host.runner.settled();
+  assert.deepEqual(host.saved.get("tick")?.skipped.at(-1), { at: T0 + 5 * HOUR, reason: "overlap skip: run 1 was still running" });
+});
+
 test("after downtime, catchup none runs nothing missed; catchup all runs them, bounded at 100 with a notice", async () => {
   const none = await startRunner(T0);
   await none.runner.register(tickGraph({ ...every(HOUR), catchup: "none" }));
