@@ -1,5 +1,6 @@
 // Parse benchmark: generate a 100,000-job .pll file and time lexing+parsing,
-// the whole compile (checks included), and `pll check` end to end.
+// the whole compile (checks included), and `pll check` end to end; then the
+// compile of as many plain `$ CMD` lines (a generated list of commands).
 // Run: npx tsc -p . && node dist/bench/parse.js [jobs]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -54,6 +55,9 @@ try {
   console.log(`compileSource (lex + parse + AST + graph + checks): ${compileMs}`);
   console.log(`  of which lex ${lexMs} (${lexed.tokens.length} tokens), parse to CST ${parseMs}`);
   console.log(`pll check FILE, end to end in a child process (cpu is this process's): ${checkMs}`);
+  const plain = `jobset plain\n${"$ echo hello world\n".repeat(jobs)}`;
+  const [plainResult, plainMs] = time(() => compileSource(plain, "plain.pll"));
+  console.log(`compileSource of ${plainResult.graph?.jobs.length} plain \`$ CMD\` lines: ${plainMs}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -142,10 +142,11 @@ class AstBuilder extends BaseVisitor {
 
 const builder = new AstBuilder();
 
-/** Build the AST of a cleanly parsed file (or chunk); `problems` are the few errors only visible at this stage. */
+/** Build the AST of a cleanly parsed file or top-level line; `problems` are the few errors only visible at this stage. */
 export function toAst(cst: CstNode): { lines: Line[]; problems: { span: Span; message: string }[] } {
   builder.problems = [];
-  const lines = builder.visit(cst) as Line[];
+  const ast = builder.visit(cst) as Line[] | Line | undefined;
+  const lines = Array.isArray(ast) ? ast : ast ? [ast] : [];
   const problems = builder.problems;
   builder.problems = [];
   return { lines, problems };

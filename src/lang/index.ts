@@ -18,8 +18,8 @@ export { formatDiagnostics, type Diagnostic } from "./diagnostics.js";
 function parseLines(source: string, file: string): { lines?: Line[]; diagnostics: Diagnostic[] } {
   const lines: Line[] = [];
   const problems: Diagnostic[] = [];
-  const syntax = parseSource(source, file, (cst) => {
-    const ast = toAst(cst);
+  const syntax = parseSource(source, file, (lineCst) => {
+    const ast = toAst(lineCst);
     for (const l of ast.lines) lines.push(l);
     for (const p of ast.problems) problems.push({ file, ...p.span, severity: "error", message: p.message });
   });

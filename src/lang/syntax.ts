@@ -135,6 +135,8 @@ interface Chunk {
   /** tokens[start, end) */
   start: number;
   end: number;
+  /** of tokens[start] in the source */
+  startOffset: number;
   /** the first `<` past MAX_NESTING in this chunk: the chunk is not parsed */
   tooDeep?: IToken;
 }
@@ -158,12 +160,12 @@ function topLevelChunks(tokens: IToken[]): Chunk[] {
     else if (opener && ++depth > MAX_NESTING) tooDeep ??= opener;
     lineStartIdx = i + 1;
     if (depth === 0) {
-      chunks.push({ start: chunkStart, end: i + 1, ...(tooDeep ? { tooDeep } : {}) });
+      chunks.push({ start: chunkStart, end: i + 1, startOffset: tokens[chunkStart]!.startOffset, ...(tooDeep ? { tooDeep } : {}) });
       chunkStart = i + 1;
       tooDeep = undefined;
     }
   }
-  if (chunkStart < tokens.length) chunks.push({ start: chunkStart, end: tokens.length, ...(tooDeep ? { tooDeep } : {}) });
+  if (chunkStart < tokens.length) chunks.push({ start: chunkStart, end: tokens.length, startOffset: tokens[chunkStart]!.startOffset, ...(tooDeep ? { tooDeep } : {}) });
   return chunks;
 }
 
@@ -180,11 +182,12 @@ function endOfChunk(tokens: IToken[], source: string): Span {
 }
 
 /**
- * Lex and parse a source; `onCst` receives the CST of what parsed cleanly
- * while the file has no syntax error yet (the whole file, when it is clean),
- * for the caller to turn into an AST.
+ * Lex and parse a source; `onLine` receives the CST of each top-level line as
+ * it is parsed, while the file has no error yet, for the caller to turn into
+ * an AST at once (the node is emptied after it returns, so the whole file's
+ * CST is never alive at once).
  */
-export function parseSource(source: string, file: string, onCst: (cst: CstNode) => void): SyntaxResult {
+export function parseSource(source: string, file: string, onLine: (cst: CstNode) => void): SyntaxResult {
   const diagnostics: Diagnostic[] = [];
   const at = (span: Span, message: string): void => void diagnostics.push({ file, ...span, severity: "error", message });
   const lexed = lexPll(source);
@@ -194,6 +197,13 @@ export function parseSource(source: string, file: string, onCst: (cst: CstNode) 
   for (const t of lexed.openStrings) at(tokenSpan(t), `this string has no closing ${t.image[0]} (strings end on the line they start)`);
   const tokens = lexed.tokens;
   const chunks = topLevelChunks(tokens);
+  // Lines parsed before an error are still turned into AST: its own errors (an empty command) are reported too.
+  const take = (line: CstNode): void => {
+    if (diagnostics.length) return;
+    onLine(line);
+    // The file's node keeps an empty line, not the line's tree.
+    for (const k of Object.keys(line.children)) delete line.children[k];
+  };
   let syntaxErrors = 0;
   for (let c = 0; c < chunks.length && syntaxErrors < MAX_SYNTAX_ERRORS; ) {
     const tooDeep = chunks[c]!.tooDeep;
@@ -209,21 +219,18 @@ export function parseSource(source: string, file: string, onCst: (cst: CstNode) 
     while (stop < chunks.length && !chunks[stop]!.tooDeep) stop++;
     const from = chunks[c]!.start;
     const to = chunks[stop - 1]!.end;
-    const { cst, errors } = parseTokens(from === 0 && to === tokens.length ? tokens : tokens.slice(from, to));
+    const { errors } = parseTokens(from === 0 && to === tokens.length ? tokens : tokens.slice(from, to), take);
     if (!errors.length) {
-      if (!diagnostics.length) onCst(cst);
       c = stop;
       continue;
     }
-    // Split: the chunks before the broken one parsed, so the parser reached it.
-    const broken = brokenChunk(chunks, c, stop, tokens, errors[0]!.token);
-    if (broken > c && !diagnostics.length) {
-      const before = parseTokens(tokens.slice(from, chunks[broken]!.start));
-      if (!before.errors.length) onCst(before.cst);
-    }
-    const r = parseChunk(tokens.slice(chunks[broken]!.start, chunks[broken]!.end), source, diagnostics, at);
-    syntaxErrors += r.errors;
-    if (r.cst && !diagnostics.length) onCst(r.cst);
+    // Split: the parser got through the chunks before the broken one (and handed over their lines).
+    const err = errors[0]!;
+    const broken = brokenChunk(chunks, c, stop, err.token);
+    const found = parseChunk(tokens.slice(chunks[broken]!.start, chunks[broken]!.end), source, diagnostics, at);
+    // Alone, the chunk parses: the split guessed the nesting wrong (`for x in time <`). Say what the parse said.
+    if (found === 0) at(err.token.tokenType === EOF ? endOfChunk(tokens, source) : tokenSpan(err.token), err.message);
+    syntaxErrors += Math.max(found, 1);
     c = broken + 1;
   }
   if (syntaxErrors >= MAX_SYNTAX_ERRORS) at(diagnostics[diagnostics.length - 1]!, "too many syntax errors; fix these first");
@@ -231,7 +238,7 @@ export function parseSource(source: string, file: string, onCst: (cst: CstNode) 
 }
 
 /** The index of the chunk in chunks[from, to) that holds the token a parse of them stopped at (the end of the file: the last). */
-function brokenChunk(chunks: Chunk[], from: number, to: number, tokens: IToken[], stoppedAt: IToken): number {
+function brokenChunk(chunks: Chunk[], from: number, to: number, stoppedAt: IToken): number {
   if (stoppedAt.tokenType === EOF) return to - 1;
   const offset = stoppedAt.startOffset;
   let lo = from;
@@ -239,19 +246,18 @@ function brokenChunk(chunks: Chunk[], from: number, to: number, tokens: IToken[]
   // The last chunk starting at or before the token (chunks are in source order).
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (tokens[chunks[mid]!.start]!.startOffset <= offset) lo = mid;
+    if (chunks[mid]!.startOffset <= offset) lo = mid;
     else hi = mid - 1;
   }
   return lo;
 }
 
-/** Parse one chunk, blanking each broken line and trying again; returns the CST once it parses. */
-function parseChunk(chunk: IToken[], source: string, diagnostics: Diagnostic[], at: (span: Span, message: string) => void): { cst?: CstNode; errors: number } {
+/** Parse one chunk, blanking each broken line and trying again until it parses; returns the number of errors. */
+function parseChunk(chunk: IToken[], source: string, diagnostics: Diagnostic[], at: (span: Span, message: string) => void): number {
   let tokens = chunk;
   for (let errors = 0; errors < MAX_SYNTAX_ERRORS; errors++) {
-    const { cst, errors: parseErrors } = parseTokens(tokens);
-    const err = parseErrors[0];
-    if (!err) return { cst, errors };
+    const err = parseTokens(tokens).errors[0];
+    if (!err) return errors;
     if (err.token.tokenType === EOF) {
       const open = unclosedBlocks(tokens);
       for (const o of open) {
@@ -259,7 +265,7 @@ function parseChunk(chunk: IToken[], source: string, diagnostics: Diagnostic[], 
         at(endOfChunk(tokens, source), `expected \`>\` to close the \`${o.header}\` opened at ${where.line}:${where.col}`);
       }
       if (!open.length) at(endOfChunk(tokens, source), err.message);
-      return { errors: errors + 1 };
+      return errors + 1;
     }
     const i = tokens.indexOf(err.token);
     // One error per line: a lexing error or unterminated string there already explains it.
@@ -267,12 +273,12 @@ function parseChunk(chunk: IToken[], source: string, diagnostics: Diagnostic[], 
     if (!diagnostics.some((d) => d.line === line)) at(tokenSpan(err.token), i < 0 ? err.message : explain(err, tokens, i));
     const s = lineStart(tokens, i);
     const e = lineEnd(tokens, i);
-    if (i < 0 || e === s) return { errors: errors + 1 };
+    if (i < 0 || e === s) return errors + 1;
     const replacement = blankLine(tokens.slice(s, e + 1));
     if (e - s + 1 === replacement.length && replacement.every((t, k) => t === tokens[s + k])) {
       // Blanking changed nothing (a stray `>`): drop the line entirely.
       tokens = [...tokens.slice(0, s), nl(tokens[s]!), ...tokens.slice(e + 1)];
     } else tokens = [...tokens.slice(0, s), ...replacement, ...tokens.slice(e + 1)];
   }
-  return { errors: MAX_SYNTAX_ERRORS };
+  return MAX_SYNTAX_ERRORS;
 }

@@ -4,8 +4,10 @@
 // on its own.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { CstNode } from "chevrotain";
 import { parser } from "../../grammar/parser.js";
 import { compileSource } from "../../src/lang/index.js";
+import { parseSource } from "../../src/lang/syntax.js";
 
 /** Compile while counting the parser's invocations (its top rule). */
 function countingParses(source: string): { invocations: number; result: ReturnType<typeof compileSource> } {
@@ -33,12 +35,23 @@ describe("parsing once", () => {
     assert.equal(invocations, 1);
   });
 
-  it("re-parses only around a broken line: the items before it once, its own item until it parses, the rest once", () => {
+  it("hands over each top-level line as it is parsed, and keeps none of its tree: the file's CST is never whole", () => {
+    const seen: CstNode[] = [];
+    const r = parseSource(`jobset once\n${stage(0)}${"$ true\n".repeat(100)}`, "<f>", (line) => {
+      assert.equal(Object.keys(line.children).length, 1, "a line arrives whole");
+      seen.push(line);
+    });
+    assert.deepEqual(r.diagnostics, []);
+    assert.equal(seen.length, 1 + 1 + 100); // the jobset line, the stage, the commands
+    for (const l of seen) assert.deepEqual(Object.keys(l.children), []);
+  });
+
+  it("re-parses only around a broken line: its own item until it parses, then the rest once", () => {
     const lines = "$ true\n".repeat(1000);
     const { invocations, result } = countingParses(`${lines}${stage(0).replace("pjc 4", "pjc")}${lines}`);
     assert.deepEqual(result.diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`), ["1002:11 expected a whole number after `pjc`, found `<`"]);
-    // whole file (fails), the 1,000 lines before, the broken block twice (before and after blanking), the 1,000 lines after
-    assert.equal(invocations, 5);
+    // whole file (fails, having handed over the 1,000 lines before), the broken block twice (before and after blanking), the 1,000 lines after
+    assert.equal(invocations, 4);
   });
 
   it("still reports every bad line of every item, and the AST's own errors above the first syntax error", () => {
@@ -57,5 +70,10 @@ describe("parsing once", () => {
     const r = compileSource('for x in time output <\n  t_{x}: expect time < 5m $ echo "$x"\n>\n', "<f>", { cwd: "/", env: {} });
     assert.deepEqual(r.diagnostics, []);
     assert.deepEqual(r.graph?.jobs.map((j) => j.name), ["t_time", "t_output"]);
+  });
+
+  it("still reports a block left open where the splitting guesses no block at all", () => {
+    const r = compileSource("for x in time <\n$ a\n", "<f>", { cwd: "/", env: {} });
+    assert.deepEqual(r.diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`), ["2:4 expected `>`, found the end of the file"]);
   });
 });
