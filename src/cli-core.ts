@@ -9,7 +9,7 @@ import { setFlagsFromString } from "node:v8";
 
 /**
  * The V8 flags pll sets, each on the V8 lines (majors, inclusive) where it exists and a
- * measurement showed that it pays (bench/README.md, "Node lines"). V8 renames and drops
+ * measurement showed that it pays (bench/README.md, "Decisions", V8). V8 renames and drops
  * such flags between lines, and an unknown one is not an error but a line on stderr
  * ("Error: unrecognized flag") at every start; a V8 outside the ranges gets V8's defaults.
  */

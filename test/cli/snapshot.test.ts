@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { copyFile, mkdir, symlink, utimes, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, realpath, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { pllBin, repoRoot, waitFor, withTempHome } from "../helpers/home.js";
@@ -102,19 +102,34 @@ test("a snapshot made for another place is not used: a copy of bin/pll elsewhere
 });
 
 test("a snapshot older than the compiled code (tsc ran since) is not used: the ES modules run", async () => {
-  const compiled = path.join(repoRoot, "dist/src/cli-core.js");
-  const { atime, mtime } = statSync(compiled);
-  try {
+  await withTempHome(async (home) => {
+    // A package of its own, so that no other test file (they run concurrently) sees its mtimes:
+    // bin/pll copied, dist/ links to this checkout's build, its blob.id naming the copy, and a
+    // dist/src/cli-core.js of its own whose mtime says when tsc last ran.
+    const pkg = await dir(home, "pkg");
+    await mkdir(path.join(pkg, "bin"));
+    await copyFile(pllBin, path.join(pkg, "bin", "pll"));
+    await mkdir(path.join(pkg, "dist", "src"), { recursive: true });
+    const dist = path.join(repoRoot, "dist");
+    for (const name of await readdir(dist)) if (name !== "src" && name !== "pll.blob.id") await symlink(path.join(dist, name), path.join(pkg, "dist", name));
+    for (const name of await readdir(path.join(dist, "src"))) if (name !== "cli-core.js") await symlink(path.join(dist, "src", name), path.join(pkg, "dist", "src", name));
+    const compiled = path.join(pkg, "dist", "src", "cli-core.js");
+    await copyFile(path.join(dist, "src", "cli-core.js"), compiled);
+    const [, node] = readFileSync(`${blob}.id`, "utf8").trim().match(/ (\d+ \d+)$/) ?? [];
+    await writeFile(path.join(pkg, "dist", "pll.blob.id"), `${await realpath(pkg)} ${node}\n`);
+    const copied = path.join(pkg, "bin", "pll");
+    const blobTime = statSync(blob).mtime.getTime();
+    // Control: compiled before the blob was built, the copy starts from the snapshot.
+    await utimes(compiled, new Date(blobTime - 60_000), new Date(blobTime - 60_000));
+    const older = await runHeld(copied, await dir(home, "older"));
+    assert.equal(older.code, 0, older.stderr);
+    assert.ok(older.cmdline.includes("--snapshot-blob"), `the control did not start from the snapshot: ${older.cmdline.join(" ")}`);
     // As if tsc had just rewritten dist/src after the last `npm run build`.
-    await utimes(compiled, new Date(), new Date(Date.now() + 60_000));
-    await withTempHome(async (home) => {
-      const r = await runHeld(pllBin, await dir(home, "run"));
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.cmdline[1], path.join(repoRoot, "dist/src/cli.js"), r.cmdline.join(" "));
-    });
-  } finally {
-    await utimes(compiled, atime, mtime);
-  }
+    await utimes(compiled, new Date(), new Date(blobTime + 60_000));
+    const newer = await runHeld(copied, await dir(home, "newer"));
+    assert.equal(newer.code, 0, newer.stderr);
+    assert.equal(newer.cmdline[1], path.join(await realpath(pkg), "dist/src/cli.js"), newer.cmdline.join(" "));
+  });
 });
 
 test("with NODE_OPTIONS set (it may hold V8 flags, which a blob refuses) the ES modules run; an exported CDPATH changes nothing", async () => {
