@@ -1,10 +1,12 @@
 // argv → the module that serves that verb. Every entry exports
 // `main(args: string[]): Promise<number>` and returns the exit code:
-// 0 success, 1 a job or command failed, 2 usage or parse error, 3 server unreachable.
+// 0 success, 1 a job or command failed, 2 usage or parse error, 3 server unreachable
+// (each error kind's code: src/exit-codes.ts), 70 a bug.
 // Loading this module does nothing: the entries (src/cli.ts, and the start-up
 // snapshot's main in src/snapshot/entry.ts) call setV8Flags() and runCli().
 
-import { StoreError } from "./store/store-error.js";
+import { UserError } from "./core/errors.js";
+import { exitCodeOf } from "./exit-codes.js";
 import { setFlagsFromString } from "node:v8";
 
 /**
@@ -74,10 +76,10 @@ export function runCli(argv: string[]): void {
       process.exitCode = code;
     },
     (err: unknown) => {
-      // A store the user must act on (a full disk, a damaged store): one line, not a stack.
-      if (err instanceof StoreError) {
+      // A mistake or a condition the user must act on (a full disk, a damaged store): one line, not a stack.
+      if (err instanceof UserError) {
         process.stderr.write(`pll: ${err.message}\n`);
-        process.exitCode = 1;
+        process.exitCode = exitCodeOf(err.kind);
         return;
       }
       // A bug, not a user mistake: say so plainly, with the stack for the report.

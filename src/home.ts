@@ -2,6 +2,7 @@
 import { mkdir, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { UserError } from "./core/errors.js";
 
 export function pllHome(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PLL_HOME) return path.resolve(env.PLL_HOME);
@@ -24,14 +25,13 @@ export const homePaths = (home: string) => ({
  * the way, no permission), or someone else could change it (src/home-check.ts).
  * A configuration problem, like a bad option: exit 2.
  */
-export class HomeError extends Error {
-  readonly exitCode = 2;
+export class HomeError extends UserError {
   constructor(
     readonly path: string,
     readonly code: string,
     message = `can't create PLL_HOME ${path}: ${code}`,
   ) {
-    super(message);
+    super("usage", message);
     this.name = "HomeError";
   }
 }

@@ -102,10 +102,10 @@ export class Client {
             try {
               parsed = text === "" ? {} : JSON.parse(text);
             } catch {
-              return reject(new ApiError(res.statusCode ?? 500, `the server sent something that is not JSON: ${text.slice(0, 200)}`));
+              return reject(new ApiError(res.statusCode ?? 500, `the server sent something that is not JSON: ${text.slice(0, 200)}`, "internal"));
             }
             const status = res.statusCode ?? 500;
-            if (status >= 400) return reject(new ApiError(status, (parsed as { error?: string }).error ?? `HTTP ${status}`));
+            if (status >= 400) return reject(ApiError.fromBody(status, parsed));
             resolve(parsed as T);
           });
         },
@@ -132,7 +132,7 @@ export class Client {
       req = http.get({ socketPath: this.socketPath, path: "/events", agent: false }, (res) => {
         if ((res.statusCode ?? 500) >= 400) {
           res.resume();
-          return reject(new ApiError(res.statusCode ?? 500, "the server refused the event stream"));
+          return reject(new ApiError(res.statusCode ?? 500, "the server refused the event stream", undefined));
         }
         const feed = parseSse((type, data) => {
           if (type === "ready") {
@@ -180,7 +180,7 @@ export class Client {
         res.setEncoding("utf8");
         if (status >= 400) {
           res.on("data", (c: string) => (buffered += c));
-          res.on("end", () => reject(new ApiError(status, safeError(buffered) ?? `HTTP ${status}`)));
+          res.on("end", () => reject(ApiError.fromBody(status, safeJson(buffered))));
           return;
         }
         // Only the new chunk is searched for line ends: a long record costs its length once, not once per chunk.
@@ -213,9 +213,9 @@ export class Client {
   }
 }
 
-function safeError(text: string): string | undefined {
+function safeJson(text: string): unknown {
   try {
-    return (JSON.parse(text) as { error?: string }).error;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

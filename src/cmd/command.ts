@@ -3,9 +3,10 @@
 // Starts a background server when the command needs one and none runs.
 import { Client, connect } from "../client/client.js";
 import { clientEnv, wantsColor } from "../client/env.js";
-import { describeError, execute, helpText, requiresServer } from "../commands/index.js";
+import { execute, helpText, requiresServer } from "../commands/index.js";
 import { isJobLine, quoteWord } from "../commands/words.js";
-import { HomeError, homePaths, pllHome } from "../home.js";
+import { describeError } from "../exit-codes.js";
+import { homePaths, pllHome } from "../home.js";
 
 /** The verbs only the CLI has (src/cli.ts), beside the command language. */
 const CLI_VERBS = `
@@ -46,17 +47,13 @@ export async function main(argv: string[]): Promise<number> {
 /**
  * Runs `fn` with a client of the home's server — started in the background if
  * needed and none runs — and closes it after; an unreachable server is reported
- * on stderr and becomes the exit code (3), a home pll refuses (2).
+ * on stderr and becomes the exit code (3), a home pll refuses (2) — src/exit-codes.ts.
  */
 export async function withClient(home: string, needsServer: boolean, fn: (client: Client) => Promise<number>): Promise<number> {
   let client: Client;
   try {
     client = needsServer ? await connect({ home, autostart: true }) : new Client(homePaths(home).socket);
   } catch (err) {
-    if (err instanceof HomeError) {
-      process.stderr.write(`pll: ${err.message}\n`);
-      return err.exitCode;
-    }
     const { message, code } = describeError(err);
     process.stderr.write(`pll: ${message}\n`);
     return code;

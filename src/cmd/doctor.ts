@@ -14,7 +14,9 @@ import { homePaths, pllHome } from "../home.js";
 import { countersAbove, countersBehindLogs } from "../store/integrity.js";
 import { journalFiles } from "../store/journal.js";
 import { isLockedError } from "../store/store-lock.js";
-import { Store, StoreError } from "../store/store.js";
+import { Store } from "../store/store.js";
+import { StoreError } from "../store/store-error.js";
+import { UserError } from "../core/errors.js";
 
 const USAGE = `usage: pll doctor [--repair]
   checks the store in $PLL_HOME: it opens, every record reads, and its counters are above every run
@@ -51,8 +53,8 @@ async function check(paths: ReturnType<typeof homePaths>): Promise<number> {
   try {
     store = await Store.open(paths.db);
   } catch (err) {
-    if (isLockedError(err) || (err instanceof Error && /in use by/.test(err.message))) {
-      say(`pll doctor: ${(err as Error).message}`);
+    if (err instanceof UserError && err.kind === "locked") {
+      say(`pll doctor: ${err.message}`);
       say("  it opened, so it reads; stop it (pll stop) to check it through");
       return 1;
     }

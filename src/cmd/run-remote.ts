@@ -3,8 +3,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Client } from "../client/client.js";
+import { ApiError } from "../client/errors.js";
 import { submitAndFollow } from "../client/follow.js";
-import { UserError, type ScheduleRecord, type Submitted } from "../core/types.js";
+import { UserError } from "../core/errors.js";
+import { exitCodeOf } from "../exit-codes.js";
+import type { ScheduleRecord, Submitted } from "../core/types.js";
 import type { SettingsResponse } from "../server/api-types.js";
 import type { RunOptions } from "./run.js";
 import { RunFollower } from "./run-follow.js";
@@ -21,7 +24,7 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
   try {
     source = await readFile(file, "utf8");
   } catch (err) {
-    throw new UserError(`can't read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UserError("usage", `can't read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   // --pjc limits this file's jobset, not the server's other work; set before submitting so the run starts under it.
   if (opts.pjc !== undefined) {
@@ -56,10 +59,10 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
     return follower.end(run, jobs);
   } catch (err) {
     if (err instanceof SchedulesOnly) return follower.schedulesOnly(err.schedules, "server");
-    const e = err as Error & { status?: number };
-    if (e.name === "ApiError") {
-      process.stderr.write(`${e.message}\n`);
-      return e.status === 400 ? 2 : 1;
+    // The server's answer (diagnostics of a bad file, file:line:col…) as it is, without a prefix.
+    if (err instanceof ApiError) {
+      process.stderr.write(`${err.message}\n`);
+      return exitCodeOf(err.kind);
     }
     throw err;
   } finally {

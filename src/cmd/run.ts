@@ -6,12 +6,14 @@
 // (run-local.ts). Both render through the same RunProgress subscriber.
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { HomeError, homePaths, pllHome } from "../home.js";
+import { homePaths, pllHome } from "../home.js";
 import { checkHome } from "../home-check.js";
 import { compileFile, formatDiagnostics } from "../lang/index.js";
 import { runLocally } from "./run-local.js";
 import { socketAnswers } from "../client/socket-probe.js";
-import { UserError } from "../core/types.js";
+import { UserError } from "../core/errors.js";
+import { exitCodeOf } from "../exit-codes.js";
+import { StoreError } from "../store/store-error.js";
 
 const USAGE = "usage: pll run FILE [--pjc N] [--json] [--keep-going|--halt-on-failure]";
 
@@ -75,13 +77,10 @@ export async function main(args: string[]): Promise<number> {
     // Handed over, not kept: a 100k-job graph need not outlive its submission.
     return await runLocally(home, compiled as Required<typeof compiled>, opts);
   } catch (err) {
-    if (err instanceof UserError) {
+    // A store the user must act on is said as by every verb (`pll: …`, src/cli-core.ts).
+    if (err instanceof UserError && !(err instanceof StoreError)) {
       process.stderr.write(`pll run: ${err.message}\n`);
-      return err.status === 400 ? 2 : 1;
-    }
-    if (err instanceof HomeError) {
-      process.stderr.write(`pll run: ${err.message}\n`);
-      return 2;
+      return exitCodeOf(err.kind);
     }
     throw err;
   }

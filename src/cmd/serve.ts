@@ -2,7 +2,9 @@
 // running jobs keep running and are adopted by the next server).
 import { parseArgs } from "node:util";
 import { startBackgroundServer } from "../client/autostart.js";
-import { connectIfRunning, ServerUnreachable } from "../client/client.js";
+import { connectIfRunning } from "../client/client.js";
+import { UserError } from "../core/errors.js";
+import { exitCodeOf } from "../exit-codes.js";
 import type { HealthResponse } from "../server/api-types.js";
 import { HomeError, homePaths, pllHome } from "../home.js";
 
@@ -76,7 +78,7 @@ async function start(home: string, values: { listen?: string; "allow-remote"?: b
   } catch (err) {
     if (err instanceof HomeError) throw err;
     say((err as Error).message);
-    return err instanceof ServerUnreachable ? 3 : 1;
+    return err instanceof UserError ? exitCodeOf(err.kind) : 1;
   }
 }
 

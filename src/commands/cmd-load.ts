@@ -4,10 +4,9 @@
 import { constants } from "node:fs";
 import { access, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { ApiError } from "../client/errors.js";
 import type { SubmitResponse } from "../server/api-types.js";
 import { listIds } from "./format.js";
-import { CommandFailed, defineCommand, UsageError, type Style } from "./types.js";
+import { CommandFailed, defineCommand, type Style } from "./types.js";
 
 /**
  * What of a file to send. The server is on this host and reads a regular file
@@ -26,16 +25,6 @@ async function submittedFile(file: string, arg: string): Promise<{ source?: stri
     return { source: await readFile(file, "utf8") };
   } catch (err) {
     throw cannot(err);
-  }
-}
-
-/** A 400 on submit means the source did not compile: a parse error. */
-async function compiled<T>(submit: Promise<T>): Promise<T> {
-  try {
-    return await submit;
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 400) throw new UsageError(err.message);
-    throw err;
   }
 }
 
@@ -61,7 +50,8 @@ export const load = defineCommand<SubmitResponse[]>({
     for (const arg of inv.args) {
       const file = path.resolve(ctx.cwd, arg);
       const body = { ...(await submittedFile(file, arg)), path: file, env: ctx.env };
-      results.push(await compiled(ctx.client.request<SubmitResponse>("POST", "/runs", body, { slow: true })));
+      // A file that does not compile comes back as a "usage" error: exit 2.
+      results.push(await ctx.client.request<SubmitResponse>("POST", "/runs", body, { slow: true }));
     }
     return results;
   },
@@ -74,6 +64,6 @@ export const jobLine = defineCommand<SubmitResponse>({
   args: [{ name: "CMD", kind: "text", variadic: true }],
   summary: "enqueue one job, written exactly as a job line of a .pll file (`[MODIFIERS] $ CMD`)",
   details: "It runs in this directory with this environment, like a command typed into a shell.\nExample: priority high after 12 $ ./cleanup.sh",
-  handler: (inv, ctx) => compiled(ctx.client.request<SubmitResponse>("POST", "/jobs", { line: inv.line, cwd: ctx.cwd, env: ctx.env })),
+  handler: (inv, ctx) => ctx.client.request<SubmitResponse>("POST", "/jobs", { line: inv.line, cwd: ctx.cwd, env: ctx.env }),
   format: (r, style) => r.jobs.map((j) => `${style.chalk.bold(`#${j.id}`)} ${j.name}: queued (run ${r.run?.id ?? "-"})`).join("\n") || describe(r, style),
 });

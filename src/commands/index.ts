@@ -3,14 +3,14 @@
 // its result as text or JSON, and turns every user mistake into a result with
 // an exit code — it does not throw for those.
 import { parseArgs } from "node:util";
-import { ApiError, ServerUnreachable } from "../client/errors.js";
+import { describeError } from "../exit-codes.js";
 import type { SubmitResponse } from "../server/api-types.js";
 import { jobLine } from "./cmd-load.js";
 import { makeStyle } from "./format.js";
 import { rememberRun } from "./session.js";
 import { checkArgs } from "./args.js";
 import { commandNames, findCommand, helpText, usageOf } from "./table.js";
-import { CommandFailed, UsageError, type Command, type CommandContext, type ExecuteResult, type Invocation, type Output } from "./types.js";
+import { UsageError, type Command, type CommandContext, type ExecuteResult, type Invocation, type Output } from "./types.js";
 import { isJobLine, splitWords } from "./words.js";
 import { editDistance } from "../lang/suggest.js";
 
@@ -97,14 +97,4 @@ function suggestion(name: string): string {
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best ? ` (did you mean '${best}'?)` : "";
-}
-
-/** User mistakes → message and exit code; anything else is a bug, reported as such. */
-export function describeError(err: unknown): { message: string; code: 1 | 2 | 3 } {
-  if (err instanceof UsageError) return { message: err.message, code: 2 };
-  if (err instanceof CommandFailed || err instanceof ApiError) return { message: err.message, code: 1 };
-  if (err instanceof ServerUnreachable) return { message: err.message, code: 3 };
-  const code = (err as { code?: string }).code;
-  if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) return { message: (err as Error).message, code: 2 };
-  return { message: `internal error: ${err instanceof Error ? err.message : String(err)}`, code: 1 };
 }

@@ -36,7 +36,7 @@ export async function getJob(client: Client, id: number): Promise<JobRecord> {
   try {
     return (await client.request<JobResponse>("GET", `/jobs/${id}`)).job;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) throw new CommandFailed(`no such job: #${id}`);
+    if (err instanceof ApiError && err.kind === "not-found") throw new CommandFailed(`no such job: #${id}`);
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 // The shape of a command in the one command table, what it runs with, and the
 // two kinds of user error (exit 2 for usage, exit 1 for a failed command).
 import type { ChalkInstance } from "chalk";
+import { UserError } from "../core/errors.js";
 import type { Client } from "../client/client.js";
 
 export interface CommandContext {
@@ -95,13 +96,19 @@ export interface Output {
 }
 
 /** Wrong words: unknown command, missing or bad argument (exit 2). */
-export class UsageError extends Error {
-  override name = "UsageError";
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super("usage", message);
+    this.name = "UsageError";
+  }
 }
 
 /** A well-formed command that could not be done: unknown job, wrong state, a job failed (exit 1). */
-export class CommandFailed extends Error {
-  override name = "CommandFailed";
+export class CommandFailed extends UserError {
+  constructor(message: string) {
+    super("failed", message);
+    this.name = "CommandFailed";
+  }
 }
 
 /** Keeps each command's result type checked against its own formatter. */

@@ -7,7 +7,8 @@
 import { blocks, isOpen, satisfies, transition, type JobChange } from "./job-machine.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { runOutcome } from "./run-outcome.js";
-import { UserError, type JobRecord, type JobState, type RunRecord, type Settings } from "./types.js";
+import { UserError } from "./errors.js";
+import { type JobRecord, type JobState, type RunRecord, type Settings } from "./types.js";
 
 /** How a running attempt ended, as the executor saw it. */
 export interface Outcome {
@@ -109,9 +110,9 @@ export class Scheduler {
   /** Starts a pending job now, past every pjc limit but not past its dependencies. */
   forceStart(id: number): JobRecord {
     const job = this.need(id);
-    if (job.state !== "pending") throw new UserError(`job #${id} is ${job.state}, not pending`);
+    if (job.state !== "pending") throw new UserError("conflict", `job #${id} is ${job.state}, not pending`);
     const waiting = job.deps.filter((d) => !satisfies(this.jobs.get(d)?.state ?? "success"));
-    if (waiting.length) throw new UserError(`job #${id} waits for ${waiting.map((d) => `#${d}`).join(", ")}`);
+    if (waiting.length) throw new UserError("conflict", `job #${id} waits for ${waiting.map((d) => `#${d}`).join(", ")}`);
     this.unqueue(job);
     this.queue.occupy(job);
     this.startJob(job, this.clock());
@@ -175,7 +176,7 @@ export class Scheduler {
     const jobs = ids.map((id) => this.need(id));
     for (const job of jobs)
       if (job.state !== "errored" && job.state !== "cancelled")
-        throw new UserError(`job #${job.id} is ${job.state}; only errored or cancelled jobs can be retried`);
+        throw new UserError("conflict", `job #${job.id} is ${job.state}; only errored or cancelled jobs can be retried`);
     for (const job of jobs) {
       this.set(job, "pending", { reason: undefined, notBefore: undefined, endedAt: undefined });
       this.reopenRun(job);
@@ -211,7 +212,7 @@ export class Scheduler {
   setPriority(id: number, priority: number): JobRecord {
     const job = this.need(id);
     if (job.state !== "pending" && job.state !== "blocked")
-      throw new UserError(`job #${id} is ${job.state}; only a pending job's priority can change`);
+      throw new UserError("conflict", `job #${id} is ${job.state}; only a pending job's priority can change`);
     job.priority = priority;
     this.dirtyJobs.set(job.id, job);
     this.queue.requeue(job);
@@ -249,7 +250,7 @@ export class Scheduler {
 
   private need(id: number): JobRecord {
     const job = this.jobs.get(id);
-    if (!job) throw new UserError(`no job #${id}`, 404);
+    if (!job) throw new UserError("not-found", `no job #${id}`);
     return job;
   }
 

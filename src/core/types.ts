@@ -226,14 +226,6 @@ export interface JobFilter {
   limit?: number;
 }
 
-/** A user mistake the engine refuses (unknown job, wrong state): a value, never a crash. */
-export class UserError extends Error {
-  constructor(message: string, readonly status = 400) {
-    super(message);
-    this.name = "UserError";
-  }
-}
-
 /** How a graph is loaded: `allowNoRun` (see `EngineControl.submit`), `haltOnFailure` (see `RunRecord`). */
 export interface SubmitOptions {
   allowNoRun?: boolean;
@@ -255,7 +247,7 @@ export type SubmittedRun = Submitted & { run: RunRecord };
  * What the engine offers its callers (the HTTP API, `pll run`, tests).
  * Reads are synchronous (the engine holds the live graph in memory);
  * writes are async because they are persisted before they are acted on.
- * Wrong input (unknown job, wrong state) rejects with a UserError.
+ * Wrong input (unknown job, wrong state) rejects with a UserError (src/core/errors.ts).
  */
 export interface EngineControl {
   /**

@@ -1,9 +1,9 @@
 // One server per home: open the engine (its store lock is the real guard),
 // serve the API, write the pid file, and stop gracefully on a signal or
 // POST /shutdown — leaving running jobs running for the next server to adopt.
-import { StoreError } from "../store/store-error.js";
 import { closeSync, unlinkSync, writeSync } from "node:fs";
 import { unlink } from "node:fs/promises";
+import { UserError } from "../core/errors.js";
 import type { EngineControl } from "../core/types.js";
 import { HomeError, homePaths } from "../home.js";
 import { checkHome, openHomeFile, readHomeFile } from "../home-check.js";
@@ -61,11 +61,12 @@ export async function serve(opts: ServeOptions): Promise<number> {
   try {
     engine = await openEngine({ home: opts.home });
   } catch (err) {
-    if (isLocked(err)) {
+    if (err instanceof UserError && err.kind === "locked") {
       say(`another pll process (a server or a \`pll run\`) is using ${opts.home}${await pidNote(paths.pidFile)}`);
       return 1;
     }
-    if (err instanceof StoreError || (err instanceof Error && err.name === "UserError")) {
+    // A full disk, a damaged store, a home it cannot make its folders in: one line, not a stack.
+    if (err instanceof UserError) {
       say(err.message);
       return 1;
     }
@@ -127,15 +128,6 @@ function writePidFile(file: string): void {
 function usage(message: string): number {
   say(message);
   return 2;
-}
-
-/** LevelDB's lock error, however the engine wraps it. */
-function isLocked(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === "LEVEL_LOCKED") return true;
-    if (/LOCK|locked/.test(e.message)) return true;
-  }
-  return false;
 }
 
 async function pidNote(pidFile: string): Promise<string> {

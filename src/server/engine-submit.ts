@@ -1,7 +1,8 @@
 // A compiled graph → a new run and its job records, numbered from the store's
 // counters. Pure: the engine persists the result before scheduling it.
 import { logPaths, runLogDir } from "../exec/job-files.js";
-import { UserError, type JobGraph, type JobRecord, type RunRecord } from "../core/types.js";
+import { UserError } from "../core/errors.js";
+import type { JobGraph, JobRecord, RunRecord } from "../core/types.js";
 
 export interface Instantiated {
   run: RunRecord;
@@ -27,7 +28,7 @@ export function instantiate(
   const jobs = graph.jobs.map((spec): JobRecord => {
     const id = idOf.get(spec.key)!;
     for (const after of spec.afterIds ?? [])
-      if (!exists(after)) throw new UserError(`${spec.name}: after #${after}: no such job`, 404);
+      if (!exists(after)) throw new UserError("not-found", `${spec.name}: after #${after}: no such job`);
     const deps = [...spec.deps.flatMap((k) => idOf.get(k) ?? []), ...(spec.afterIds ?? [])];
     const logs = logPaths(runDir, id);
     const job: JobRecord = {

@@ -7,8 +7,8 @@ import { statfsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Scheduler, type Outcome } from "../core/scheduler.js";
+import { UserError } from "../core/errors.js";
 import {
-  UserError,
   type EngineControl,
   type EngineEvent,
   type JobFilter,
@@ -291,7 +291,7 @@ export class Engine implements EngineControl {
     const targets = ids === "all" ? this.listJobs({ state: "running" }).map((j) => j.id) : ids;
     for (const id of targets) {
       const job = this.need(id);
-      if (job.state !== "running") throw new UserError(`job #${id} is ${job.state}, not running`);
+      if (job.state !== "running") throw new UserError("conflict", `job #${id} is ${job.state}, not running`);
     }
     await this.stopProcesses(targets, "killed");
     return targets.map((id) => this.need(id));
@@ -319,7 +319,7 @@ export class Engine implements EngineControl {
   /** Cancels every open job of a run (Ctrl-C, `overlap replace`). */
   async cancelRun(runId: number): Promise<void> {
     const run = this.sched.runs.get(runId);
-    if (!run) throw new UserError(`no run ${runId}`, 404);
+    if (!run) throw new UserError("not-found", `no run ${runId}`);
     const open = run.jobIds.filter((id) => {
       const s = this.sched.jobs.get(id)?.state;
       return s === "pending" || s === "running" || s === "blocked";
@@ -355,7 +355,7 @@ export class Engine implements EngineControl {
 
   async setCapacity(n: number | null): Promise<Settings> {
     if (n !== null && !(Number.isInteger(n) && n >= 0))
-      throw new UserError(`capacity: expected a whole number of units, got ${n}`);
+      throw new UserError("usage", `capacity: expected a whole number of units, got ${n}`);
     return this.changeSettings({ capacity: n });
   }
 
@@ -562,12 +562,12 @@ export class Engine implements EngineControl {
 
   private need(id: number): JobRecord {
     const job = this.sched.jobs.get(id);
-    if (!job) throw new UserError(`no job #${id}`, 404);
+    if (!job) throw new UserError("not-found", `no job #${id}`);
     return job;
   }
 
   private refuseIfClosing(): void {
-    if (this.closing) throw new UserError("the engine is shutting down", 503);
+    if (this.closing) throw new UserError("unavailable", "the engine is shutting down");
   }
 }
 
@@ -584,5 +584,5 @@ function diskFull(dir: string): boolean {
 }
 
 function checkPjc(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`pjc: expected a whole number of at least 1, got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw new UserError("usage", `pjc: expected a whole number of at least 1, got ${n}`);
 }

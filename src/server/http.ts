@@ -16,7 +16,8 @@ import { logRoutes } from "./job-log.js";
 import { jobRoutes } from "./routes-jobs.js";
 import { runRoutes } from "./routes-runs.js";
 import { settingsRoutes } from "./routes-settings.js";
-import { HttpError, matchPath, readJsonBody, type Route, type RouteContext } from "./routing.js";
+import { UserError, type ErrorKind } from "../core/errors.js";
+import { matchPath, readJsonBody, type Route, type RouteContext } from "./routing.js";
 
 const routes: Route[] = [...jobRoutes, ...logRoutes, ...runRoutes, ...settingsRoutes, ...eventRoutes];
 // GET / — what a curl user finds first: every route, and where they are explained.
@@ -96,7 +97,7 @@ async function handle(base: Base, req: IncomingMessage, res: ServerResponse, tok
   try {
     if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
       res.setHeader("www-authenticate", "Bearer");
-      throw new HttpError(401, "missing or wrong bearer token (Authorization: Bearer <token from $PLL_HOME/token>)");
+      throw new UserError("unauthorized", "missing or wrong bearer token (Authorization: Bearer <token from $PLL_HOME/token>)");
     }
     const url = new URL(req.url ?? "/", "http://pll");
     const segments = url.pathname.split("/").filter(Boolean);
@@ -115,9 +116,9 @@ async function handle(base: Base, req: IncomingMessage, res: ServerResponse, tok
     }
     if (allowed.length > 0) {
       res.setHeader("allow", [...new Set(allowed)].join(", "));
-      throw new HttpError(405, `${req.method} is not allowed on ${url.pathname} (allowed: ${[...new Set(allowed)].join(", ")})`);
+      throw new UserError("method-not-allowed", `${req.method} is not allowed on ${url.pathname} (allowed: ${[...new Set(allowed)].join(", ")})`);
     }
-    throw new HttpError(404, `no such route: ${req.method} ${url.pathname}`);
+    throw new UserError("not-found", `no such route: ${req.method} ${url.pathname}`);
   } catch (err) {
     try {
       sendError(req, res, err);
@@ -133,21 +134,36 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** User mistakes (HttpError, the engine's UserError) keep their status; anything else is a logged 500. */
+/**
+ * The HTTP status of each kind of UserError — the one place it is decided. A wrong
+ * state is 409 as docs/api.md says; a full disk is 507 Insufficient Storage.
+ */
+const STATUS_OF = {
+  usage: 400,
+  unauthorized: 401,
+  "not-found": 404,
+  "method-not-allowed": 405,
+  conflict: 409,
+  locked: 409,
+  "too-large": 413,
+  internal: 500,
+  unavailable: 503,
+  "store-damaged": 503,
+  "store-unwritable": 503,
+  "store-full": 507,
+  // Client-side kinds, never thrown in the server.
+  unreachable: 500,
+  failed: 500,
+} as const satisfies Record<ErrorKind, number>;
+
+/** A UserError keeps its kind (as its status, and in the body); anything else is a logged 500. */
 function sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-  let status = 500;
-  let message = "internal error";
-  if (err instanceof HttpError) {
-    status = err.status;
-    message = err.message;
-  } else if (err instanceof StoreError) {
-    // Not a bug: the user must act (a full disk is 507 Insufficient Storage); one line in the server's log.
-    status = err.kind === "disk-full" ? 507 : 503;
-    message = err.message;
-    process.stderr.write(`pll server: ${req.method} ${req.url}: ${err.message}\n`);
-  } else if (err instanceof Error && err.name === "UserError") {
-    status = typeof (err as { status?: unknown }).status === "number" ? (err as unknown as { status: number }).status : 400;
-    message = err.message;
+  let kind: ErrorKind = "internal";
+  let message: string;
+  if (err instanceof UserError) {
+    ({ kind, message } = err);
+    // Not a bug, but the server's owner must act too (free space, repair the store): one line in its log.
+    if (err instanceof StoreError) process.stderr.write(`pll server: ${req.method} ${req.url}: ${err.message}\n`);
   } else {
     process.stderr.write(`pll server: internal error on ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     message = `internal error: ${err instanceof Error ? err.message : String(err)}`;
@@ -156,7 +172,7 @@ function sendError(req: IncomingMessage, res: ServerResponse, err: unknown): voi
     res.destroy();
     return;
   }
-  sendJson(res, status, { error: message });
+  sendJson(res, STATUS_OF[kind], { error: message, kind });
 }
 
 function listen(server: Server, start: () => void): Promise<void> {

@@ -9,7 +9,8 @@
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { FINAL_STATES, type JobRecord } from "../core/types.js";
 import type { LogLine } from "./api-types.js";
-import { HttpError, idParam, queryObject, validate, type Route, type RouteContext } from "./routing.js";
+import { UserError } from "../core/errors.js";
+import { idParam, queryObject, validate, type Route, type RouteContext } from "./routing.js";
 
 const POLL_MS = 150;
 const NEWLINE = 0x0a;
@@ -161,7 +162,7 @@ function isSettled(job: JobRecord | undefined): boolean {
 async function serveLog(ctx: RouteContext): Promise<undefined> {
   const id = idParam(ctx);
   const job = ctx.engine.getJob(id);
-  if (!job) throw new HttpError(404, `no such job: #${id}`);
+  if (!job) throw new UserError("not-found", `no such job: #${id}`);
   const q = await validate("logQuery", queryObject(ctx.query), "query");
   const follow = q.follow === "1" || q.follow === "true";
   const ndjson = q.format === "ndjson";

@@ -3,7 +3,8 @@
 // `failed`; `all` for kill; a jobset for cancel), resolved by the engine.
 import { PRIORITY_NAMES, type JobRecord } from "../core/types.js";
 import { countStates, type JobListResponse, type JobResponse, type JobsResponse, type SubmitResponse } from "./api-types.js";
-import { HttpError, idParam, queryObject, validate, type Route, type RouteContext } from "./routing.js";
+import { UserError } from "../core/errors.js";
+import { idParam, queryObject, validate, type Route, type RouteContext } from "./routing.js";
 import { compileLine, resolveRef } from "./submit.js";
 
 const DEFAULT_PAGE = 1000;
@@ -11,7 +12,7 @@ const DEFAULT_PAGE = 1000;
 async function listJobs(ctx: RouteContext): Promise<{ body: JobListResponse }> {
   const q = await validate("jobQuery", queryObject(ctx.query), "query");
   if (q.ref !== undefined) return { body: { jobs: ctx.engine.resolveJobs(q.ref), next: null } };
-  if (q.last !== undefined && (q.afterId !== undefined || q.limit !== undefined)) throw new HttpError(400, "invalid request query: `last` does not page; leave out afterId and limit");
+  if (q.last !== undefined && (q.afterId !== undefined || q.limit !== undefined)) throw new UserError("usage", "invalid request query: `last` does not page; leave out afterId and limit");
   const filter = {
     ...(q.runId !== undefined ? { runId: q.runId } : {}),
     ...(q.jobset !== undefined ? { jobset: q.jobset } : {}),
@@ -30,7 +31,7 @@ async function listJobs(ctx: RouteContext): Promise<{ body: JobListResponse }> {
 function getJob(ctx: RouteContext): { body: JobResponse } {
   const id = idParam(ctx);
   const job = ctx.engine.getJob(id);
-  if (!job) throw new HttpError(404, `no such job: #${id}`);
+  if (!job) throw new UserError("not-found", `no such job: #${id}`);
   return { body: { job } };
 }
 
@@ -59,9 +60,9 @@ async function cancel(ctx: RouteContext): Promise<{ body: JobsResponse }> {
   let jobs = ctx.engine.resolveJobs(ref);
   if (jobs.length === 0) {
     const ofJobset = ctx.engine.listJobs({ jobset: ref });
-    if (ofJobset.length === 0) throw new HttpError(404, /^#?\d+$/.test(ref) ? `no such job: #${ref.replace(/^#/, "")}` : `no job or jobset matches '${ref}'`);
+    if (ofJobset.length === 0) throw new UserError("not-found", /^#?\d+$/.test(ref) ? `no such job: #${ref.replace(/^#/, "")}` : `no job or jobset matches '${ref}'`);
     jobs = ofJobset.filter((j) => j.state === "pending" || j.state === "blocked");
-    if (jobs.length === 0) throw new HttpError(409, `jobset '${ref}' has no pending jobs to cancel`);
+    if (jobs.length === 0) throw new UserError("conflict", `jobset '${ref}' has no pending jobs to cancel`);
   }
   return { body: { jobs: await ctx.engine.cancel(ids(jobs)) } };
 }
@@ -80,7 +81,7 @@ async function setPriority(ctx: RouteContext): Promise<{ body: JobResponse }> {
 /** A numeric job id that exists — checked here so "unknown job" is a 404 whatever the engine says. */
 function existingId(ctx: RouteContext): number {
   const id = idParam(ctx);
-  if (!ctx.engine.getJob(id)) throw new HttpError(404, `no such job: #${id}`);
+  if (!ctx.engine.getJob(id)) throw new UserError("not-found", `no such job: #${id}`);
   return id;
 }
 

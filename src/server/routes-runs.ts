@@ -2,7 +2,8 @@
 // runs with their per-state job counts, get one run with its jobs.
 import type { EngineControl, JobRecord, RunRecord } from "../core/types.js";
 import type { RunListResponse, RunResponse, RunSummary, StateCounts, SubmitResponse } from "./api-types.js";
-import { HttpError, idParam, MAX_SOURCE_BODY_BYTES, queryObject, validate, type Route, type RouteContext } from "./routing.js";
+import { UserError } from "../core/errors.js";
+import { idParam, MAX_SOURCE_BODY_BYTES, queryObject, validate, type Route, type RouteContext } from "./routing.js";
 import { compileRun } from "./submit.js";
 
 function summarise(engine: EngineControl, run: RunRecord): { run: RunSummary; jobs: JobRecord[] } {
@@ -35,7 +36,7 @@ async function listRuns(ctx: RouteContext): Promise<{ body: RunListResponse }> {
 function getRun(ctx: RouteContext): { body: RunResponse } {
   const id = idParam(ctx);
   const run = ctx.engine.getRun(id);
-  if (!run) throw new HttpError(404, `no such run: ${id}`);
+  if (!run) throw new UserError("not-found", `no such run: ${id}`);
   return { body: summarise(ctx.engine, run) };
 }
 

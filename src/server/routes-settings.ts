@@ -1,7 +1,8 @@
 // /settings (pjc, capacity, pause/resume), /schedules, and the server's own
 // /health and /shutdown.
 import type { HealthResponse, ScheduleListResponse, SettingsResponse } from "./api-types.js";
-import { HttpError, validate, type Route, type RouteContext } from "./routing.js";
+import { UserError } from "../core/errors.js";
+import { validate, type Route, type RouteContext } from "./routing.js";
 
 const settings = (ctx: RouteContext): { body: SettingsResponse } => ({ body: { settings: ctx.engine.settings() } });
 
@@ -34,7 +35,7 @@ async function unschedule(ctx: RouteContext): Promise<{ body: { ok: true } }> {
 const health = (ctx: RouteContext): { body: HealthResponse } => ({ body: { ok: true, pid: process.pid, home: ctx.home } });
 
 function shutdown(ctx: RouteContext): { status: number; body: { ok: true } } {
-  if (!ctx.shutdown) throw new HttpError(404, "this server cannot be stopped over the API (it ends with its run)");
+  if (!ctx.shutdown) throw new UserError("not-found", "this server cannot be stopped over the API (it ends with its run)");
   // Answer first: the server closes its connections while stopping.
   setImmediate(ctx.shutdown);
   return { status: 202, body: { ok: true } };

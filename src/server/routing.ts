@@ -1,24 +1,15 @@
-// The pieces every route uses: the route type, HTTP errors as values, body
-// reading with a size cap, and zod validation with messages that say what was wrong.
+// The pieces every route uses: the route type, body reading with a size cap,
+// and zod validation with messages that say what was wrong. A refusal is a
+// UserError (src/core/errors.ts); its kind decides the status (./http.ts).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
+import { UserError } from "../core/errors.js";
 import type { EngineControl } from "../core/types.js";
 
 type Schemas = typeof import("./api-schema.js");
 type SchemaName = { [K in keyof Schemas]: Schemas[K] extends z.ZodType ? K : never }[keyof Schemas];
 /** the request schemas, loaded with zod on the first request that needs one */
 let schemas: Promise<Schemas> | undefined;
-
-/** A request the server refuses: answered as `{ error }` with this status. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = "HttpError";
-  }
-}
 
 export interface RouteContext {
   engine: EngineControl;
@@ -63,7 +54,7 @@ const MAX_DISCARD_BYTES = 2 * MAX_SOURCE_BODY_BYTES;
  * connection cut mid-write (EPIPE).
  */
 export function readJsonBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
-  const tooLarge = () => new HttpError(413, `request body too large (limit ${maxBytes} bytes)`);
+  const tooLarge = () => new UserError("too-large", `request body too large (limit ${maxBytes} bytes)`);
   if (Number(req.headers["content-length"] ?? 0) > maxBytes) {
     return discardBody(req).then(() => Promise.reject(tooLarge()));
   }
@@ -84,12 +75,12 @@ export function readJsonBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): P
       try {
         resolve(JSON.parse(text));
       } catch (err) {
-        reject(new HttpError(400, `malformed JSON body: ${(err as Error).message}`));
+        reject(new UserError("usage", `malformed JSON body: ${(err as Error).message}`));
       }
     };
     // A client that goes away mid-body is nobody's error: nothing is done, nothing is logged (a 400 to no one).
     const gone = () => {
-      if (!req.complete) reject(new HttpError(400, "the client closed the connection before its request body ended"));
+      if (!req.complete) reject(new UserError("usage", "the client closed the connection before its request body ended"));
     };
     req.on("data", onData);
     req.on("end", onEnd);
@@ -126,7 +117,7 @@ export async function validate<K extends SchemaName>(name: K, value: unknown, wh
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${[what, ...i.path.map(String)].join(".")}: ${i.message}`);
-  throw new HttpError(400, `invalid request ${problems.join("; ")}`);
+  throw new UserError("usage", `invalid request ${problems.join("; ")}`);
 }
 
 /** The query string as a plain object for schema validation (last value wins). */
@@ -137,7 +128,7 @@ export function queryObject(query: URLSearchParams): Record<string, string> {
 /** A numeric path parameter (`/jobs/12`, also `#12`); anything else is a 404. */
 export function idParam(ctx: RouteContext, name = "id"): number {
   const raw = (ctx.params[name] ?? "").replace(/^#/, "");
-  if (!/^\d{1,15}$/.test(raw)) throw new HttpError(404, `no such ${name === "id" ? "job" : name}: ${ctx.params[name]}`);
+  if (!/^\d{1,15}$/.test(raw)) throw new UserError("not-found", `no such ${name === "id" ? "job" : name}: ${ctx.params[name]}`);
   return Number(raw);
 }
 

@@ -5,7 +5,8 @@
 // persist first, then fire, so a restart never fires the same firing twice.
 import { checkSchedule, decideOverlap, describeSchedule, everyProblem, firstFireAt, formatTime, parseAt, planFirings, zoneOf, type MissCause } from "../core/recurrence.js";
 import { firingGraph } from "../core/recurrence-graph.js";
-import { UserError, type EngineEvent, type JobGraph, type RunRecord, type RunState, type ScheduleRecord } from "../core/types.js";
+import { UserError } from "../core/errors.js";
+import type { EngineEvent, JobGraph, RunRecord, RunState, ScheduleRecord } from "../core/types.js";
 import { didYouMean } from "../lang/suggest.js";
 
 /** What the runner needs from the engine. `fire` creates and starts a run of `rec.graph` with `schedule: rec.name`; it must not call back into the runner. */
@@ -78,7 +79,7 @@ export class ScheduleRunner {
     return this.serialize(async () => {
       for (const spec of graph.schedules) {
         const problem = checkSchedule(spec);
-        if (problem) throw new UserError(`${spec.loc.file}:${spec.loc.line}:${spec.loc.col}: ${problem}`);
+        if (problem) throw new UserError("usage", `${spec.loc.file}:${spec.loc.line}:${spec.loc.col}: ${problem}`);
       }
       const now = this.host.now();
       const notices: string[] = [];
@@ -128,7 +129,7 @@ export class ScheduleRunner {
   unschedule(name: string): Promise<void> {
     return this.serialize(async () => {
       if (!this.records.has(name)) {
-        throw new UserError(`no schedule named \`${name}\`${didYouMean(name, this.records.keys())}`, 404);
+        throw new UserError("not-found", `no schedule named \`${name}\`${didYouMean(name, this.records.keys())}`);
       }
       this.forget(name);
       await this.host.deleteSchedule(name);

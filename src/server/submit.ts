@@ -9,7 +9,8 @@ import type { z } from "zod";
 import type { EngineControl, JobGraph, JobRecord } from "../core/types.js";
 import type { formatDiagnostics } from "../lang/index.js";
 import type { submitLineBody, submitRunBody } from "./api-schema.js";
-import { HttpError, MAX_SOURCE_BODY_BYTES } from "./routing.js";
+import { UserError } from "../core/errors.js";
+import { MAX_SOURCE_BODY_BYTES } from "./routing.js";
 
 type Diagnostics = Parameters<typeof formatDiagnostics>[0];
 
@@ -24,7 +25,7 @@ const lang = () => import("../lang/index.js");
 
 async function refuse(diagnostics: Diagnostics, source: string): Promise<never> {
   const { formatDiagnostics } = await lang();
-  throw new HttpError(400, formatDiagnostics(diagnostics, source).trimEnd());
+  throw new UserError("usage", formatDiagnostics(diagnostics, source).trimEnd());
 }
 
 /** A `.pll` source (given, or read from `path` by the server) → graph. Bad source is a 400 with the diagnostics. */
@@ -44,7 +45,7 @@ export async function compileRun(body: z.output<typeof submitRunBody>): Promise<
  * its text is for the client to send.
  */
 async function readJobsetFile(file: string): Promise<string> {
-  const cannot = (why: string) => new HttpError(400, `cannot read ${file}: ${why}`);
+  const cannot = (why: string) => new UserError("usage", `cannot read ${file}: ${why}`);
   let fh: FileHandle;
   try {
     // Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
@@ -71,7 +72,7 @@ async function readJobsetFile(file: string): Promise<string> {
     }
     return buf.subarray(0, length).toString("utf8");
   } catch (err) {
-    if (err instanceof HttpError) throw err;
+    if (err instanceof UserError) throw err;
     throw cannot((err as NodeJS.ErrnoException).code ?? (err as Error).message);
   } finally {
     await fh.close();
@@ -121,6 +122,6 @@ function hasErrors(diagnostics: Diagnostics): boolean {
 export function resolveRef(engine: EngineControl, ref: string): JobRecord[] {
   const jobs = engine.resolveJobs(ref);
   if (jobs.length > 0) return jobs;
-  if (ref === "failed") throw new HttpError(404, "no failed jobs");
-  throw new HttpError(404, /^#?\d+$/.test(ref) ? `no such job: #${ref.replace(/^#/, "")}` : `no job matches '${ref}'`);
+  if (ref === "failed") throw new UserError("not-found", "no failed jobs");
+  throw new UserError("not-found", /^#?\d+$/.test(ref) ? `no such job: #${ref.replace(/^#/, "")}` : `no job matches '${ref}'`);
 }

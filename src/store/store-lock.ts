@@ -1,7 +1,7 @@
 // Who holds the store: a pid file beside the db, so that a second process
 // gets one clear line naming the holder instead of LevelDB's lock error.
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { UserError } from "../core/types.js";
+import { UserError } from "../core/errors.js";
 
 export const lockFileOf = (dbPath: string) => `${dbPath}.pid`;
 
@@ -36,5 +36,5 @@ export function lockedError(dbPath: string): UserError {
   } catch {
     // no pid file: an older or foreign holder
   }
-  return new UserError(`the pll store ${dbPath} is in use by ${holder}; stop it or use another PLL_HOME`, 409);
+  return new UserError("locked", `the pll store ${dbPath} is in use by ${holder}; stop it or use another PLL_HOME`);
 }

@@ -10,8 +10,6 @@ import { StoreError } from "./store-error.js";
 import { type Entries, JournalFile, journalFiles, journalLine, readJournal } from "./journal.js";
 import type { JobGraph, JobRecord, RunRecord, ScheduleRecord, Settings } from "../core/types.js";
 
-export { StoreError };
-
 export interface Counters {
   nextJobId: number;
   nextRunId: number;
@@ -109,7 +107,7 @@ export class Store {
     this.current = { journal: new JournalFile(path, gen), entries: new Map() };
   }
 
-  /** Opens (creating) the store and replays its journal; a store held by a live process → UserError naming it. */
+  /** Opens (creating) the store and replays its journal; a store held by a live process → UserError (kind "locked") naming it. */
   static async open(path: string): Promise<Store> {
     // A store that was there must still be there: with its CURRENT file gone LevelDB would quietly start an
     // empty one over the old files (and delete them as obsolete), so it is made only where none exists.
@@ -343,14 +341,14 @@ export class Store {
 /** LevelDB's "failed to open", with its cause said in one line, and what to do. */
 function openError(path: string, err: unknown): Error {
   const cause = oneLine(err);
-  if (/No space left|ENOSPC/i.test(cause)) return new StoreError(`cannot open the store ${path}: ${cause} — the disk is full: free some space and try again`, "disk-full");
+  if (/No space left|ENOSPC/i.test(cause)) return new StoreError("store-full", `cannot open the store ${path}: ${cause} — the disk is full: free some space and try again`);
   if (/create_if_missing is false/.test(cause)) return damagedError(path, "has lost its CURRENT file (LevelDB's index of its files)");
   return damagedError(path, `cannot be opened: ${cause}`);
 }
 
 /** A store that is damaged: what is wrong, and what to do (pll doctor keeps a copy before it repairs). */
 export function damagedError(path: string, what: string): StoreError {
-  return new StoreError(`the store ${path} ${what} — nothing was changed; \`pll doctor\` says more, \`pll doctor --repair\` repairs it and keeps a copy`, "damaged");
+  return new StoreError("store-damaged", `the store ${path} ${what} — nothing was changed; \`pll doctor\` says more, \`pll doctor --repair\` repairs it and keeps a copy`);
 }
 
 const oneLine = (err: unknown): string => {
@@ -371,8 +369,8 @@ export function hasLevelFiles(path: string): boolean {
 function writeError(path: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === "ENOSPC" || code === "EDQUOT")
-    return new StoreError(`cannot record the change: the disk holding ${path} is full (${code}); nothing was changed — free some space and try again`, "disk-full");
-  return new StoreError(`cannot record the change in ${path}: ${(err as Error)?.message ?? String(err)}; nothing was changed`, "unwritable");
+    return new StoreError("store-full", `cannot record the change: the disk holding ${path} is full (${code}); nothing was changed — free some space and try again`);
+  return new StoreError("store-unwritable", `cannot record the change in ${path}: ${(err as Error)?.message ?? String(err)}; nothing was changed`);
 }
 
 /** Puts `entries` into LevelDB, on disk (fsync) when this resolves: its journal file may go next. */

@@ -69,6 +69,28 @@ describe("pll COMMAND from the CLI", () => {
     assert.deepEqual(JSON.parse(err.stdout), { error: "no such job: #424242" });
   });
 
+  test("an error keeps its kind from the engine to the exit code: the API sends it beside the message", async () => {
+    const missing = await raw(server, "GET", "/jobs/424242");
+    assert.deepEqual([missing.status, missing.json], [404, { error: "no such job: #424242", kind: "not-found" }]);
+    // A wrong state is 409 (docs/api.md) and a failed command (exit 1), not a usage error.
+    const done = await run("$ true");
+    const id = /^#(\d+)/.exec(done.stdout)![1]!;
+    assert.equal((await run("wait", id)).code, 0);
+    const again = await raw(server, "POST", `/jobs/${id}/start`);
+    assert.deepEqual([again.status, again.json], [409, { error: `job #${id} is success, not pending`, kind: "conflict" }]);
+    const started = await run("start", id);
+    assert.deepEqual([started.code, started.stderr], [1, `pll: job #${id} is success, not pending\n`]);
+    // A file that does not compile is the user's words: 400, and exit 2 — one line of diagnostics, no stack.
+    const bad = path.join(home, "kinds-bad.pll");
+    await writeFile(bad, "jobset kinds\nx: after nowhere $ true\n");
+    const refused = await raw(server, "POST", "/runs", JSON.stringify({ path: bad }));
+    assert.deepEqual([refused.status, refused.json.kind], [400, "usage"], refused.text);
+    const loaded = await run("load", bad);
+    assert.equal(loaded.code, 2, loaded.stderr);
+    assert.match(loaded.stderr, /^pll: .*kinds-bad\.pll:2:\d+: error: /);
+    assert.doesNotMatch(loaded.stderr, /\n\s+at /);
+  });
+
   test("colour follows FORCE_COLOR and NO_COLOR", async () => {
     const coloured = await pll(home, ["status"], { env: { NO_COLOR: "", FORCE_COLOR: "1" } });
     assert.match(coloured.stdout, /\x1b\[3\dm(success|errored)/);
@@ -104,11 +126,13 @@ describe("pll COMMAND from the CLI", () => {
     assert.equal((await run("retry", id2)).code, 0, "cancelled jobs can be retried");
   });
 
-  test("schedules and unschedule, run as an alias of load, retry failed, cancel JOBSET, kill all", async () => {
+  // `run` is an alias of `load` only in the command language (pll shell, its stdin: test/commands/stdin.test.ts);
+  // from the CLI, `pll run` is its own verb (test/engine/run-server.test.ts).
+  test("schedules and unschedule, retry failed, cancel JOBSET, kill all", async () => {
     const nightly = path.join(home, "nightly.pll");
     await writeFile(nightly, "jobset nightly\ncron \"0 2 * * *\"\n$ true\n");
-    const viaRun = await run("run", nightly);
-    assert.equal(viaRun.code, 0, viaRun.stderr);
+    const loaded = await run("load", nightly);
+    assert.equal(loaded.code, 0, loaded.stderr);
     const schedules = await run("schedules");
     assert.match(schedules.stdout, /^NAME\s+WHEN\s+ZONE\s+NEXT\s+LAST\s+RUN\s+RESULT\s+SKIPPED\s+SOURCE\nnightly\s+cron "0 2 \* \* \*"/);
     // Times in the schedule's own zone; the source relative to where pll runs.

@@ -32,6 +32,23 @@ describe("pll shell reading commands from stdin", () => {
     assert.match(r.stdout, /\n2 success · pjc 6\ntwo\n$/);
   });
 
+  test("`run FILE` in a script is `load FILE`: it queues the file's jobs and goes on, without following them", async () => {
+    const gate = path.join(home, "run-alias-gate");
+    await writeFile(path.join(home, "held.pll"), `jobset held\nheld: $ while [ ! -e ${gate} ]; do sleep 0.02; done\n`);
+    try {
+      // Were `run` the CLI's verb (follow to the end), `status held` would only come after the job ended.
+      const r = await shell(`run ${path.join(home, "held.pll")}\nstatus held --json\n`);
+      assert.equal(r.code, 0, r.stderr);
+      const [queued, status] = r.stdout.trimEnd().split("\n");
+      assert.match(queued!, /^run \d+ held: 1 job #\d+$/);
+      const states = JSON.parse(status!).jobs.map((j: { state: string }) => j.state);
+      assert.equal(states.length, 1);
+      assert.match(states[0], /^(pending|running)$/, "still held: the script went on while it waits");
+    } finally {
+      await writeFile(gate, "");
+    }
+  });
+
   test("a bad line prints a one-line error naming its line, the rest still run, and the exit status says so", async () => {
     const r = await shell("pjc 2\nfrobnicate\nshow 999999\npriority sky $ true\npjc 3\n");
     assert.equal(r.stdout, "pjc: 2\npjc: 3\n");

@@ -2,7 +2,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { Scheduler } from "../../src/core/scheduler.js";
 import { transition, IllegalTransition } from "../../src/core/job-machine.js";
-import { UserError } from "../../src/core/types.js";
+import { UserError } from "../../src/core/errors.js";
 import { fakeClock, runOf, settings } from "./records.js";
 
 const ids = (jobs: { id: number }[]) => jobs.map((j) => j.id);

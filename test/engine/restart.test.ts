@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { openEngine } from "../../src/server/engine.js";
-import { UserError } from "../../src/core/types.js";
+import { UserError } from "../../src/core/errors.js";
 import { graphOf, job } from "./graphs.js";
 import { alive, fixture, runEnded, runToEnd } from "./harness.js";
 import { repoRoot, waitFor, withTempHome } from "../helpers/home.js";

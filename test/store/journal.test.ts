@@ -225,9 +225,17 @@ test("a second close waits for the first: the store is free to open once either 
     const db = path.join(home, "db");
     const store = await Store.open(db);
     await store.write({ jobs: [job(1, "one")] });
-    void store.close();
+    let firstClosed = false;
+    const first = store.close().then(() => (firstClosed = true));
     await store.close();
+    assert.ok(firstClosed, "the second close resolved only once the first had");
+    // LevelDB's lock is released: opening again does not fail as "in use", and what was written is there.
     const again = await Store.open(db);
-    await again.close();
+    try {
+      assert.deepEqual((await again.load()).jobs.map((j) => j.command), ["one"]);
+    } finally {
+      await again.close();
+      await first;
+    }
   });
 });
