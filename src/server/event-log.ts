@@ -34,7 +34,14 @@ export class EventLog {
   private record(event: EngineEvent): void {
     const numbered: NumberedEvent = { seq: ++this.seq, event };
     this.ring[numbered.seq % this.capacity] = numbered;
-    for (const listener of this.listeners) listener(numbered);
+    for (const listener of this.listeners) {
+      try {
+        listener(numbered);
+      } catch (err) {
+        // One client's failure must not keep the event from the others.
+        process.stderr.write(`pll server: an event-stream client failed: ${(err as Error)?.message ?? String(err)}\n`);
+      }
+    }
   }
 
   subscribe(listener: (e: NumberedEvent) => void): () => void {

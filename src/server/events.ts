@@ -117,6 +117,7 @@ function streamEvents(ctx: RouteContext): undefined {
   req.on("close", () => finish());
   res.on("error", () => finish());
   // Subscribed and replayed in one go: nothing falls between what it missed and what comes next.
+  // (A replay past the high-water mark waits in the backlog and goes on after `ready`, still in order.)
   const after = lastEventId(req);
   const missed = after === undefined ? undefined : log.since(after);
   for (const event of missed ?? []) send(event);

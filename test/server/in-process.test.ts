@@ -6,7 +6,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { connectIfRunning } from "../../src/client/client.js";
 import { submitAndFollow } from "../../src/client/follow.js";
-import type { EngineEvent, JobRecord } from "../../src/core/types.js";
+import type { EngineEvent } from "../../src/core/types.js";
 import { homePaths } from "../../src/home.js";
 import { openEngine } from "../../src/server/engine.js";
 import { startApiServer } from "../../src/server/http.js";

@@ -31,6 +31,8 @@ interface Shell {
   load(name: string, text: string): Promise<void>;
   /** the id of the newest job of that name */
   idOf(name: string): Promise<number>;
+  /** sets the PJC to `pjc` and loads `n` holds: `pjc` of them run */
+  holding(pjc: number, n: number): Promise<void>;
 }
 
 /** A server on a fresh temp home and `pll shell` in a 100×30 terminal; all of it stopped and removed however `fn` ends. */
@@ -57,6 +59,12 @@ async function withShell(fn: (shell: Shell) => Promise<void>): Promise<void> {
         await writeFile(path.join(home, `${name}.pll`), text);
         await t.type(`load ${path.join(home, `${name}.pll`)}`);
         await t.waitForText(`jobset ${name}`);
+      },
+      async holding(pjc, n) {
+        await t.type(`pjc ${pjc}`);
+        await t.waitForText(`PJC ${pjc}`);
+        await this.load("holds", `jobset holds\n${holds(n)}\n`);
+        await t.waitForText(new RegExp(`running ${pjc}`));
       },
       async idOf(name) {
         const { jobs } = await c.request<JobListResponse>("GET", `/jobs?${new URLSearchParams({ ref: name })}`);
@@ -100,11 +108,9 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && !process.env.CI 
     }));
 
   it("`pjc 6` changes the header and lets more jobs run", () =>
-    withShell(async ({ tmux, load }) => {
-      await tmux.type("pjc 2");
-      await tmux.waitForText("PJC 2");
-      await load("holds", `jobset holds\n${holds(8)}\n`);
-      await tmux.waitForText(/running 2/);
+    withShell(async (shell) => {
+      const { tmux } = shell;
+      await shell.holding(2, 8);
       await tmux.type("pjc 6");
       await tmux.waitForScreen((s) => s.includes("PJC 6") && /running 6/.test(s), "PJC 6 with six jobs running");
     }));
@@ -188,11 +194,9 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && !process.env.CI 
     }));
 
   it("in the table, + and - change the PJC and k kills the selected job", () =>
-    withShell(async ({ tmux, load }) => {
-      await tmux.type("pjc 5");
-      await tmux.waitForText("PJC 5");
-      await load("holds", `jobset holds\n${holds(6)}\n`);
-      await tmux.waitForText(/running 5/);
+    withShell(async (shell) => {
+      const { tmux } = shell;
+      await shell.holding(5, 6);
       await tmux.keys("Escape");
       await tmux.waitForText("r retry");
       await tmux.type("+", false);
@@ -222,8 +226,9 @@ describe("pll shell in a terminal", { skip: !tmuxAvailable() && !process.env.CI 
     }));
 
   it("q in the table leaves with the detach message; the jobs keep running", () =>
-    withShell(async ({ client, tmux, load }) => {
-      await load("holds", `jobset holds\n${holds(1)}\n`);
+    withShell(async (shell) => {
+      const { client, tmux } = shell;
+      await shell.holding(1, 1);
       await tmux.waitForText(/hold1\s+running/);
       await tmux.keys("Escape");
       await tmux.waitForText("r retry");
