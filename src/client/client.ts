@@ -38,10 +38,25 @@ export async function connectIfRunning(home: string): Promise<Client | null> {
   return (await socketAnswers(socket)) ? new Client(socket) : null;
 }
 
+/** What the server says once a stream is subscribed (its `ready` event). */
+export interface StreamReady {
+  /** the number of the last event before the subscription: every later one arrives (absent from servers before event numbers) */
+  seq?: number;
+  /** asked to resume (`lastEventId`): true when every event missed came before `ready`, false when the client must take a new snapshot */
+  resumed?: boolean;
+}
+
+export interface EventStreamOptions {
+  /** resume after this event (sent as `Last-Event-ID`): the server first sends what came after it, or says it cannot */
+  lastEventId?: number;
+  /** told of `ready` before any event after it (`ready` itself resolves a moment later) */
+  onReady?: (info: StreamReady) => void;
+}
+
 export interface EventStream {
   close(): void;
   /** resolves once the server has subscribed this stream: later changes all arrive */
-  ready: Promise<void>;
+  ready: Promise<StreamReady>;
   /** resolves when the stream ends (server stopped, or `close()`); rejects on a connection error */
   done: Promise<void>;
 }
@@ -123,24 +138,27 @@ export class Client {
     });
   }
 
-  /** The server's event stream: every state change, in order, until `close()`. */
-  events(onEvent: (e: EngineEvent) => void): EventStream {
-    let markReady!: () => void;
-    const ready = new Promise<void>((r) => (markReady = r));
+  /** The server's event stream: every state change, in order, each with its number (`seq`), until `close()`. */
+  events(onEvent: (e: EngineEvent, seq: number | undefined) => void, opts: EventStreamOptions = {}): EventStream {
+    let markReady!: (info: StreamReady) => void;
+    const ready = new Promise<StreamReady>((r) => (markReady = r));
     let req!: http.ClientRequest;
+    const headers = opts.lastEventId === undefined ? {} : { "last-event-id": String(opts.lastEventId) };
     const done = new Promise<void>((resolve, reject) => {
-      req = http.get({ socketPath: this.socketPath, path: "/events", agent: false }, (res) => {
+      req = http.get({ socketPath: this.socketPath, path: "/events", agent: false, headers }, (res) => {
         if ((res.statusCode ?? 500) >= 400) {
           res.resume();
           return reject(new ApiError(res.statusCode ?? 500, "the server refused the event stream", undefined));
         }
-        const feed = parseSse((type, data) => {
+        const feed = parseSse((type, data, id) => {
           if (type === "ready") {
             req.setTimeout(0); // subscribed: from now on silence only means nothing happens
-            return markReady();
+            const info = readyInfo(data);
+            opts.onReady?.(info);
+            return markReady(info);
           }
           try {
-            onEvent(JSON.parse(data) as EngineEvent);
+            onEvent(JSON.parse(data) as EngineEvent, id === undefined || !/^\d+$/.test(id) ? undefined : Number(id));
           } catch (err) {
             // A listener's own bug must not end the stream for everyone else.
             process.stderr.write(`pll: event listener failed: ${(err as Error).message}\n`);
@@ -213,6 +231,14 @@ export class Client {
   }
 }
 
+function readyInfo(data: string): StreamReady {
+  const info = safeJson(data) as StreamReady | undefined;
+  return {
+    ...(typeof info?.seq === "number" ? { seq: info.seq } : {}),
+    ...(typeof info?.resumed === "boolean" ? { resumed: info.resumed } : {}),
+  };
+}
+
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -220,6 +246,8 @@ function safeJson(text: string): unknown {
     return undefined;
   }
 }
+
+const safeError = (text: string): string | undefined => (safeJson(text) as { error?: string } | undefined)?.error;
 
 const formatSeconds = (ms: number) => `${Number((ms / 1000).toFixed(1))}s`;
 

@@ -1,6 +1,6 @@
 // A minimal server-sent-events reader: feed it text chunks as they arrive, get
-// (event type, data) per complete event. Comment lines (heartbeats) are skipped.
-export function parseSse(onEvent: (type: string, data: string) => void): (chunk: string) => void {
+// (event type, data, id) per complete event. Comment lines (heartbeats) are skipped.
+export function parseSse(onEvent: (type: string, data: string, id: string | undefined) => void): (chunk: string) => void {
   let buffer = "";
   return (chunk) => {
     buffer += chunk;
@@ -8,6 +8,7 @@ export function parseSse(onEvent: (type: string, data: string) => void): (chunk:
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       let type = "message";
+      let id: string | undefined;
       const data: string[] = [];
       for (const line of block.split("\n")) {
         if (line.startsWith(":")) continue;
@@ -16,8 +17,9 @@ export function parseSse(onEvent: (type: string, data: string) => void): (chunk:
         const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
         if (field === "event") type = value;
         else if (field === "data") data.push(value);
+        else if (field === "id") id = value;
       }
-      if (data.length > 0) onEvent(type, data.join("\n"));
+      if (data.length > 0) onEvent(type, data.join("\n"), id);
     }
   };
 }

@@ -2,8 +2,10 @@
 // a user's action, watching the event stream (no polling). The result is a
 // success only if every one of them succeeded (or was skipped as fresh).
 // Bare `wait` waits for what this session loaded; with nothing loaded, for all.
+// What it reads and what the stream says are reconciled in client/live-state.ts.
 import type { Client } from "../client/client.js";
 import { ServerUnreachable } from "../client/errors.js";
+import { jobKeyOf, LiveState, type SnapshotSeen } from "../client/live-state.js";
 import { FINAL_STATES, type JobRecord } from "../core/types.js";
 import { countStates, type RunListResponse } from "../server/api-types.js";
 import { listIds, paintState } from "./format.js";
@@ -21,21 +23,21 @@ const settled = (j: JobRecord) => FINAL_STATES.has(j.state) || j.state === "bloc
 const succeeded = (j: JobRecord) => j.state === "success" || j.state === "skipped";
 
 /** The jobs to wait for now, and whether jobs created meanwhile join them. */
-async function targets(client: Client, arg: string | undefined): Promise<{ jobs: JobRecord[]; joins(j: JobRecord): boolean; target: string }> {
+async function targets(client: Client, arg: string | undefined, seen: SnapshotSeen): Promise<{ jobs: JobRecord[]; joins(j: JobRecord): boolean; target: string }> {
   const never = () => false;
   const mine = runsSubmitted(client);
   if (arg === undefined && mine.length > 0) {
     const runIds = new Set(mine);
-    const jobs = (await Promise.all(mine.map((runId) => fetchJobs(client, { runId })))).flat();
+    const jobs = (await Promise.all(mine.map((runId) => fetchJobs(client, { runId }, seen)))).flat();
     return { jobs, joins: (j) => runIds.has(j.runId), target: "the jobs loaded here" };
   }
   if (arg === undefined || arg === "all") {
-    const [pending, running, blocked] = await Promise.all(["pending", "running", "blocked"].map((state) => fetchJobs(client, { state })));
+    const [pending, running, blocked] = await Promise.all(["pending", "running", "blocked"].map((state) => fetchJobs(client, { state }, seen)));
     return { jobs: [...pending!, ...running!, ...blocked!], joins: () => true, target: "all jobs" };
   }
   try {
     // A name may match several runs' jobs: wait for the newest run's.
-    const jobs = await resolveJobs(client, arg);
+    const jobs = await resolveJobs(client, arg, seen);
     return { jobs: jobs.filter((j) => j.runId === jobs[0]!.runId), joins: never, target: arg };
   } catch (err) {
     if (!(err instanceof CommandFailed) || /^#?\d+$/.test(arg)) throw err;
@@ -44,7 +46,7 @@ async function targets(client: Client, arg: string | undefined): Promise<{ jobs:
   const { runs } = await client.request<RunListResponse>("GET", `/runs?${new URLSearchParams({ jobset: arg, limit: "1" })}`);
   const newest = runs[0];
   if (!newest) throw new CommandFailed(`no job or jobset matches '${arg}'`);
-  return { jobs: await fetchJobs(client, { runId: newest.id }), joins: (j) => j.runId === newest.id, target: `run ${newest.id} of ${arg}` };
+  return { jobs: await fetchJobs(client, { runId: newest.id }, seen), joins: (j) => j.runId === newest.id, target: `run ${newest.id} of ${arg}` };
 }
 
 export const wait = defineCommand<WaitResult>({
@@ -61,30 +63,23 @@ export const wait = defineCommand<WaitResult>({
       unsettled += Number(!settled(job)) - Number(known !== undefined && !settled(known));
       tracked.set(job.id, job);
     };
-    const early: JobRecord[] = [];
-    let loaded = false;
     let joins: (j: JobRecord) => boolean = () => false;
     let wake = () => {};
-    const apply = (job: JobRecord, fromBefore: boolean) => {
-      const known = tracked.get(job.id);
-      if (!known && !joins(job)) return;
-      // An event older than our snapshot must not undo what the snapshot saw.
-      if (fromBefore && known && settled(known) && !settled(job)) return;
-      track(job);
+    const live = new LiveState(ctx.client, (e) => {
+      if (e.type !== "job" || (!tracked.has(e.job.id) && !joins(e.job))) return;
+      track(e.job);
       wake();
-    };
-    const stream = ctx.client.events((e) => {
-      if (e.type !== "job") return;
-      if (loaded) apply(e.job, false);
-      else early.push(e.job);
     });
     try {
-      await stream.ready;
-      const t = await targets(ctx.client, inv.args[0]);
+      const stream = await live.subscribe();
+      // A job may come in several answers (pending, then running): the newest of them is what is known.
+      const newest = new Map<number, JobRecord>();
+      const t = await targets(ctx.client, inv.args[0], (jobs, seq) => {
+        for (const j of live.adopt(jobs, seq, jobKeyOf)) newest.set(j.id, j);
+      });
       joins = t.joins;
-      for (const j of t.jobs) track(j);
-      loaded = true;
-      for (const j of early.splice(0)) apply(j, true);
+      for (const j of t.jobs) track(newest.get(j.id) ?? j);
+      live.release();
       const gone = stream.done.then(() => Promise.reject(new ServerUnreachable("the server stopped while waiting")));
       gone.catch(() => {});
       const aborted = new Promise<never>((_, reject) => ctx.signal?.addEventListener("abort", () => reject(new CommandFailed("wait: interrupted")), { once: true }));
@@ -95,7 +90,7 @@ export const wait = defineCommand<WaitResult>({
       const jobs = [...tracked.values()].sort((a, b) => a.id - b.id);
       return { target: t.target, jobs, ok: jobs.every(succeeded) };
     } finally {
-      stream.close();
+      live.close();
     }
   },
   succeeded: (r) => r.ok,

@@ -3,16 +3,19 @@
 import type { Client } from "../client/client.js";
 import { ApiError } from "../client/errors.js";
 import type { JobRecord } from "../core/types.js";
+import type { SnapshotSeen } from "../client/live-state.js";
 import { didYouMean } from "../lang/suggest.js";
 import type { JobListResponse, JobResponse, RunListResponse, ScheduleListResponse } from "../server/api-types.js";
 import { CommandFailed } from "./types.js";
 
-export async function fetchJobs(client: Client, filter: Record<string, string | number> = {}): Promise<JobRecord[]> {
+/** `seen` is told each answer's jobs and event number, for a caller that reconciles them with the event stream. */
+export async function fetchJobs(client: Client, filter: Record<string, string | number> = {}, seen?: SnapshotSeen): Promise<JobRecord[]> {
   const jobs: JobRecord[] = [];
   let afterId: number | null = 0;
   while (afterId !== null) {
     const query = new URLSearchParams({ ...stringify(filter), afterId: String(afterId), limit: "5000" });
     const page: JobListResponse = await client.request<JobListResponse>("GET", `/jobs?${query}`);
+    seen?.(page.jobs, page.seq);
     jobs.push(...page.jobs);
     afterId = page.next;
   }
@@ -20,9 +23,10 @@ export async function fetchJobs(client: Client, filter: Record<string, string | 
 }
 
 /** Jobs a reference names ("12", "#12", a name, "failed"); none is a CommandFailed. */
-export async function resolveJobs(client: Client, ref: string): Promise<JobRecord[]> {
-  if (/^#?\d+$/.test(ref)) return [await getJob(client, Number(ref.replace(/^#/, "")))];
-  const { jobs } = await client.request<JobListResponse>("GET", `/jobs?${new URLSearchParams({ ref })}`);
+export async function resolveJobs(client: Client, ref: string, seen?: SnapshotSeen): Promise<JobRecord[]> {
+  if (/^#?\d+$/.test(ref)) return [await getJob(client, Number(ref.replace(/^#/, "")), seen)];
+  const { jobs, seq } = await client.request<JobListResponse>("GET", `/jobs?${new URLSearchParams({ ref })}`);
+  seen?.(jobs, seq);
   if (jobs.length === 0) throw new CommandFailed(ref === "failed" ? "no failed jobs" : `no job matches '${ref}'`);
   return jobs;
 }
@@ -32,9 +36,11 @@ export async function resolveJob(client: Client, ref: string): Promise<JobRecord
   return (await resolveJobs(client, ref))[0]!;
 }
 
-export async function getJob(client: Client, id: number): Promise<JobRecord> {
+export async function getJob(client: Client, id: number, seen?: SnapshotSeen): Promise<JobRecord> {
   try {
-    return (await client.request<JobResponse>("GET", `/jobs/${id}`)).job;
+    const { job, seq } = await client.request<JobResponse>("GET", `/jobs/${id}`);
+    seen?.([job], seq);
+    return job;
   } catch (err) {
     if (err instanceof ApiError && err.kind === "not-found") throw new CommandFailed(`no such job: #${id}`);
     throw err;

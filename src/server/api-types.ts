@@ -15,7 +15,16 @@ export function countStates(jobs: readonly JobRecord[]): StateCounts {
 }
 export type RunSummary = RunRecord & { counts: StateCounts };
 
-export interface SubmitResponse {
+/**
+ * Every answer that carries records says which event (by its SSE id) it is
+ * consistent with: it reflects every event up to `seq`; events after it are
+ * newer. A client reconciles answers and events by it (src/client/live-state.ts).
+ */
+export interface Consistent {
+  seq: number;
+}
+
+export interface SubmitResponse extends Consistent {
   /** absent when the file holds only schedules: they are registered, nothing runs now */
   run?: RunRecord;
   jobs: JobRecord[];
@@ -23,7 +32,7 @@ export interface SubmitResponse {
   /** the schedules a file load registered */
   schedules?: ScheduleRecord[];
 }
-export interface JobListResponse {
+export interface JobListResponse extends Consistent {
   jobs: JobRecord[];
   /** pass as afterId for the next page; null when this was the last one */
   next: number | null;
@@ -31,20 +40,20 @@ export interface JobListResponse {
   counts?: StateCounts;
   total?: number;
 }
-export interface JobResponse {
+export interface JobResponse extends Consistent {
   job: JobRecord;
 }
-export interface JobsResponse {
+export interface JobsResponse extends Consistent {
   jobs: JobRecord[];
 }
-export interface RunListResponse {
+export interface RunListResponse extends Consistent {
   runs: RunSummary[];
 }
-export interface RunResponse {
+export interface RunResponse extends Consistent {
   run: RunSummary;
   jobs: JobRecord[];
 }
-export interface SettingsResponse {
+export interface SettingsResponse extends Consistent {
   settings: Settings;
 }
 export interface ScheduleListResponse {

@@ -5,29 +5,13 @@
 // What is left is the original stream with superseded events taken out, in
 // the original order — every consumer that keeps the latest record per id
 // (`pll run`, `wait`, the shell) ends in the same state as with every event.
-import type { EngineEvent } from "../core/types.js";
-
-/**
- * The thing an event is the whole new state of — a job by its id (a number:
- * no key to allocate per event and client), a run or the settings — or
- * undefined for events that are news in themselves.
- */
-function supersedes(e: EngineEvent): number | string | undefined {
-  switch (e.type) {
-    case "job":
-      return e.job.id;
-    case "run":
-      return `run ${e.run.id}`;
-    case "settings":
-      return "settings";
-    default:
-      return undefined;
-  }
-}
+// Events keep their numbers: what is skipped shows as a gap in the ids, never as an id out of order.
+import type { NumberedEvent } from "./event-log.js";
+import { recordKeyOf, type RecordKey } from "./event-keys.js";
 
 export class EventBacklog {
   /** keyed by what the event supersedes; news events by a negative counter, apart from job ids */
-  private readonly events = new Map<string | number, EngineEvent>();
+  private readonly events = new Map<RecordKey, NumberedEvent>();
   private nextOther = -1;
   private othersHeld = 0;
 
@@ -40,8 +24,8 @@ export class EventBacklog {
     return this.othersHeld;
   }
 
-  push(e: EngineEvent): void {
-    const key = supersedes(e);
+  push(e: NumberedEvent): void {
+    const key = recordKeyOf(e.event);
     if (key === undefined) {
       this.events.set(this.nextOther--, e);
       this.othersHeld++;
@@ -53,7 +37,7 @@ export class EventBacklog {
   }
 
   /** Takes events, oldest first, while `more()` says the client can take them. */
-  *take(more: () => boolean): Generator<EngineEvent> {
+  *take(more: () => boolean): Generator<NumberedEvent> {
     for (const [key, e] of this.events) {
       if (!more()) return;
       this.events.delete(key);

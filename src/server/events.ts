@@ -8,8 +8,13 @@
 // cannot be replaced (notices, overruns) pile up for it — with a last comment
 // saying why and a line in the server's log: what a client holds in the
 // server is bounded by HIGH_WATER_BYTES plus one record per job, and not for long.
-import type { EngineEvent } from "../core/types.js";
+//
+// Each event's `id:` is its number in the server's event log; a client that
+// sends `Last-Event-ID` first gets the events it missed, then `ready` saying
+// whether that was all of them (docs/api.md, "Events").
+import type { IncomingMessage } from "node:http";
 import { EventBacklog } from "./event-backlog.js";
+import { eventLog, type NumberedEvent } from "./event-log.js";
 import type { Route, RouteContext } from "./routing.js";
 
 /** Unsent bytes past which new events wait in the backlog instead of the socket's buffer. */
@@ -23,14 +28,16 @@ const DEFAULT_STALL_MS = 60_000;
 const GOODBYE_MS = 2_000;
 
 /** Each event is serialised once, however many clients it goes to: their buffers share the text. */
-const frames = new WeakMap<EngineEvent, string>();
-function frameOf(event: EngineEvent): string {
-  let frame = frames.get(event);
-  if (frame === undefined) {
-    frame = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-    frames.set(event, frame);
-  }
-  return frame;
+function frameOf(e: NumberedEvent): string {
+  return (e.frame ??= `id: ${e.seq}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`);
+}
+
+/** The number of the last event a reconnecting client has (the SSE `Last-Event-ID` header), if it sent one. */
+function lastEventId(req: IncomingMessage): number | undefined {
+  const header = req.headers["last-event-id"];
+  if (typeof header !== "string" || header.trim() === "") return undefined;
+  // Not a number of ours: nothing can be replayed from it (since() says so), and the client re-snapshots.
+  return /^\d+$/.test(header.trim()) ? Number(header.trim()) : -1;
 }
 
 function stallMs(): number {
@@ -51,8 +58,8 @@ function streamEvents(ctx: RouteContext): undefined {
   let closed = false;
   const backlog = new EventBacklog();
   const roomLeft = () => !closed && res.writableLength < HIGH_WATER_BYTES;
-  const write = (event: EngineEvent) => res.write(frameOf(event));
-  const send = (event: EngineEvent) => {
+  const write = (event: NumberedEvent) => res.write(frameOf(event));
+  const send = (event: NumberedEvent) => {
     if (closed) return;
     if (backlog.size === 0 && roomLeft()) return void write(event);
     backlog.push(event);
@@ -65,7 +72,8 @@ function streamEvents(ctx: RouteContext): undefined {
     for (const event of backlog.take(roomLeft)) write(event);
   };
   res.on("drain", flush);
-  const unsubscribe = engine.subscribe(send);
+  const log = eventLog(engine);
+  const unsubscribe = log.subscribe(send);
   const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
   heartbeat.unref();
 
@@ -108,8 +116,14 @@ function streamEvents(ctx: RouteContext): undefined {
   }
   req.on("close", () => finish());
   res.on("error", () => finish());
-  // Tells the client it is subscribed: anything that happens after this line reaches it.
-  res.write(`event: ready\ndata: {}\n\n`);
+  // Subscribed and replayed in one go: nothing falls between what it missed and what comes next.
+  // (A replay past the high-water mark waits in the backlog and goes on after `ready`, still in order.)
+  const after = lastEventId(req);
+  const missed = after === undefined ? undefined : log.since(after);
+  for (const event of missed ?? []) send(event);
+  // Tells the client it is subscribed (anything after `seq` reaches it) and, when it asked, whether it got all it missed.
+  const ready = { seq: log.seq, ...(after === undefined ? {} : { resumed: missed !== undefined }) };
+  res.write(`event: ready\ndata: ${JSON.stringify(ready)}\n\n`);
   return undefined;
 }
 

@@ -4,6 +4,7 @@
 import { PRIORITY_NAMES, type JobRecord } from "../core/types.js";
 import { countStates, type JobListResponse, type JobResponse, type JobsResponse, type SubmitResponse } from "./api-types.js";
 import { UserError } from "../core/errors.js";
+import { seqNow } from "./event-log.js";
 import { idParam, queryObject, validate, type Route, type RouteContext } from "./routing.js";
 import { compileLine, resolveRef } from "./submit.js";
 
@@ -11,7 +12,7 @@ const DEFAULT_PAGE = 1000;
 
 async function listJobs(ctx: RouteContext): Promise<{ body: JobListResponse }> {
   const q = await validate("jobQuery", queryObject(ctx.query), "query");
-  if (q.ref !== undefined) return { body: { jobs: ctx.engine.resolveJobs(q.ref), next: null } };
+  if (q.ref !== undefined) return { body: { jobs: ctx.engine.resolveJobs(q.ref), next: null, seq: seqNow(ctx.engine) } };
   if (q.last !== undefined && (q.afterId !== undefined || q.limit !== undefined)) throw new UserError("usage", "invalid request query: `last` does not page; leave out afterId and limit");
   const filter = {
     ...(q.runId !== undefined ? { runId: q.runId } : {}),
@@ -22,36 +23,46 @@ async function listJobs(ctx: RouteContext): Promise<{ body: JobListResponse }> {
   // Counting, or the newest N, needs every matching job: references to the engine's records, not copies.
   const every = wantCounts || q.last !== undefined ? ctx.engine.listJobs(filter) : undefined;
   const summary = every && wantCounts ? { counts: countStates(every), total: every.length } : {};
-  if (q.last !== undefined) return { body: { jobs: every!.slice(-q.last), next: null, ...summary } };
+  if (q.last !== undefined) return { body: { jobs: every!.slice(-q.last), next: null, ...summary, seq: seqNow(ctx.engine) } };
   const limit = q.limit ?? DEFAULT_PAGE;
   const jobs = ctx.engine.listJobs({ ...filter, ...(q.afterId !== undefined ? { afterId: q.afterId } : {}), limit });
-  return { body: { jobs, next: jobs.length === limit ? jobs[jobs.length - 1]!.id : null, ...summary } };
+  return { body: { jobs, next: jobs.length === limit ? jobs[jobs.length - 1]!.id : null, ...summary, seq: seqNow(ctx.engine) } };
 }
 
 function getJob(ctx: RouteContext): { body: JobResponse } {
   const id = idParam(ctx);
   const job = ctx.engine.getJob(id);
   if (!job) throw new UserError("not-found", `no such job: #${id}`);
-  return { body: { job } };
+  return { body: { job, seq: seqNow(ctx.engine) } };
 }
 
 async function submitLine(ctx: RouteContext): Promise<{ status: number; body: SubmitResponse }> {
   const body = await validate("submitLineBody", await ctx.body());
   const { graph, source, warnings } = await compileLine(ctx.engine, body);
   const submitted = await ctx.engine.submit(graph, source);
-  return { status: 201, body: { ...submitted, notices: [...warnings, ...submitted.notices] } };
+  return { status: 201, body: { ...submitted, ...jobsNow(ctx, submitted.jobs), run: ctx.engine.getRun(submitted.run.id) ?? submitted.run, notices: [...warnings, ...submitted.notices] } };
 }
 
 const ids = (jobs: JobRecord[]) => jobs.map((j) => j.id);
 
+/**
+ * An action's jobs as they are now, with the event number they are consistent with: what the engine
+ * returned was read before its last await, and an answer must not claim a number newer than its records.
+ */
+export function jobsNow(ctx: RouteContext, jobs: JobRecord[]): { jobs: JobRecord[]; seq: number } {
+  return { jobs: jobs.map((j) => ctx.engine.getJob(j.id) ?? j), seq: seqNow(ctx.engine) };
+}
+
+const jobNow = (ctx: RouteContext, job: JobRecord): JobResponse => ({ job: ctx.engine.getJob(job.id) ?? job, seq: seqNow(ctx.engine) });
+
 async function retry(ctx: RouteContext): Promise<{ body: JobsResponse }> {
-  return { body: { jobs: await ctx.engine.retry(ids(resolveRef(ctx.engine, ctx.params.ref!))) } };
+  return { body: jobsNow(ctx, await ctx.engine.retry(ids(resolveRef(ctx.engine, ctx.params.ref!)))) };
 }
 
 async function kill(ctx: RouteContext): Promise<{ body: JobsResponse }> {
   const ref = ctx.params.ref!;
   const target = ref === "all" ? "all" : ids(resolveRef(ctx.engine, ref));
-  return { body: { jobs: await ctx.engine.kill(target) } };
+  return { body: jobsNow(ctx, await ctx.engine.kill(target)) };
 }
 
 /** `cancel N|NAME|JOBSET`: a job reference first, else every pending job of that jobset. */
@@ -64,18 +75,18 @@ async function cancel(ctx: RouteContext): Promise<{ body: JobsResponse }> {
     jobs = ofJobset.filter((j) => j.state === "pending" || j.state === "blocked");
     if (jobs.length === 0) throw new UserError("conflict", `jobset '${ref}' has no pending jobs to cancel`);
   }
-  return { body: { jobs: await ctx.engine.cancel(ids(jobs)) } };
+  return { body: jobsNow(ctx, await ctx.engine.cancel(ids(jobs))) };
 }
 
 async function start(ctx: RouteContext): Promise<{ body: JobResponse }> {
-  return { body: { job: await ctx.engine.start(existingId(ctx)) } };
+  return { body: jobNow(ctx, await ctx.engine.start(existingId(ctx))) };
 }
 
 async function setPriority(ctx: RouteContext): Promise<{ body: JobResponse }> {
   const id = existingId(ctx);
   const { priority } = await validate("priorityBody", await ctx.body());
   const value = typeof priority === "number" ? priority : PRIORITY_NAMES[priority]!;
-  return { body: { job: await ctx.engine.setPriority(id, value) } };
+  return { body: jobNow(ctx, await ctx.engine.setPriority(id, value)) };
 }
 
 /** A numeric job id that exists — checked here so "unknown job" is a 404 whatever the engine says. */

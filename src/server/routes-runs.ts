@@ -3,6 +3,8 @@
 import type { EngineControl, JobRecord, RunRecord } from "../core/types.js";
 import type { RunListResponse, RunResponse, RunSummary, StateCounts, SubmitResponse } from "./api-types.js";
 import { UserError } from "../core/errors.js";
+import { seqNow } from "./event-log.js";
+import { jobsNow } from "./routes-jobs.js";
 import { idParam, MAX_SOURCE_BODY_BYTES, queryObject, validate, type Route, type RouteContext } from "./routing.js";
 import { compileRun } from "./submit.js";
 
@@ -23,21 +25,22 @@ async function submitRun(ctx: RouteContext): Promise<{ status: number; body: Sub
   const { graph, source, warnings } = await compileRun(body);
   // A file of schedules only registers them and starts no run.
   const submitted = await ctx.engine.submit(graph, source, { allowNoRun: true, haltOnFailure: body.haltOnFailure === true });
-  return { status: 201, body: { ...submitted, notices: [...warnings, ...submitted.notices] } };
+  const run = submitted.run && (ctx.engine.getRun(submitted.run.id) ?? submitted.run);
+  return { status: 201, body: { ...submitted, ...jobsNow(ctx, submitted.jobs), ...(run ? { run } : {}), notices: [...warnings, ...submitted.notices] } };
 }
 
 async function listRuns(ctx: RouteContext): Promise<{ body: RunListResponse }> {
   const q = await validate("runQuery", queryObject(ctx.query), "query");
   let runs = ctx.engine.listRuns().filter((r) => (q.jobset === undefined || r.jobset === q.jobset) && (q.state === undefined || r.state === q.state));
   if (q.limit !== undefined) runs = runs.slice(-q.limit);
-  return { body: { runs: runs.map((r) => summarise(ctx.engine, r).run) } };
+  return { body: { runs: runs.map((r) => summarise(ctx.engine, r).run), seq: seqNow(ctx.engine) } };
 }
 
 function getRun(ctx: RouteContext): { body: RunResponse } {
   const id = idParam(ctx);
   const run = ctx.engine.getRun(id);
   if (!run) throw new UserError("not-found", `no such run: ${id}`);
-  return { body: summarise(ctx.engine, run) };
+  return { body: { ...summarise(ctx.engine, run), seq: seqNow(ctx.engine) } };
 }
 
 export const runRoutes: Route[] = ["/runs", "/jobsets"].flatMap((base): Route[] => [

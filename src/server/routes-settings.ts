@@ -1,19 +1,26 @@
 // /settings (pjc, capacity, pause/resume), /schedules, and the server's own
 // /health and /shutdown.
 import type { HealthResponse, ScheduleListResponse, SettingsResponse } from "./api-types.js";
+import type { EngineControl } from "../core/types.js";
 import { UserError } from "../core/errors.js";
+import { seqNow } from "./event-log.js";
 import { validate, type Route, type RouteContext } from "./routing.js";
 
-const settings = (ctx: RouteContext): { body: SettingsResponse } => ({ body: { settings: ctx.engine.settings() } });
+/** The settings as they are now (a change's own answer too: it was read before the change's last await), and their event number. */
+const settingsNow = (engine: EngineControl): SettingsResponse => ({ settings: engine.settings(), seq: seqNow(engine) });
+
+const settings = (ctx: RouteContext): { body: SettingsResponse } => ({ body: settingsNow(ctx.engine) });
 
 async function setPjc(ctx: RouteContext): Promise<{ body: SettingsResponse }> {
   const { pjc, jobset } = await validate("pjcBody", await ctx.body());
-  return { body: { settings: await ctx.engine.setPjc(pjc, jobset) } };
+  await ctx.engine.setPjc(pjc, jobset);
+  return { body: settingsNow(ctx.engine) };
 }
 
 async function setCapacity(ctx: RouteContext): Promise<{ body: SettingsResponse }> {
   const { capacity } = await validate("capacityBody", await ctx.body());
-  return { body: { settings: await ctx.engine.setCapacity(capacity) } };
+  await ctx.engine.setCapacity(capacity);
+  return { body: settingsNow(ctx.engine) };
 }
 
 const pauseOrResume =
@@ -21,7 +28,8 @@ const pauseOrResume =
   async (ctx: RouteContext): Promise<{ body: SettingsResponse }> => {
     const { jobset } = await validate("pauseBody", await ctx.body());
     const target = jobset === "all" ? undefined : jobset;
-    return { body: { settings: await ctx.engine[which](target) } };
+    await ctx.engine[which](target);
+    return { body: settingsNow(ctx.engine) };
   };
 
 const schedules = (ctx: RouteContext): { body: ScheduleListResponse } => ({ body: { schedules: ctx.engine.listSchedules() } });

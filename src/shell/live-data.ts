@@ -1,7 +1,10 @@
 // Keeps the view-model in step with the server: subscribe to its events
 // first, then fetch a snapshot (so nothing falls in between), and follow the
-// selected job's log. A lost stream is re-opened, with a fresh snapshot.
+// selected job's log. A lost stream is re-opened where it stopped; only when
+// the server cannot replay what was missed is a fresh snapshot read.
+// Snapshot and events are reconciled in client/live-state.ts.
 import type { Client } from "../client/client.js";
+import { jobKeyOf, LiveState, runKeyOf, settingsKey } from "../client/live-state.js";
 import type { EngineEvent, JobRecord, RunRecord, Settings } from "../core/types.js";
 import type { JobListResponse, LogLine, RunListResponse, SettingsResponse } from "../server/api-types.js";
 import type { ShellModel } from "./model.js";
@@ -12,22 +15,24 @@ const PAGE = 10_000;
 const RECONNECT_MS = 1000;
 
 
-async function fetchSnapshot(client: Client): Promise<{ jobs: JobRecord[]; runs: RunRecord[]; settings: Settings }> {
+/** Every job, run and the settings, each answer adopted: what comes back is only what is newer than the events told. */
+async function fetchSnapshot(client: Client, live: LiveState): Promise<{ jobs: JobRecord[]; runs: RunRecord[]; settings?: Settings }> {
   const jobs: JobRecord[] = [];
   for (let afterId: number | null = 0; afterId !== null; ) {
     const page: JobListResponse = await client.request<JobListResponse>("GET", `/jobs?limit=${PAGE}&afterId=${afterId}`);
-    jobs.push(...page.jobs);
+    jobs.push(...live.adopt(page.jobs, page.seq, jobKeyOf));
     afterId = page.next;
   }
-  const [{ runs }, { settings }] = await Promise.all([
+  const [runList, settings] = await Promise.all([
     client.request<RunListResponse>("GET", "/runs"),
     client.request<SettingsResponse>("GET", "/settings"),
   ]);
-  return { jobs, runs, settings };
+  const [newerSettings] = live.adopt([settings.settings], settings.seq, settingsKey);
+  return { jobs, runs: live.adopt(runList.runs, runList.seq, runKeyOf), ...(newerSettings ? { settings: newerSettings } : {}) };
 }
 
 export class LiveData {
-  private stream: { close(): void } | undefined;
+  private readonly live: LiveState;
   private reconnect: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -36,22 +41,23 @@ export class LiveData {
     private readonly model: ShellModel,
     /** after each event (already applied to the model), and after a snapshot (no event) */
     private readonly changed: (event?: EngineEvent) => void,
-  ) {}
-
-  /** Resolves once the first snapshot is in the model. */
-  async start(): Promise<void> {
-    const events = this.client.events((e) => {
+  ) {
+    this.live = new LiveState(client, (e) => {
       this.model.apply(e);
       this.changed(e);
     });
-    this.stream = events;
-    this.model.beginSync();
-    events.done.then(
+  }
+
+  /** Resolves once the first snapshot is in the model (on a resumed stream: once subscribed). */
+  async start(): Promise<void> {
+    const { needsSnapshot, done } = await this.live.subscribe();
+    done.then(
       () => this.lost("the server closed the event stream"),
       (err: Error) => this.lost(err.message),
     );
-    await events.ready;
-    this.model.loadSnapshot(await fetchSnapshot(this.client));
+    if (!needsSnapshot) return;
+    this.model.loadSnapshot(await fetchSnapshot(this.client, this.live));
+    this.live.release();
     this.changed();
   }
 
@@ -59,6 +65,8 @@ export class LiveData {
     if (this.closed) return;
     this.model.notify("error", `${why} — reconnecting (jobs keep running in the server)`);
     this.changed();
+    // Both the stream's end and a failed snapshot report one loss: one reconnect.
+    clearTimeout(this.reconnect);
     this.reconnect = setTimeout(() => {
       this.start().catch(() => this.lost("the server does not answer"));
     }, RECONNECT_MS);
@@ -67,7 +75,7 @@ export class LiveData {
   close(): void {
     this.closed = true;
     clearTimeout(this.reconnect);
-    this.stream?.close();
+    this.live.close();
   }
 }
 

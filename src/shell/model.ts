@@ -76,43 +76,32 @@ export class ShellModel {
   /** bumped only when a job changes: the filtered list is recomputed on that, not on cursor moves */
   private jobsVersion = 0;
   private selectedId: number | undefined;
-  /** what events changed since beginSync(), while a snapshot is being fetched */
-  private touched: { jobs: Set<number>; runs: Set<number>; settings: boolean } | undefined;
   private cursor = 0;
   private top = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /**
-   * Call when subscribing to events, before fetching a snapshot: what events
-   * change from then on is newer than the snapshot and is not overwritten by it.
+   * Records read from the server (at start-up, or after a stream the server
+   * could not resume): only those newer than what events said — the caller
+   * reconciles them with the stream (client/live-state.ts).
    */
-  beginSync(): void {
-    this.touched = { jobs: new Set(), runs: new Set(), settings: false };
-  }
-
-  /** The state fetched after subscribing (at start-up, or after a lost event stream). */
   loadSnapshot(snapshot: { jobs?: JobRecord[]; runs?: RunRecord[]; settings?: Settings }): void {
-    const touched = this.touched;
-    for (const run of snapshot.runs ?? []) if (!touched?.runs.has(run.id)) this.runs.set(run.id, run);
-    for (const job of snapshot.jobs ?? []) if (!touched?.jobs.has(job.id)) this.upsertJob(job, false);
-    if (snapshot.settings && !touched?.settings) this.settings = snapshot.settings;
-    this.touched = undefined;
+    for (const run of snapshot.runs ?? []) this.runs.set(run.id, run);
+    for (const job of snapshot.jobs ?? []) this.upsertJob(job, false);
+    if (snapshot.settings) this.settings = snapshot.settings;
     this.version++;
   }
 
   apply(event: EngineEvent): void {
     switch (event.type) {
       case "job":
-        this.touched?.jobs.add(event.job.id);
         this.upsertJob(event.job, true);
         break;
       case "run":
-        this.touched?.runs.add(event.run.id);
         this.runs.set(event.run.id, event.run);
         break;
       case "settings":
-        if (this.touched) this.touched.settings = true;
         this.settings = event.settings;
         break;
       case "overrun": {

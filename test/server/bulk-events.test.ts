@@ -65,11 +65,11 @@ test(`${BULK} jobs loaded and cancelled in bulk: every subscriber stays connecte
       assert.equal(bulkIds.length, BULK);
 
       // 4. `wait bulk`, subscribed before the second bulk
-      let waitReady: Promise<void> | undefined;
+      let waitReady: Promise<unknown> | undefined;
       const waitingClient = new Client(server.socket);
       const subscribe = waitingClient.events.bind(waitingClient);
-      waitingClient.events = (onEvent) => {
-        const s = subscribe(onEvent);
+      waitingClient.events = (onEvent, opts) => {
+        const s = subscribe(onEvent, opts);
         waitReady = s.ready;
         return s;
       };

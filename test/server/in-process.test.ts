@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
 import { connectIfRunning } from "../../src/client/client.js";
-import { olderThan, submitAndFollow } from "../../src/client/follow.js";
-import type { EngineEvent, JobRecord } from "../../src/core/types.js";
+import { submitAndFollow } from "../../src/client/follow.js";
+import type { EngineEvent } from "../../src/core/types.js";
 import { homePaths } from "../../src/home.js";
 import { openEngine } from "../../src/server/engine.js";
 import { startApiServer } from "../../src/server/http.js";
@@ -60,27 +60,4 @@ test("an in-process engine serves the socket, and submitAndFollow sees its run f
       await engine.close({ killJobs: true });
     }
   });
-});
-
-test("following drops only events surely older than the snapshot: fewer attempts, or running where it has ended or waits again", () => {
-  const at = (state: JobRecord["state"], attempts: number) =>
-    ({ id: 1, state, attempts: Array.from({ length: attempts }, (_, i) => ({ n: i + 1, startedAt: 0 })) }) as unknown as JobRecord;
-  const older: [JobRecord, JobRecord][] = [
-    [at("pending", 0), at("running", 1)],
-    [at("running", 1), at("errored", 1)],
-    [at("running", 1), at("pending", 1)], // waiting for its retry
-    [at("errored", 1), at("running", 2)],
-  ];
-  const notOlder: [JobRecord, JobRecord][] = [
-    [at("pending", 1), at("running", 1)], // the retry's wait comes after the attempt
-    [at("errored", 1), at("running", 1)],
-    [at("cancelled", 0), at("pending", 0)], // cancelled before it ran
-    [at("pending", 1), at("errored", 1)], // retried
-    [at("cancelled", 1), at("pending", 1)], // cancelled while waiting for its retry
-    [at("blocked", 0), at("pending", 0)],
-    [at("running", 2), at("running", 2)],
-  ];
-  for (const [e, known] of older) assert.ok(olderThan(e, known), `${e.state}(${e.attempts.length}) before ${known.state}(${known.attempts.length})`);
-  for (const [e, known] of notOlder) assert.ok(!olderThan(e, known), `${e.state}(${e.attempts.length}) after ${known.state}(${known.attempts.length})`);
-  assert.ok(!olderThan(at("pending", 0), undefined));
 });

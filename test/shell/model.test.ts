@@ -46,18 +46,6 @@ test("a job's row moves as its state changes, and the counts follow", () => {
   assert.equal(model.countOf("running"), 0);
 });
 
-test("a snapshot fetched after subscribing never overwrites what events already changed", () => {
-  const model = new ShellModel();
-  model.loadSnapshot({ jobs: [job(1, "running"), job(2, "running")] });
-  model.beginSync();
-  model.apply({ type: "job", job: job(1, "success", { endedAt: 2000 }) });
-  model.loadSnapshot({ jobs: [job(1, "pending"), job(2, "errored")] });
-  assert.equal(model.jobs.get(1)!.state, "success");
-  assert.equal(model.jobs.get(2)!.state, "errored");
-  assert.equal(model.countOf("pending"), 0);
-  assert.equal(model.countOf("running"), 0);
-});
-
 test("the selection follows its job and the window scrolls to keep it visible", () => {
   const model = new ShellModel();
   model.loadSnapshot({ jobs: Array.from({ length: 50 }, (_, i) => job(i + 1, "pending")) });
