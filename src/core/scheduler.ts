@@ -5,27 +5,14 @@
 // and collects what changed so the engine can persist it before acting.
 // No I/O, no timers.
 
+import { endedAttempt, failureReason, type Outcome } from "./attempt-outcome.js";
 import { blocks, earlierAttempt, satisfies } from "./job-machine.js";
 import { RecordBook, type Changes } from "./record-book.js";
 import { ReadyQueue } from "./ready-queue.js";
-import { UserError, type EndedAttempt, type JobRecord, type PendingJob, type RunningJob, type RunRecord, type Settings } from "./types.js";
+import { UserError, type JobRecord, type PendingJob, type RunningJob, type RunRecord, type Settings } from "./types.js";
 
 export type { Changes } from "./record-book.js";
-
-/** How a running attempt ended, as the executor saw it. */
-export interface Outcome {
-  exitCode: number | null;
-  signal?: string | null;
-  /**
-   * set when it ended other than by its own exit: "timeout" | "killed" | "lost" | "spawn" | "cancelled";
-   * "unstarted": its process never started — the attempt is dropped and the job is pending again
-   */
-  reason?: string;
-  /** wording for the reason, e.g. "timeout 10s" */
-  detail?: string;
-  /** when it ended, if known better than "now" (recorded by the launcher while no engine ran) */
-  endedAt?: number;
-}
+export type { Outcome } from "./attempt-outcome.js";
 
 export interface Decisions {
   /** jobs just moved to running: spawn them (after persisting) */
@@ -351,16 +338,6 @@ export class Scheduler {
     // Jobs of other runs waiting on these (`after #N`) are blocked, as by any cancel.
     for (const job of halted) this.blockDependants(job);
   }
-}
-
-function endedAttempt(attempt: JobRecord["attempts"][number], endedAt: number, o: Outcome): EndedAttempt {
-  return { ...attempt, endedAt, exitCode: o.exitCode, ...(o.signal ? { signal: o.signal } : {}), ...(o.reason ? { reason: o.reason } : {}) };
-}
-
-function failureReason(o: Outcome): string {
-  if (o.reason && o.reason !== "spawn") return o.reason;
-  if (o.signal) return `signal ${o.signal}`;
-  return o.reason === "spawn" ? "could not start" : `exit ${o.exitCode}`;
 }
 
 /** A blocked job's reason names the failed job at the root, not its blocked neighbour. */
