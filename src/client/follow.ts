@@ -20,7 +20,7 @@ export interface SubmitBody {
 }
 
 /** Whether an event belongs to a run (notices belong to everyone). */
-export function eventOfRun(e: EngineEvent, run: { id: number; jobIds: number[] }): boolean {
+export function eventOfRun(e: EngineEvent, run: { id: number; jobIds: readonly number[] }): boolean {
   switch (e.type) {
     case "run":
       return e.run.id === run.id;

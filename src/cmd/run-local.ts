@@ -47,7 +47,7 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
       if (!run) return follower.schedulesOnly(schedules ?? [], "this process");
       if (schedules?.length) process.stderr.write("pll run: the file's schedules fire only while a pll server runs (pll start)\n");
       runId = run.id;
-      follower.begin(engine.getRun(runId)!, engine.listJobs({ runId }).map((j) => ({ ...j })));
+      follower.begin(engine.getRun(runId)!, engine.listJobs({ runId }));
       const now = engine.getRun(runId)!;
       if (now.state !== "running") finish(now);
       const final = await ended;

@@ -1,14 +1,14 @@
 // Looking: `status`/`ls` (the job table), `show N`, `runs`, `schedules`.
 import { homedir } from "node:os";
 import { describeSchedule, formatTime as formatZoned, zoneOf } from "../core/recurrence.js";
-import type { JobRecord, ScheduleRecord, Settings } from "../core/types.js";
+import { attemptEnded, type JobRecord, type ScheduleRecord, type Settings } from "../core/types.js";
 import type { JobListResponse, RunListResponse, RunSummary, ScheduleListResponse, SettingsResponse, StateCounts } from "../server/api-types.js";
 import { countStates, jobStates } from "../server/api-types.js";
 import { displayPath, formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
 import { fetchJobs, requireJobset, resolveJob } from "./jobs-api.js";
 import { defineCommand, type Style } from "./types.js";
 
-const exitText = (j: JobRecord) => (j.exitCode !== undefined && j.exitCode !== null ? String(j.exitCode) : (j.reason ?? "-"));
+const exitText = (j: JobRecord) => (j.state !== "running" && j.exitCode !== undefined && j.exitCode !== null ? String(j.exitCode) : (j.reason ?? "-"));
 
 const jobColumns = (style: Style): Column<JobRecord>[] => [
   { title: "#", align: "right", cell: (j) => String(j.id) },
@@ -88,15 +88,15 @@ export const show = defineCommand<JobRecord>({
       `priority  ${priorityName(j.priority)}   units ${j.units}${j.role ? `   role ${j.role}` : ""}`,
       `after     ${j.deps.length ? j.deps.map((d) => `#${d}`).join(" ") : "-"}`,
       `retry     ${j.retry.count}${j.retry.backoffMs ? ` backoff ${formatDuration(j.retry.backoffMs)}` : ""}${j.timeoutMs ? `   timeout ${formatDuration(j.timeoutMs)}` : ""}`,
-      `created   ${formatTime(j.createdAt)}   started ${formatTime(j.startedAt)}   ended ${formatTime(j.endedAt)}   exit ${exitText(j)}`,
+      `created   ${formatTime(j.createdAt)}   started ${formatTime(j.startedAt)}   ended ${formatTime(j.state === "running" ? undefined : j.endedAt)}   exit ${exitText(j)}`,
       `logs      ${j.logOut}`,
       `          ${j.logErr}`,
     ];
     const env = Object.entries(j.env);
     if (env.length) lines.push(`env       ${env.length > 12 ? `${env.length} variables (--json shows all)` : env.map(([k, v]) => `${k}=${v}`).join(" ")}`);
     for (const a of j.attempts) {
-      const how = a.reason ?? (a.signal ? `signal ${a.signal}` : a.exitCode !== undefined ? `exit ${a.exitCode}` : "running");
-      lines.push(`attempt ${a.n}  ${formatTime(a.startedAt)}  ${formatDuration(a.endedAt !== undefined ? a.endedAt - a.startedAt : undefined)}  ${how}`);
+      const how = !attemptEnded(a) ? "running" : (a.reason ?? (a.signal ? `signal ${a.signal}` : `exit ${a.exitCode}`));
+      lines.push(`attempt ${a.n}  ${formatTime(a.startedAt)}  ${formatDuration(attemptEnded(a) ? a.endedAt - a.startedAt : undefined)}  ${how}`);
     }
     return lines.join("\n");
   },

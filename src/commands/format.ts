@@ -82,7 +82,7 @@ export function formatTime(at: number | null | undefined, now = Date.now()): str
 
 export function jobDuration(job: JobRecord, now = Date.now()): number | undefined {
   if (job.startedAt === undefined) return undefined;
-  return (job.endedAt ?? (job.state === "running" ? now : job.startedAt)) - job.startedAt;
+  return (job.state === "running" ? now : (job.endedAt ?? job.startedAt)) - job.startedAt;
 }
 
 export function priorityName(p: number): string {

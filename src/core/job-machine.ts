@@ -1,7 +1,9 @@
 // The job state machine: the one place a job's state changes. Every legal
 // move is listed here; anything else is a bug in the caller and throws.
+// A move makes a new record: records are immutable values, so one handed out
+// (to a route, an event listener, the executor) never changes under its holder.
 
-import type { JobRecord, JobState } from "./types.js";
+import type { Attempt, JobCommon, JobIn, JobRecord, JobState } from "./types.js";
 
 const LEGAL: Record<JobState, readonly JobState[]> = {
   // start, fresh skip, upstream failure, user cancel
@@ -24,19 +26,47 @@ export class IllegalTransition extends Error {
   }
 }
 
-/** Fields that may change together with the state. */
-export type JobChange = Partial<
-  Pick<JobRecord, "startedAt" | "endedAt" | "exitCode" | "reason" | "notBefore" | "pid">
->;
+/** The fields a record has in state `S` beyond those of every state: what a move to `S` must give. */
+export type Lifecycle<S extends JobState> = Omit<JobIn<S>, keyof JobCommon | "state">;
 
 export const canTransition = (from: JobState, to: JobState): boolean => LEGAL[from].includes(to);
 
-/** Moves `job` to `to` in place, applying `change`; throws on an illegal move. */
-export function transition(job: JobRecord, to: JobState, change: JobChange = {}): JobRecord {
+/**
+ * The record of `job` moved to `to`: its common fields, `attempts` if given,
+ * and exactly the lifecycle fields given (those of the old state are dropped,
+ * so nothing valid only in another state survives by accident); throws on an
+ * illegal move.
+ */
+export function transition<S extends JobState>(
+  job: JobRecord,
+  to: S,
+  fields: Lifecycle<S>,
+  attempts?: readonly Attempt[],
+): JobIn<S> {
   if (!canTransition(job.state, to)) throw new IllegalTransition(job, to);
-  Object.assign(job, change);
-  job.state = to;
-  return job;
+  // One copy per move; `common` is new, so filling it in before anyone sees it is safe.
+  const { state: _s, startedAt: _a, endedAt: _e, exitCode: _x, reason: _r, notBefore: _n, pid: _p, ...common } = job as JobRecord & Partial<Record<LifecycleKey, unknown>>;
+  const next = common as Record<string, unknown>;
+  next.state = to;
+  for (const key in fields) {
+    const value = (fields as Record<string, unknown>)[key];
+    if (value !== undefined) next[key] = value;
+  }
+  if (attempts) next.attempts = attempts;
+  return next as unknown as JobIn<S>;
+}
+
+type LifecycleKey = "startedAt" | "endedAt" | "exitCode" | "reason" | "notBefore" | "pid";
+
+/** The record of `job` with fields that change without a move (priority, a learnt pid). */
+export function revise<J extends JobRecord>(job: J, change: Partial<J>): J {
+  return { ...job, ...change };
+}
+
+/** What a job waiting to run again keeps of its latest attempt (see `EarlierAttempt` in types.ts). */
+export function earlierAttempt(job: JobRecord): { startedAt?: number; endedAt?: number; exitCode?: number | null } {
+  if (job.state === "running") return { startedAt: job.startedAt };
+  return { startedAt: job.startedAt, endedAt: job.endedAt, exitCode: job.exitCode };
 }
 
 /** A job that still needs the scheduler: waiting to run or running. */

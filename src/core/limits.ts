@@ -5,11 +5,11 @@
 // so a full block never costs a scan per dispatch.
 
 import { PriorityHeap } from "./priority-heap.js";
-import type { JobRecord, RunRecord, Settings } from "./types.js";
+import type { JobRecord, PendingJob, RunRecord, Settings } from "./types.js";
 
 /** A queue position of a pending job; `dead` once the job left that place (lazy deletion). */
 export interface QueueEntry {
-  job: JobRecord;
+  job: PendingJob;
   priority: number;
   dead: boolean;
 }
@@ -39,7 +39,7 @@ export function heldKeys(job: JobRecord, run: RunRecord | undefined): string[] {
 }
 
 /** How many jobs a limiter lets run at once (Infinity when unlimited). */
-export function limitOf(key: string, runs: Map<number, RunRecord>, settings: Settings): number {
+export function limitOf(key: string, runs: ReadonlyMap<number, RunRecord>, settings: Settings): number {
   switch (key[0]) {
     case "b": {
       const scoped = key.slice(2);

@@ -16,7 +16,7 @@ import {
   type QueueEntry,
 } from "./limits.js";
 import { PriorityHeap } from "./priority-heap.js";
-import type { JobRecord, RunRecord, Settings } from "./types.js";
+import type { JobRecord, PendingJob, RunRecord, Settings } from "./types.js";
 
 const byNotBefore = (a: QueueEntry, b: QueueEntry) => (a.job.notBefore ?? 0) < (b.job.notBefore ?? 0);
 
@@ -34,12 +34,12 @@ export class ReadyQueue {
   running = 0;
 
   constructor(
-    private readonly runs: Map<number, RunRecord>,
+    private readonly runs: ReadonlyMap<number, RunRecord>,
     private readonly settings: () => Settings,
     private readonly clock: () => number,
   ) {}
 
-  enqueue(job: JobRecord): void {
+  enqueue(job: PendingJob): void {
     const entry: QueueEntry = { job, priority: job.priority, dead: false };
     this.queued.set(job.id, entry);
     if (job.notBefore !== undefined && job.notBefore > this.clock()) this.delayed.push(entry);
@@ -54,7 +54,7 @@ export class ReadyQueue {
 
   /** A queued job's priority changed: queue it again (it re-parks if its limiter is still full). */
   requeue(job: JobRecord): void {
-    if (!this.queued.has(job.id)) return;
+    if (job.state !== "pending" || !this.queued.has(job.id)) return;
     this.unqueue(job);
     this.enqueue(job);
   }
@@ -64,10 +64,10 @@ export class ReadyQueue {
    * may consume a job another way (a `fresh` skip) by returning false.
    * Taken jobs hold their slots until `release`.
    */
-  take(admit: (job: JobRecord) => boolean): JobRecord[] {
+  take(admit: (job: PendingJob) => boolean): PendingJob[] {
     const settings = this.settings();
     this.promoteDelayed();
-    const taken: JobRecord[] = [];
+    const taken: PendingJob[] = [];
     if (settings.paused.includes("*")) return taken;
     for (;;) {
       while (this.running < settings.pjc) {

@@ -124,59 +124,142 @@ export type JobState =
 
 export const FINAL_STATES: ReadonlySet<JobState> = new Set(["success", "errored", "skipped", "cancelled"]);
 
-export interface Attempt {
-  n: number;
-  startedAt: number;
-  endedAt?: number;
-  exitCode?: number | null;
-  signal?: string | null;
-  /** why it ended other than by its own exit: "timeout" | "killed" | "lost" | "spawn" */
-  reason?: string;
-  pid?: number;
+/**
+ * One attempt of a job. Records are immutable values: the scheduler makes a
+ * new one for every change, so a reference handed out never changes under
+ * its holder.
+ */
+export type Attempt = RunningAttempt | EndedAttempt;
+
+export interface RunningAttempt {
+  readonly n: number;
+  readonly startedAt: number;
+  /** learnt after the spawn (see `Scheduler.started`) */
+  readonly pid?: number;
 }
 
-export interface JobRecord extends JobSettings {
-  /** store-wide, ever-increasing, never reused */
-  id: number;
-  runId: number;
-  jobset: string;
-  /** job ids this one waits for */
-  deps: number[];
-  /** scoped block ids (`<runId>:<blockKey>`), innermost first */
-  blocks: string[];
-  state: JobState;
-  /** number of attempts started so far */
-  attempts: Attempt[];
-  createdAt: number;
-  startedAt?: number;
-  endedAt?: number;
-  exitCode?: number | null;
-  /** short human reason for the last end: "exit 1", "timeout 10s", "killed", "lost", "blocked by #12" */
-  reason?: string;
-  /** not before this time (retry backoff), ms since epoch */
-  notBefore?: number;
-  pid?: number;
-  /** $PLL_HOME/logs/<runId>/<id>.out|.err */
-  logOut: string;
-  logErr: string;
+/** Has this attempt ended (it has an exit, and more, only then)? */
+export const attemptEnded = (a: Attempt): a is EndedAttempt => "endedAt" in a && a.endedAt !== undefined;
+
+export interface EndedAttempt extends RunningAttempt {
+  readonly endedAt: number;
+  readonly exitCode: number | null;
+  readonly signal?: string | null;
+  /** why it ended other than by its own exit: "timeout" | "killed" | "lost" | "spawn" */
+  readonly reason?: string;
 }
+
+/** The fields every job record has, whatever its state. */
+export interface JobCommon extends Readonly<JobSettings> {
+  /** store-wide, ever-increasing, never reused */
+  readonly id: number;
+  readonly runId: number;
+  readonly jobset: string;
+  /** job ids this one waits for */
+  readonly deps: readonly number[];
+  /** scoped block ids (`<runId>:<blockKey>`), innermost first */
+  readonly blocks: readonly string[];
+  /** the attempts started so far, oldest first */
+  readonly attempts: readonly Attempt[];
+  readonly createdAt: number;
+  /** $PLL_HOME/logs/<runId>/<id>.out|.err */
+  readonly logOut: string;
+  readonly logErr: string;
+}
+
+/**
+ * What a job waiting to run again keeps of its latest attempt: its start,
+ * end and exit, and after an automatic retry why it ended ("exit 1",
+ * "timeout 10s"). Stored records and the API have always carried them.
+ */
+interface EarlierAttempt {
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  readonly exitCode?: number | null;
+}
+
+/** Waiting for its dependencies, a slot, or its retry backoff. */
+export interface PendingJob extends JobCommon, EarlierAttempt {
+  readonly state: "pending";
+  /** short human reason its last attempt ended, while it waits to retry automatically */
+  readonly reason?: string;
+  /** not before this time (retry backoff), ms since epoch */
+  readonly notBefore?: number;
+}
+
+export interface RunningJob extends JobCommon {
+  readonly state: "running";
+  /** when the current attempt started */
+  readonly startedAt: number;
+  /** learnt after the spawn; stored lazily (see `Scheduler.started`) */
+  readonly pid?: number;
+  /** why the attempt before this one ended, when this one is an automatic retry */
+  readonly reason?: string;
+}
+
+/** A dependency failed for good; it runs again only if that one is retried. */
+export interface BlockedJob extends JobCommon, EarlierAttempt {
+  readonly state: "blocked";
+  /** "blocked by #12" */
+  readonly reason: string;
+}
+
+/** Ran to its end: exit 0, or a failure with its retries spent. */
+export interface DoneJob extends JobCommon {
+  readonly state: "success" | "errored";
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly exitCode: number | null;
+  /** short human reason for a failure: "exit 1", "timeout 10s", "killed", "lost" */
+  readonly reason?: string;
+}
+
+/** Ended without a run of its own: cancelled (maybe while running), or skipped as fresh. */
+export interface DroppedJob extends JobCommon, EarlierAttempt {
+  readonly state: "cancelled" | "skipped";
+  readonly endedAt: number;
+  /** "cancelled", "halted: #3 failed", "fresh: succeeded in run 4" */
+  readonly reason: string;
+}
+
+/** A job's stored record: its fields depend on its state (pueue's `TaskStatus` is the model). */
+export type JobRecord = PendingJob | RunningJob | BlockedJob | DoneJob | DroppedJob;
+
+/**
+ * Any job record read as its JSON has it, every lifecycle field optional: for readers that look
+ * across states without narrowing (tests checking stored records).
+ */
+export type WireJob = JobCommon & {
+  readonly state: JobState;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  readonly exitCode?: number | null;
+  readonly reason?: string;
+  readonly notBefore?: number;
+  readonly pid?: number;
+};
+export type WireAttempt = RunningAttempt & Partial<EndedAttempt>;
+
+/** The job's record in state `S`: `JobIn<"running">` is a `RunningJob`, `JobIn<"success">` a `DoneJob`. */
+export type JobIn<S extends JobState> = JobRecord extends infer J ? (J extends { readonly state: infer T } ? (S extends T ? J : never) : never) : never;
 
 export type RunState = "running" | "success" | "failed" | "cancelled";
 
+/** A run's record; immutable like the job records (the scheduler makes a new one per change). */
 export interface RunRecord {
-  id: number;
-  jobset: string;
-  file: string;
+  readonly id: number;
+  readonly jobset: string;
+  readonly file: string;
   /** schedule that fired it, if any */
-  schedule?: string;
-  state: RunState;
-  createdAt: number;
-  endedAt?: number;
-  jobIds: number[];
+  readonly schedule?: string;
+  readonly state: RunState;
+  readonly createdAt: number;
+  readonly endedAt?: number;
+  readonly jobIds: readonly number[];
   /** pjc per scoped block id, and the jobset-level pjc under key "" */
-  blockPjc: Record<string, number>;
+  readonly blockPjc: Readonly<Record<string, number>>;
   /** `pll run --halt-on-failure`: a job's failure (retries spent) cancels the run's pending and blocked jobs */
-  haltOnFailure?: boolean;
+  readonly haltOnFailure?: boolean;
 }
 
 export interface ScheduleRecord {

@@ -22,7 +22,7 @@ export class HookRunner {
         const child = spawn("/bin/sh", ["-c", hook.command], {
           cwd: job.cwd,
           env: jobEnv(job, job.attempts.length, {
-            PLL_EXIT_CODE: job.exitCode === undefined || job.exitCode === null ? "" : String(job.exitCode),
+            PLL_EXIT_CODE: job.state === "running" || job.exitCode === undefined || job.exitCode === null ? "" : String(job.exitCode),
             PLL_HOOK: event,
           }),
           detached: true,

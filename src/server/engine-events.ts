@@ -1,7 +1,8 @@
 // The engine's event stream. Listeners get every state change in order; a
 // listener that throws is reported on stderr and never breaks the engine.
-// Job and run records are sent as shallow snapshots, so a listener that keeps
-// one sees the state of that moment.
+// Job and run records are immutable values (the scheduler makes a new one per
+// change), so a listener that keeps one sees the state of that moment without
+// a copy; settings are copied.
 import type { EngineEvent } from "../core/types.js";
 
 type Listener = (event: EngineEvent) => void;
@@ -33,10 +34,6 @@ export class EventHub {
 
 function snapshot(e: EngineEvent): EngineEvent {
   switch (e.type) {
-    case "job":
-      return { type: "job", job: { ...e.job, attempts: e.job.attempts.map((a) => ({ ...a })) } };
-    case "run":
-      return { type: "run", run: { ...e.run } };
     case "settings":
       return { type: "settings", settings: structuredClone(e.settings) };
     default:

@@ -2,8 +2,8 @@
 import type { JobFilter, JobRecord, RunRecord } from "../core/types.js";
 
 export function filterJobs(
-  jobs: Map<number, JobRecord>,
-  runs: Map<number, RunRecord>,
+  jobs: ReadonlyMap<number, JobRecord>,
+  runs: ReadonlyMap<number, RunRecord>,
   f: JobFilter = {},
 ): JobRecord[] {
   const out: JobRecord[] = [];
@@ -21,7 +21,7 @@ export function filterJobs(
 }
 
 /** "12", "#12", "failed" (every errored job), or a name (its jobs in the newest run that has it). */
-export function resolveRef(jobs: Map<number, JobRecord>, ref: string): JobRecord[] {
+export function resolveRef(jobs: ReadonlyMap<number, JobRecord>, ref: string): JobRecord[] {
   const m = /^#?(\d+)$/.exec(ref.trim());
   if (m) {
     const job = jobs.get(Number(m[1]));

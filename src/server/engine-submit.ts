@@ -31,7 +31,7 @@ export function instantiate(
       if (!exists(after)) throw new UserError("not-found", `${spec.name}: after #${after}: no such job`);
     const deps = [...spec.deps.flatMap((k) => idOf.get(k) ?? []), ...(spec.afterIds ?? [])];
     const logs = logPaths(runDir, id);
-    const job: JobRecord = {
+    return {
       id,
       runId,
       jobset: graph.jobset,
@@ -51,12 +51,11 @@ export function instantiate(
       createdAt: now,
       logOut: logs.out,
       logErr: logs.err,
+      ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
+      ...(spec.expect !== undefined ? { expect: spec.expect } : {}),
+      ...(spec.freshMs !== undefined ? { freshMs: spec.freshMs } : {}),
+      ...(spec.role !== undefined ? { role: spec.role } : {}),
     };
-    if (spec.timeoutMs !== undefined) job.timeoutMs = spec.timeoutMs;
-    if (spec.expect !== undefined) job.expect = spec.expect;
-    if (spec.freshMs !== undefined) job.freshMs = spec.freshMs;
-    if (spec.role !== undefined) job.role = spec.role;
-    return job;
   });
 
   const run: RunRecord = {
@@ -67,8 +66,8 @@ export function instantiate(
     createdAt: now,
     jobIds: jobs.map((j) => j.id),
     blockPjc,
+    ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}),
+    ...(opts.haltOnFailure ? { haltOnFailure: true } : {}),
   };
-  if (opts.schedule !== undefined) run.schedule = opts.schedule;
-  if (opts.haltOnFailure) run.haltOnFailure = true;
   return { run, jobs };
 }

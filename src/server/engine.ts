@@ -118,8 +118,6 @@ export class Engine implements EngineControl {
   /** the last tick's write failed: dispatch waits, and a tick is tried again every second */
   private storeFailing = false;
   private storeRetry?: NodeJS.Timeout;
-  /** running jobs whose pid came since the last lazy flush */
-  private pidLearnt: JobRecord[] = [];
 
   constructor(
     private readonly store: Store,
@@ -242,10 +240,12 @@ export class Engine implements EngineControl {
     this.events.emit({ type: "run", run: made.run });
     for (const job of made.jobs) this.events.emit({ type: "job", job });
     await this.tick();
-    return made;
+    // Records are immutable values: what the tick did to them (dispatch) is in the current ones.
+    return { run: this.sched.runs.get(made.run.id)!, jobs: made.jobs.map((j) => this.need(j.id)) };
   }
 
   // ───────────────────────── reads ─────────────────────────
+  // The scheduler's records are immutable values: handed out as they are, never copied.
 
   listJobs(filter?: JobFilter): JobRecord[] {
     return filterJobs(this.sched.jobs, this.sched.runs, filter);
@@ -282,9 +282,9 @@ export class Engine implements EngineControl {
   // ───────────────────────── user requests ─────────────────────────
 
   async retry(ids: number[]): Promise<JobRecord[]> {
-    const jobs = this.sched.retry(ids);
+    this.sched.retry(ids);
     await this.tick();
-    return jobs;
+    return ids.map((id) => this.need(id));
   }
 
   async kill(ids: number[] | "all"): Promise<JobRecord[]> {
@@ -303,7 +303,7 @@ export class Engine implements EngineControl {
     this.toSpawn.push(job);
     this.launching.set(job.id, undefined);
     await this.tick();
-    return job;
+    return this.need(id);
   }
 
   async cancel(ids: number[]): Promise<JobRecord[]> {
@@ -328,9 +328,9 @@ export class Engine implements EngineControl {
   }
 
   async setPriority(id: number, priority: Priority): Promise<JobRecord> {
-    const job = this.sched.setPriority(id, priority);
+    this.sched.setPriority(id, priority);
     await this.tick();
-    return job;
+    return this.need(id);
   }
 
   async pause(jobset?: string): Promise<Settings> {
@@ -483,21 +483,14 @@ export class Engine implements EngineControl {
   }
 
   private jobStarted(id: number, pid: number): void {
-    const job = this.sched.jobs.get(id);
-    if (!job || job.state !== "running") return;
-    job.pid = pid;
-    job.attempts[job.attempts.length - 1]!.pid = pid;
+    if (!this.sched.started(id, pid)) return;
     // The status log holds the pid already (adoption reads it there), so the store and the
     // event stream learn it lazily: within 200 ms, or with the job's next change, whichever
     // is first. A short job's pid thus costs no record of its own (2,000 trivial jobs wrote
     // 3,865 "running" records, one per job more than their state changes).
-    this.pidLearnt.push(job);
     this.lazyFlush ??= setTimeout(() => {
       this.lazyFlush = undefined;
-      const learnt = this.pidLearnt;
-      this.pidLearnt = [];
-      for (const j of learnt) if (j.state === "running" && j.pid !== undefined) this.sched.touch(j);
-      if (!this.closing && learnt.length) this.ticks.nudge();
+      if (this.sched.pidsDue() > 0 && !this.closing) this.ticks.nudge();
     }, 200);
   }
 

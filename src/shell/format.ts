@@ -1,6 +1,6 @@
 // Text for the screen: table rows, the header and the status line, as
 // blessed-tagged strings. Pure functions of the model and the clock.
-import type { JobRecord, JobState } from "../core/types.js";
+import { attemptEnded, type JobRecord, type JobState } from "../core/types.js";
 import type { HeaderInfo, Notice } from "./model.js";
 
 export const STATE_COLOR: Record<JobState, string> = {
@@ -51,10 +51,11 @@ const waiting = (job: JobRecord): boolean => job.state === "pending" || job.stat
 
 const exitText = (job: JobRecord): string => {
   if (waiting(job)) return "";
-  if (job.exitCode !== undefined && job.exitCode !== null) return String(job.exitCode);
+  if (job.state !== "running" && job.exitCode !== undefined && job.exitCode !== null) return String(job.exitCode);
   if (job.reason === "killed" || job.reason === "lost") return job.reason;
   if (job.reason?.startsWith("timeout")) return "t/o";
-  return job.attempts.at(-1)?.signal ?? "";
+  const last = job.attempts.at(-1);
+  return (last && attemptEnded(last) && last.signal) || "";
 };
 
 const jobDuration = (job: JobRecord, now: number): number | undefined =>

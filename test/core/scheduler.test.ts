@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Scheduler } from "../../src/core/scheduler.js";
 import { transition, IllegalTransition } from "../../src/core/job-machine.js";
 import { UserError } from "../../src/core/errors.js";
+import { type JobRecord, type WireAttempt, type WireJob } from "../../src/core/types.js";
 import { fakeClock, runOf, settings } from "./records.js";
 
 const ids = (jobs: { id: number }[]) => jobs.map((j) => j.id);
@@ -23,10 +24,11 @@ function scheduler(pjc: number, more = {}) {
 describe("job state machine", () => {
   test("illegal transitions throw", () => {
     const { jobs } = runOf(1, [{ id: 1 }]);
-    assert.throws(() => transition(jobs[0]!, "success"), IllegalTransition);
-    transition(jobs[0]!, "running");
-    transition(jobs[0]!, "success");
-    assert.throws(() => transition(jobs[0]!, "pending"), IllegalTransition);
+    const done = { startedAt: 0, endedAt: 1, exitCode: 0 };
+    assert.throws(() => transition(jobs[0]!, "success", done), IllegalTransition);
+    const running = transition(jobs[0]!, "running", { startedAt: 0 });
+    const succeeded = transition(running, "success", done);
+    assert.throws(() => transition(succeeded, "pending", {}), IllegalTransition);
   });
 });
 
@@ -48,7 +50,7 @@ describe("scheduler", () => {
     const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2, deps: [1] }, { id: 3, deps: [1, 2] }]);
     s.addRun(run, jobs);
     succeedInTurn(s, [1, 2, 3]);
-    assert.equal(run.state, "success");
+    assert.equal(s.runs.get(run.id)!.state, "success");
   });
 
   test("a failed job blocks its dependants but not its siblings; retry and success release them", () => {
@@ -61,13 +63,13 @@ describe("scheduler", () => {
     assert.equal(s.jobs.get(2)!.state, "blocked");
     assert.equal(s.jobs.get(3)!.state, "blocked");
     assert.equal(s.jobs.get(3)!.reason, "blocked by #1");
-    assert.equal(run.state, "running");
+    assert.equal(s.runs.get(run.id)!.state, "running");
     s.finish(4, { exitCode: 0 });
-    assert.equal(run.state, "failed");
+    assert.equal(s.runs.get(run.id)!.state, "failed");
     s.retry([1]);
-    assert.equal(run.state, "running");
+    assert.equal(s.runs.get(run.id)!.state, "running");
     succeedInTurn(s, [1, 2, 3]);
-    assert.equal(run.state, "success");
+    assert.equal(s.runs.get(run.id)!.state, "success");
   });
 
   test("retry N with backoff re-runs automatically after the delay", () => {
@@ -160,8 +162,8 @@ describe("scheduler", () => {
 
   test("a halting run cancels its pending and blocked jobs in the transition that records a failure", () => {
     const { s } = scheduler(1);
-    const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2, deps: [1] }, { id: 3 }, { id: 4, retry: { count: 1, backoffMs: 0 } }]);
-    run.haltOnFailure = true;
+    const { run: made, jobs } = runOf(1, [{ id: 1 }, { id: 2, deps: [1] }, { id: 3 }, { id: 4, retry: { count: 1, backoffMs: 0 } }]);
+    const run = { ...made, haltOnFailure: true };
     s.addRun(run, jobs);
     const other = runOf(2, [{ id: 5, deps: [3] }], {}, "other");
     s.addRun(other.run, other.jobs);
@@ -170,7 +172,7 @@ describe("scheduler", () => {
     assert.deepEqual(s.dispatch().start, []);
     assert.deepEqual([2, 3, 4].map((id) => s.jobs.get(id)!.state), ["cancelled", "cancelled", "cancelled"]);
     assert.equal(s.jobs.get(5)!.state, "blocked", "another run's job waiting on a halted one");
-    assert.equal(run.state, "failed");
+    assert.equal(s.runs.get(run.id)!.state, "failed");
   });
 
   test("units are held against the capacity", () => {
@@ -219,7 +221,7 @@ describe("scheduler", () => {
     assert.deepEqual(ids(toKill), [1]);
     assert.equal(s.jobs.get(3)!.state, "blocked");
     s.finish(1, { exitCode: null, reason: "cancelled" });
-    assert.equal(run.state, "cancelled");
+    assert.equal(s.runs.get(run.id)!.state, "cancelled");
   });
 
   test("priority changes re-order the queue", () => {
@@ -235,8 +237,7 @@ describe("scheduler", () => {
   test("a restored run resumes: running jobs keep their slots, pending ones wait for them", () => {
     const { s } = scheduler(1);
     const { run, jobs } = runOf(1, [{ id: 1 }, { id: 2 }]);
-    jobs[0]!.state = "running";
-    jobs[0]!.attempts.push({ n: 1, startedAt: 0 });
+    jobs[0] = { ...jobs[0]!, state: "running", startedAt: 0, attempts: [{ n: 1, startedAt: 0 }] };
     s.addRun(run, jobs);
     assert.deepEqual(s.dispatch().start, []);
     s.finish(1, { exitCode: 0 });
@@ -250,5 +251,56 @@ describe("scheduler", () => {
     s.dispatch();
     assert.deepEqual(ids(s.takeChanges().jobs), [1, 2]);
     assert.deepEqual(s.takeChanges().jobs, []);
+  });
+});
+
+describe("records are immutable values", () => {
+  test("a record handed out never changes; the pid is learnt without a change of its own until it is due", () => {
+    const { s } = scheduler(1);
+    const { run, jobs } = runOf(1, [{ id: 1 }]);
+    s.addRun(run, jobs);
+    const [started] = s.dispatch().start;
+    s.takeChanges();
+    assert.equal(s.started(1, 4242), true);
+    assert.equal(started!.pid, undefined, "the record handed out before is unchanged");
+    assert.equal((s.jobs.get(1) as WireJob).pid, 4242);
+    assert.equal(s.jobs.get(1)!.attempts.at(-1)!.pid, 4242);
+    assert.deepEqual(s.takeChanges().jobs, [], "a learnt pid is no change of its own");
+    assert.equal(s.pidsDue(), 1);
+    assert.deepEqual(s.takeChanges().jobs.map((j) => (j as WireJob).pid), [4242]);
+    s.finish(1, { exitCode: 0 });
+    const [ended] = s.takeChanges().jobs;
+    assert.equal((ended as WireJob).pid, undefined, "an ended job has no pid");
+    assert.equal(ended!.attempts[0]!.pid, 4242, "its attempt keeps it");
+    assert.equal(s.started(1, 99), false, "a pid for a job no longer running is ignored");
+  });
+
+  test("a short job's pid is written with its end, not on its own", () => {
+    const { s } = scheduler(1);
+    const { run, jobs } = runOf(1, [{ id: 1 }]);
+    s.addRun(run, jobs);
+    s.dispatch();
+    s.takeChanges();
+    s.started(1, 77);
+    s.finish(1, { exitCode: 0 });
+    assert.equal(s.pidsDue(), 0);
+    assert.deepEqual(s.takeChanges().jobs.map((j) => [j.state, j.attempts[0]!.pid]), [["success", 77]]);
+  });
+
+  test("a record stored in the flat shape of earlier versions loads and moves on", () => {
+    // As LevelDB holds it from before records were a union: every lifecycle field on one object.
+    const stored = JSON.parse(
+      `{"id":1,"runId":1,"jobset":"js","key":"k1","name":"job1","command":"true","cwd":"/","env":{},"priority":0,"deps":[],"blocks":[],` +
+        `"retry":{"count":1,"backoffMs":0},"units":1,"hooks":[],"state":"running","attempts":[{"n":1,"startedAt":5,"endedAt":6,"exitCode":1},{"n":2,"startedAt":7,"pid":321}],` +
+        `"createdAt":0,"startedAt":7,"reason":"exit 1","pid":321,"logOut":"/dev/null","logErr":"/dev/null"}`,
+    ) as JobRecord;
+    const { s, clock } = scheduler(1);
+    const { run } = runOf(1, []);
+    s.addRun({ ...run, jobIds: [1] }, [stored]);
+    clock.advance(10);
+    const ended = s.finish(1, { exitCode: 2 }) as WireJob;
+    assert.deepEqual([ended.state, ended.exitCode, ended.reason, ended.startedAt, ended.pid], ["errored", 2, "exit 2", 7, undefined]);
+    assert.deepEqual(ended.attempts.map((a) => (a as WireAttempt).exitCode), [1, 2]);
+    assert.equal(s.runs.get(1)!.state, "failed");
   });
 });

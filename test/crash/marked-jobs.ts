@@ -1,3 +1,4 @@
+import type { WireJob, WireAttempt } from "../../src/core/types.js";
 // The jobs of a crash trial and the verdict on them. Every job appends a
 // line to one marker file (O_APPEND, one short write per line) when it
 // starts and just before it exits, so what really ran is known without
@@ -80,8 +81,8 @@ export interface Mismatch {
 const UNFINISHED = new Set(["pending", "running", "blocked"]);
 
 export function describeRecord(r: JobRecord): string {
-  const attempts = r.attempts.map((a) => `#${a.n}${a.pid ? ` pid ${a.pid}` : ""} exit ${a.exitCode ?? "-"}${a.reason ? ` ${a.reason}` : ""}`);
-  return `id ${r.id} ${r.state} exit ${r.exitCode ?? "-"}${r.reason ? ` reason "${r.reason}"` : ""}; attempts [${attempts.join(", ")}]`;
+  const attempts = r.attempts.map((a) => `#${a.n}${a.pid ? ` pid ${a.pid}` : ""} exit ${(a as WireAttempt).exitCode ?? "-"}${(a as WireAttempt).reason ? ` ${(a as WireAttempt).reason}` : ""}`);
+  return `id ${r.id} ${r.state} exit ${(r as WireJob).exitCode ?? "-"}${r.reason ? ` reason "${r.reason}"` : ""}; attempts [${attempts.join(", ")}]`;
 }
 
 /** Every job must have run once per recorded attempt, to its end, with its true state and exit code recorded. */
@@ -128,10 +129,10 @@ export function judge(plan: PlannedJob[], records: JobRecord[], marks: Mark[]): 
     }
     // Each recorded attempt against what that attempt really exited with.
     const pidOf = (n: number) => Number(starts.find((s) => s.attempt === n)!.line.split(" ")[4]);
-    const wrong = r.attempts.filter((a) => a.exitCode !== exitOf(a.n)?.code || a.reason !== undefined || (a.pid !== undefined && a.pid !== pidOf(a.n)));
+    const wrong = r.attempts.filter((a) => (a as WireAttempt).exitCode !== exitOf(a.n)?.code || (a as WireAttempt).reason !== undefined || (a.pid !== undefined && a.pid !== pidOf(a.n)));
     const finalOk = r.state === (job.exitCode === 0 ? "success" : "errored") && r.exitCode === job.exitCode;
     if (!wrong.length && finalOk && r.attempts.length === job.attempts) continue;
-    const reasons = [r.reason ?? "", ...wrong.map((a) => a.reason ?? "")].join(" ");
+    const reasons = [r.reason ?? "", ...wrong.map((a) => (a as WireAttempt).reason ?? "")].join(" ");
     const kind: MismatchKind = /could not start/.test(reasons) ? "could not start though it ran" : /lost/.test(reasons) ? "lost though it exited" : "wrong outcome";
     const exited = starts.map((s) => `attempt ${s.attempt} ran as pid ${pidOf(s.attempt)}, exited ${exitOf(s.attempt)!.code}`).join(", ");
     found(kind, `${exited}${r.attempts.length !== job.attempts ? `; ${job.attempts} attempt(s) due` : ""}`);

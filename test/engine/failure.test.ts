@@ -1,3 +1,4 @@
+import type { WireJob } from "../../src/core/types.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -53,7 +54,7 @@ test("logs hold stdout and stderr; hooks get the PLL_* environment", async () =>
     const [j] = engine.listJobs({ runId: run.id });
     assert.equal(readFileSync(j!.logOut, "utf8"), "to-out\n");
     assert.equal(readFileSync(j!.logErr, "utf8"), "to-err\n");
-    assert.equal(j!.exitCode, 4);
+    assert.equal((j! as WireJob).exitCode, 4);
     await waitFor(() => readFileSync(hookOut, { encoding: "utf8", flag: "a+" }).trim(), "the failure hook");
     assert.equal(readFileSync(hookOut, "utf8"), "talk 4 test\n");
   });

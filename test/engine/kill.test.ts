@@ -1,3 +1,4 @@
+import type { WireJob } from "../../src/core/types.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -37,7 +38,7 @@ test("kill stops a running job's tree and records it errored (killed)", async ()
     try {
       const { run } = await engine.submit(graphOf([job("stubborn", `${fixture("tree-ignores-term.sh")} ${pids}`)]), "");
       await waitFor(() => pidsIn(pids).length >= 3, "the tree to start");
-      const [killed] = await engine.kill(run.jobIds);
+      const [killed] = await engine.kill([...run.jobIds]);
       assert.equal(killed!.state, "errored");
       assert.equal(killed!.reason, "killed");
       assert.ok(pidsIn(pids).every((p) => !alive(p)), "a process of the killed tree survived");
@@ -84,14 +85,14 @@ for (const launcher of ["native", "perl", "shell"] as const) {
         ]);
         const { run } = await engine.submit(graph, "");
         const [forked, polling, cancelled] = run.jobIds;
-        await waitFor(() => engine.listJobs({ runId: run.id }).every((j) => j.pid !== undefined), "the jobs to start");
+        await waitFor(() => engine.listJobs({ runId: run.id }).every((j) => (j as WireJob).pid !== undefined), "the jobs to start");
         const killed = await engine.kill([forked!, polling!]);
-        assert.deepEqual(killed.map((j) => [j.state, j.reason, j.exitCode]), [["errored", "killed", 143], ["errored", "killed", 143]]);
+        assert.deepEqual(killed.map((j) => [j.state, j.reason, (j as WireJob).exitCode]), [["errored", "killed", 143], ["errored", "killed", 143]]);
         const [c] = await engine.cancel([cancelled!]);
         assert.equal(c!.state, "cancelled");
         const ended = await runEnded(engine, run.id);
         const timed = engine.listJobs({ runId: ended.id })[3]!;
-        assert.deepEqual([timed.state, timed.reason, timed.exitCode], ["errored", "timeout 300ms", 143]);
+        assert.deepEqual([timed.state, timed.reason, (timed as WireJob).exitCode], ["errored", "timeout 300ms", 143]);
       }, LONG_GRACE);
     } finally {
       delete process.env.PLL_LAUNCHER;

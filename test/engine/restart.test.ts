@@ -1,3 +1,4 @@
+import type { WireJob, WireAttempt } from "../../src/core/types.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -51,14 +52,14 @@ test("a running job's pid reaches the store soon after it starts, not only with 
         id = jobs[0]!.id;
         await waitFor(() => written, "the running job's record with its pid");
         off();
-        pid = engine.listJobs().find((j) => j.id === id)!.pid!;
+        pid = (engine.listJobs().find((j) => j.id === id)! as WireJob).pid!;
       } finally {
         await engine.close({ killJobs: !pid }); // the job keeps running, unless this failed before learning its pid
       }
       const store = await Store.open(homePaths(home).db);
       try {
         const stored = (await store.load()).jobs.find((j) => j.id === id)!;
-        assert.deepEqual([stored.state, stored.pid, stored.attempts.at(-1)?.pid], ["running", pid, pid]);
+        assert.deepEqual([stored.state, (stored as WireJob).pid, stored.attempts.at(-1)?.pid], ["running", pid, pid]);
       } finally {
         await store.close();
       }
@@ -91,8 +92,8 @@ for (const launcher of ["native", "perl", "shell"] as const) {
         ]),
         "",
       );
-      await waitFor(() => engine.listJobs({ runId: run.id }).filter((j) => j.pid).length === 3, "three jobs to run");
-      pids.push(...engine.listJobs({ runId: run.id }).flatMap((j) => (j.pid ? [j.pid] : [])));
+      await waitFor(() => engine.listJobs({ runId: run.id }).filter((j) => (j as WireJob).pid).length === 3, "three jobs to run");
+      pids.push(...engine.listJobs({ runId: run.id }).flatMap((j) => ((j as WireJob).pid ? [(j as WireJob).pid!] : [])));
       const byKey = (k: string) => engine.listJobs({ runId: run.id }).find((j) => j.key === k)!;
       const finished = byKey("finished");
       const lost = byKey("lost");
@@ -101,11 +102,11 @@ for (const launcher of ["native", "perl", "shell"] as const) {
       const statusLog = path.join(path.dirname(finished.logOut), "status");
       const status = () => (existsSync(statusLog) ? readFileSync(statusLog, "utf8") : "");
       await waitFor(() => status().includes(`exit ${finished.id} 1 3`), "the job to end while no engine runs");
-      signalGroup(lost.pid!, "SIGKILL");
+      signalGroup((lost as WireJob).pid!, "SIGKILL");
       // A spawner records the kill once it has reaped the job; the shell launcher's wrapper dies with it.
       if (killedIs === "endedWhileAway") await waitFor(() => status().includes(`exit ${lost.id} 1 137`), "the spawner to record the kill");
       // Read /proc once: the process may be reaped between two reads.
-      else await waitFor(() => procInfo(lost.pid!)?.zombie ?? true, "the lost job to die");
+      else await waitFor(() => procInfo((lost as WireJob).pid!)?.zombie ?? true, "the lost job to die");
 
       engine = await openEngine({ home, pjc: 4 });
       assert.deepEqual(engine.recovery.adopted, [byKey("adopted").id]);
@@ -113,7 +114,7 @@ for (const launcher of ["native", "perl", "shell"] as const) {
       expected[killedIs].push(lost.id);
       assert.deepEqual(engine.recovery.endedWhileAway, expected.endedWhileAway);
       assert.deepEqual(engine.recovery.lost, expected.lost);
-      assert.equal(engine.getJob(finished.id)!.exitCode, 3);
+      assert.equal((engine.getJob(finished.id)! as WireJob).exitCode, 3);
       assert.equal(engine.getJob(lost.id)!.reason, launcher === "shell" ? "lost" : "exit 137");
       assert.equal(engine.getJob(byKey("adopted").id)!.state, "running");
       writeFileSync(go("go-adopted"), "");
@@ -159,7 +160,7 @@ for (const launcher of ["native", "perl", "shell"] as const) {
       try {
         const { run, jobs } = await engine.submit(graphOf([job("slow", "sleep 1; exit 7")]), "");
         const id = jobs[0]!.id;
-        pid = (await waitFor(() => engine.getJob(id)!.pid, "the job to start"))!;
+        pid = (await waitFor(() => (engine.getJob(id)! as WireJob).pid, "the job to start"))!;
         const statusLog = path.join(path.dirname(jobs[0]!.logOut), "status");
         await engine.close(); // the job goes on without an engine
         await waitFor(() => existsSync(statusLog) && readFileSync(statusLog, "utf8").includes(`exit ${id} 1 7`), "the job to end while no engine runs");
@@ -168,10 +169,10 @@ for (const launcher of ["native", "perl", "shell"] as const) {
         engine = await openEngine({ home });
         assert.deepEqual(engine.recovery.endedWhileAway, [id]);
         const ended = engine.getJob(id)!;
-        assert.equal(ended.exitCode, 7);
-        assert.ok(ended.endedAt! <= seenAt, `ended at ${ended.endedAt}, after its end was seen (${seenAt}): the reopening's time`);
-        assert.ok(ended.endedAt! - ended.startedAt! >= 1000, "sleep 1 ran at least a second");
-        assert.equal(ended.attempts[0]!.endedAt, ended.endedAt);
+        assert.equal((ended as WireJob).exitCode, 7);
+        assert.ok((ended as WireJob).endedAt! <= seenAt, `ended at ${(ended as WireJob).endedAt}, after its end was seen (${seenAt}): the reopening's time`);
+        assert.ok((ended as WireJob).endedAt! - ended.startedAt! >= 1000, "sleep 1 ran at least a second");
+        assert.equal((ended.attempts[0]! as WireAttempt).endedAt, (ended as WireJob).endedAt);
         assert.equal((await runEnded(engine, run.id)).state, "failed");
       } finally {
         if (pid) signalGroup(pid, "SIGKILL");

@@ -3,7 +3,7 @@
 // snapshot or first seen in an event.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { JobRecord } from "../../src/core/types.js";
+import type { JobRecord, WireJob } from "../../src/core/types.js";
 import { RunProgress } from "../../src/cmd/run-progress.js";
 import { runOf } from "../core/records.js";
 
@@ -16,7 +16,7 @@ function linesOf(feed: (p: RunProgress, jobs: JobRecord[]) => void): string[] {
   return out.split("\n").filter(Boolean);
 }
 
-const as = (job: JobRecord, change: Partial<JobRecord>): JobRecord => ({ ...job, ...change });
+const as = (job: JobRecord, change: Partial<WireJob>): JobRecord => ({ ...job, ...change }) as JobRecord;
 const started = (job: JobRecord): JobRecord => as(job, { state: "running", attempts: [{ n: 1, startedAt: 0 }] });
 
 test("no pending line for a job not started yet, in the snapshot or in an event", () => {

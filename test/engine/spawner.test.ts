@@ -1,3 +1,4 @@
+import type { WireJob } from "../../src/core/types.js";
 // The spawner is a process of its own; it can die (the OOM killer, a stray
 // kill). Its running jobs must then still be recorded as they really ended:
 // the native spawner's guardian (spawner.c) reaps them and writes their exit
@@ -36,7 +37,7 @@ test("if the spawner dies, its running jobs still end with their true exit codes
   await withEngine(async (engine, home) => {
     const { hold, release } = gate(home);
     const { run } = await engine.submit(graphOf([job("ok", hold), job("fails", `${hold}; exit 3`)]), "");
-    await waitFor(() => engine.listJobs({ runId: run.id }).every((j) => j.pid), "the jobs to start");
+    await waitFor(() => engine.listJobs({ runId: run.id }).every((j) => (j as WireJob).pid), "the jobs to start");
     const spawners = descendantsNamed("pll job spawner");
     assert.equal(spawners.length, 1, "one spawner");
     assert.equal(descendantsNamed("pll job guard").length, 1, "with its guardian");
@@ -45,7 +46,7 @@ test("if the spawner dies, its running jobs still end with their true exit codes
     const ended = await runEnded(engine, run.id);
     const jobs = engine.listJobs({ runId: run.id });
     assert.deepEqual(
-      jobs.map((j) => [j.name, j.state, j.exitCode ?? null, j.reason ?? null]),
+      jobs.map((j) => [j.name, j.state, (j as WireJob).exitCode ?? null, j.reason ?? null]),
       [
         ["ok", "success", 0, null],
         ["fails", "errored", 3, "exit 3"],
@@ -64,7 +65,7 @@ test("the spawner's guardian closes the engine's pipes: the spawner's death is s
   await withEngine(async (engine, home) => {
     const { hold, release } = gate(home);
     const { run } = await engine.submit(graphOf([job("held", hold)]), "");
-    await waitFor(() => engine.listJobs({ runId: run.id })[0]!.pid, "the job to start");
+    await waitFor(() => (engine.listJobs({ runId: run.id })[0]! as WireJob).pid, "the job to start");
     process.kill(descendantsNamed("pll job spawner")[0]!, "SIGKILL");
     // While the held job runs, its guardian lives; a new job must get a new spawner all the same.
     const again = await runToEnd(engine, graphOf([job("meanwhile", "true")]));

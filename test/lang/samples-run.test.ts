@@ -1,3 +1,4 @@
+import type { WireJob } from "../../src/core/types.js";
 // Samples really run: hello.pll succeeds in a real engine (real LevelDB, real
 // processes), and the recurring health check fires as soon as it is loaded.
 import assert from "node:assert/strict";
@@ -29,8 +30,8 @@ describe("samples in a real engine", { timeout: 60_000 }, () => {
         assert.deepEqual(jobs.map((j) => j.state), jobs.map(() => "success"));
         const byName = new Map(jobs.map((j) => [j.name, j]));
         // `bye` waits for the whole `greet` block; `one`..`three` ran side by side after `greet.1`.
-        assert.ok(byName.get("bye")!.startedAt! >= Math.max(...["one", "two", "three", "greet.3"].map((n) => byName.get(n)!.endedAt!)));
-        assert.ok(byName.get("one")!.startedAt! < byName.get("two")!.endedAt!);
+        assert.ok(byName.get("bye")!.startedAt! >= Math.max(...["one", "two", "three", "greet.3"].map((n) => (byName.get(n)! as WireJob).endedAt!)));
+        assert.ok(byName.get("one")!.startedAt! < (byName.get("two")! as WireJob).endedAt!);
       } finally {
         await engine.close({ killJobs: true });
       }

@@ -81,8 +81,8 @@ export class FakeHost implements ScheduleHost {
   endRun(runId: number, state: RunState): void {
     const run = this.runs.get(runId);
     if (!run) throw new Error(`no run ${runId}`);
-    run.state = state;
-    this.runner.onRunEnded({ ...run });
+    this.runs.set(runId, { ...run, state });
+    this.runner.onRunEnded({ ...run, state });
   }
 
   /** Let time pass until `to`, firing each timer at its time, as a steady clock would. */

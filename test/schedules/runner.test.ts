@@ -106,7 +106,7 @@ test("overlap queue starts the waiting firing when the last run ends, and the qu
   assert.equal(host.saved.get("tick")?.lastResult, "running");
   // restart while run 2 runs; it ends while the server is down; the queued firing starts on start()
   host.runner.stop();
-  host.runs.get(2)!.state = "success";
+  host.runs.set(2, { ...host.runs.get(2)!, state: "success" });
   await startRunner(T0 + 21 * SEC, [...host.saved.values()], host);
   assert.deepEqual(host.firedRuns().map((r) => r.createdAt), [T0, T0 + 10 * SEC, T0 + 20 * SEC]);
   assert.deepEqual(host.saved.get("tick")?.queued, []);
@@ -294,7 +294,7 @@ test("list reports the last run's current result", async () => {
   await startRunner(T0, [], host);
   await host.runner.register(tickGraph(every(HOUR)));
   await host.advance(T0);
-  host.runs.get(1)!.state = "failed"; // ended, and the engine has not told the runner yet
+  host.runs.set(1, { ...host.runs.get(1)!, state: "failed" }); // ended, and the engine has not told the runner yet
   assert.equal(host.runner.list()[0].lastResult, "failed");
 });
 

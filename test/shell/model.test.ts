@@ -1,14 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { JobRecord, JobState, RunRecord } from "../../src/core/types.js";
+import type { JobRecord, JobState, RunRecord, WireJob } from "../../src/core/types.js";
 import { ShellModel } from "../../src/shell/model.js";
 
-function job(id: number, state: JobState, extra: Partial<JobRecord> = {}): JobRecord {
+function job(id: number, state: JobState, extra: Partial<WireJob> = {}): JobRecord {
   return {
     id, runId: 1, jobset: "demo", key: `k${id}`, name: `job${id}`, command: "true", cwd: "/", env: {},
     priority: 0, deps: [], blocks: [], retry: { count: 0, backoffMs: 0 }, units: 1, hooks: [], state,
     attempts: [], createdAt: 1000 + id, logOut: "", logErr: "", ...extra,
-  };
+  } as JobRecord;
 }
 
 const run = (id: number, jobIds: number[], extra: Partial<RunRecord> = {}): RunRecord => ({
