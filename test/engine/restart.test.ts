@@ -8,7 +8,7 @@ import { UserError } from "../../src/core/types.js";
 import { graphOf, job } from "./graphs.js";
 import { alive, fixture, runEnded, runToEnd } from "./harness.js";
 import { repoRoot, waitFor, withTempHome } from "../helpers/home.js";
-import { procInfo, signalGroup } from "../../src/exec/proc-status.js";
+import { signalGroup } from "../../src/exec/proc-status.js";
 import { Store } from "../../src/store/store.js";
 import { homePaths } from "../../src/home.js";
 
@@ -70,16 +70,13 @@ test("a running job's pid reaches the store soon after it starts, not only with 
   });
 });
 
-for (const launcher of ["native", "perl", "shell"] as const) {
-  // A spawner (native or Perl) outlives the engine and records even a SIGKILLed job's end;
-  // with the shell launcher the job's own wrapper dies with it, so that job is lost.
-  const killedIs = launcher === "shell" ? "lost" : "endedWhileAway";
+for (const launcher of ["native", "perl"] as const) {
+  // A spawner (native or Perl) outlives the engine and records even a SIGKILLed job's end.
   test(`a reopened engine adopts jobs still running and learns how the others ended meanwhile (${launcher} launcher)`, async () => {
-  process.env.PLL_LAUNCHER = launcher;
   await withTempHome(async (home) => {
     const go = (name: string) => path.join(home, name);
     const hold = (name: string, code = 0) => `${fixture("wait-for-file.sh")} ${go(name)} ${code}`;
-    let engine = await openEngine({ home, pjc: 4 });
+    let engine = await openEngine({ home, pjc: 4, launcher });
     const pids: number[] = [];
     try {
       const { run } = await engine.submit(
@@ -102,19 +99,15 @@ for (const launcher of ["native", "perl", "shell"] as const) {
       const status = () => (existsSync(statusLog) ? readFileSync(statusLog, "utf8") : "");
       await waitFor(() => status().includes(`exit ${finished.id} 1 3`), "the job to end while no engine runs");
       signalGroup(lost.pid!, "SIGKILL");
-      // A spawner records the kill once it has reaped the job; the shell launcher's wrapper dies with it.
-      if (killedIs === "endedWhileAway") await waitFor(() => status().includes(`exit ${lost.id} 1 137`), "the spawner to record the kill");
-      // Read /proc once: the process may be reaped between two reads.
-      else await waitFor(() => procInfo(lost.pid!)?.zombie ?? true, "the lost job to die");
+      // The spawner records the kill once it has reaped the job.
+      await waitFor(() => status().includes(`exit ${lost.id} 1 137`), "the spawner to record the kill");
 
-      engine = await openEngine({ home, pjc: 4 });
+      engine = await openEngine({ home, pjc: 4, launcher });
       assert.deepEqual(engine.recovery.adopted, [byKey("adopted").id]);
-      const expected = { endedWhileAway: [finished.id], lost: [] as number[] };
-      expected[killedIs].push(lost.id);
-      assert.deepEqual(engine.recovery.endedWhileAway, expected.endedWhileAway);
-      assert.deepEqual(engine.recovery.lost, expected.lost);
+      assert.deepEqual(engine.recovery.endedWhileAway, [finished.id, lost.id]);
+      assert.deepEqual(engine.recovery.lost, []);
       assert.equal(engine.getJob(finished.id)!.exitCode, 3);
-      assert.equal(engine.getJob(lost.id)!.reason, launcher === "shell" ? "lost" : "exit 137");
+      assert.equal(engine.getJob(lost.id)!.reason, "exit 137");
       assert.equal(engine.getJob(byKey("adopted").id)!.state, "running");
       writeFileSync(go("go-adopted"), "");
       const ended = await runEnded(engine, run.id);
@@ -124,7 +117,6 @@ for (const launcher of ["native", "perl", "shell"] as const) {
     } finally {
       for (const pid of pids) signalGroup(pid, "SIGKILL");
       await engine.close({ killJobs: true }).catch(() => {});
-      delete process.env.PLL_LAUNCHER;
     }
   });
   });
@@ -150,11 +142,10 @@ test("opening a store another process holds names that process in one line", asy
   });
 });
 
-for (const launcher of ["native", "perl", "shell"] as const) {
+for (const launcher of ["native", "perl"] as const) {
   test(`a job that ends while no engine runs keeps its own end time, not the reopening's (${launcher} launcher)`, async () => {
-    process.env.PLL_LAUNCHER = launcher;
     await withTempHome(async (home) => {
-      let engine = await openEngine({ home });
+      let engine = await openEngine({ home, launcher });
       let pid: number | undefined;
       try {
         const { run, jobs } = await engine.submit(graphOf([job("slow", "sleep 1; exit 7")]), "");
@@ -165,7 +156,7 @@ for (const launcher of ["native", "perl", "shell"] as const) {
         await waitFor(() => existsSync(statusLog) && readFileSync(statusLog, "utf8").includes(`exit ${id} 1 7`), "the job to end while no engine runs");
         const seenAt = Date.now();
         await waitFor(() => Date.now() > seenAt, "the clock to pass the moment the end was seen");
-        engine = await openEngine({ home });
+        engine = await openEngine({ home, launcher });
         assert.deepEqual(engine.recovery.endedWhileAway, [id]);
         const ended = engine.getJob(id)!;
         assert.equal(ended.exitCode, 7);
@@ -176,7 +167,6 @@ for (const launcher of ["native", "perl", "shell"] as const) {
       } finally {
         if (pid) signalGroup(pid, "SIGKILL");
         await engine.close({ killJobs: true }).catch(() => {});
-        delete process.env.PLL_LAUNCHER;
       }
     });
   });
