@@ -11,6 +11,7 @@ import { repoRoot, waitFor, withTempHome } from "../helpers/home.js";
 import { signalGroup } from "../../src/exec/proc-status.js";
 import { Store } from "../../src/store/store.js";
 import { homePaths } from "../../src/home.js";
+import { Level } from "level";
 
 test("state survives reopening the store, and job numbers are never reused", async () => {
   await withTempHome(async (home) => {
@@ -28,6 +29,28 @@ test("state survives reopening the store, and job numbers are never reused", asy
       const { run, jobs } = await engine.submit(graphOf([job("d", "true")]), "");
       assert.equal(run.id, 2);
       assert.equal(jobs[0]!.id, 4);
+    } finally {
+      await engine.close({ killJobs: true });
+    }
+  });
+});
+
+// Older versions wrote each loaded file's source and graph under `jobset:NAME` and never read it back.
+test("a store holding an older version's jobset records opens, and they are ignored", async () => {
+  await withTempHome(async (home) => {
+    let engine = await openEngine({ home });
+    try {
+      await runToEnd(engine, graphOf([job("a", "true")]));
+    } finally {
+      await engine.close();
+    }
+    const db = new Level<string, unknown>(homePaths(home).db, { valueEncoding: "json" });
+    await db.put("jobset:test", { name: "test", file: "/tmp/test.pll", source: "a: $ true\n", graph: { jobs: [] }, updatedAt: 1 });
+    await db.close();
+    engine = await openEngine({ home });
+    try {
+      assert.deepEqual(engine.listJobs().map((j) => [j.key, j.state]), [["a", "success"]]);
+      assert.equal((await runToEnd(engine, graphOf([job("b", "true")]))).state, "success");
     } finally {
       await engine.close({ killJobs: true });
     }
