@@ -2,6 +2,7 @@
 // length of the run, and serves the socket so `pll shell` can attach.
 import type { JobGraph, RunRecord } from "../core/types.js";
 import { homePaths } from "../home.js";
+import { launcherFromEnv } from "../exec/spawner.js";
 import { openEngine } from "../server/engine.js";
 import type { ApiServer } from "../server/http.js";
 import type { RunOptions } from "./run.js";
@@ -11,7 +12,7 @@ import { RunFollower } from "./run-follow.js";
 export async function runLocally(home: string, loaded: { graph?: JobGraph; source?: string }, opts: RunOptions): Promise<number> {
   // Schedules are registered here but fire only in a server: this process ends with the run.
   // --pjc N: this file's jobset runs N at a time, as with a server; the global limit is raised to N for this process only.
-  const engine = await openEngine({ home, fireSchedules: false, ...(opts.pjc !== undefined ? { sessionPjc: opts.pjc } : {}) });
+  const engine = await openEngine({ home, fireSchedules: false, launcher: launcherFromEnv(), ...(opts.pjc !== undefined ? { sessionPjc: opts.pjc } : {}) });
   if (opts.pjc !== undefined && loaded.graph) await engine.setPjc(opts.pjc, loaded.graph.jobset);
   const follower = new RunFollower(opts, { cancel: (ids) => engine.cancel(ids) });
   const unwatch = follower.watchSignals();

@@ -1,7 +1,9 @@
 #!/bin/sh
-# Builds the native job spawner (spawner.c) into dist/pll-spawner; run by
-# `npm run build` after tsc. Without a C compiler, or if the build fails,
-# pll uses the Perl spawner instead: a note, not an error.
+# Builds the native job spawner (spawner.c) into dist/pll-spawner and puts
+# the Perl spawner (spawner.pl) beside the compiled spawner.js, where
+# spawner.ts looks for it; run by `npm run build` after tsc. Without a C
+# compiler, or if the build fails, pll uses the Perl spawner instead: a
+# note, not an error.
 #
 # Linked statically when the C library allows it (Debian: libc6-dev has
 # libc.a): a process with a few memory mappings instead of the dozens a
@@ -9,6 +11,7 @@
 # 2,000 trivial jobs 1.12 → 1.09 s. Otherwise dynamically, with every symbol
 # bound at load so that no forked child resolves one.
 cd "$(dirname "$0")/../.." || exit 1
+mkdir -p dist/src/exec && cp src/exec/spawner.pl dist/src/exec/spawner.pl || exit 1
 cc=${CC:-cc}
 if ! command -v "$cc" >/dev/null 2>&1; then
   echo "pll: no C compiler ($cc): jobs will be started by the Perl spawner" >&2

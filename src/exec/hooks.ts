@@ -1,6 +1,15 @@
 // `on failure|success|done|overrun $ cmd` hooks: each runs detached in its own
 // process group with the job's PLL_* environment plus PLL_EXIT_CODE and
-// PLL_HOOK, its output appended to the job's `.hooks` log.
+// PLL_HOOK, its output appended to the job's `.hooks` log. The engine never
+// waits for a hook; a hook still running at its time limit has its group
+// stopped (SIGTERM, then SIGKILL after the grace), so none outlives it, and
+// `close({ killJobs })` stops them all at once.
+//
+// Started from Node rather than through the spawner: hooks are rare (one per
+// job end at most, and only where a file asks for them), so their fork cost
+// does not matter, and a hook is not adopted by the next engine — a hook cut
+// short by a crash is not run again. execa would add nothing here: its timeout
+// kills the child, not the child's process group.
 import { spawn } from "node:child_process";
 import { closeSync, constants, openSync, writeSync } from "node:fs";
 import type { HookEvent, JobRecord } from "../core/types.js";
@@ -8,12 +17,20 @@ import { jobEnv } from "./job-env.js";
 import { sibling } from "./job-files.js";
 import { signalGroup } from "./proc-status.js";
 
-export class HookRunner {
-  private readonly running = new Set<number>();
+/** how long a hook may run before its group is stopped */
+export const HOOK_TIME_LIMIT_MS = 10 * 60_000;
 
-  /** Runs every hook in scope for `event` (innermost first); returns how many started. */
-  fire(job: JobRecord, event: HookEvent): number {
-    let started = 0;
+export class HookRunner {
+  /** running hooks by pid (= process group), with their time-limit timers */
+  private readonly running = new Map<number, NodeJS.Timeout>();
+
+  constructor(
+    private readonly limitMs = HOOK_TIME_LIMIT_MS,
+    private readonly killGraceMs = 5_000,
+  ) {}
+
+  /** Runs every hook in scope for `event` (innermost first). */
+  fire(job: JobRecord, event: HookEvent): void {
     for (const hook of job.hooks) {
       if (hook.on !== event) continue;
       const log = openSync(sibling(job.logOut, "hooks"), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
@@ -29,25 +46,31 @@ export class HookRunner {
           stdio: ["ignore", log, log],
         });
         child.on("error", () => {}); // a hook that cannot start is only a note in its log
-        if (child.pid !== undefined) {
-          const pid = child.pid;
-          this.running.add(pid);
-          child.on("exit", () => this.running.delete(pid));
-          started++;
-        }
+        const pid = child.pid;
+        if (pid === undefined) continue;
+        // Unreferenced: the limit bounds a hook, it does not keep the process up by itself.
+        const limit = setTimeout(() => this.stop(pid), this.limitMs).unref();
+        this.running.set(pid, limit);
+        child.on("exit", () => {
+          clearTimeout(this.running.get(pid));
+          this.running.delete(pid);
+        });
       } finally {
         closeSync(log);
       }
     }
-    return started;
-  }
-
-  /** Hooks still running (so close can wait for or stop them). */
-  get count(): number {
-    return this.running.size;
   }
 
   killAll(): void {
-    for (const pid of this.running) signalGroup(pid, "SIGKILL");
+    for (const [pid, limit] of this.running) {
+      clearTimeout(limit);
+      signalGroup(pid, "SIGKILL");
+    }
+  }
+
+  /** A hook past its limit: SIGTERM to its group, SIGKILL to what is left after the grace. */
+  private stop(pid: number): void {
+    signalGroup(pid, "SIGTERM");
+    this.running.set(pid, setTimeout(() => signalGroup(pid, "SIGKILL"), this.killGraceMs).unref());
   }
 }

@@ -1,9 +1,9 @@
-// How a job's process gets started. Both launchers run the user's command
-// with `/bin/sh -c` in a process group of its own (its pgid is its pid), away
-// from any terminal (the spawner's session has none; the shell launcher's
-// job gets a session of its own),
-// send output straight to the log files, and record `start ATTEMPT PID` and
-// `exit CODE` in the job's status file from outside the engine.
+// How a job's process gets started: by a spawner (spawner.ts), native or
+// Perl. It runs the user's command with `/bin/sh -c` in a process group of
+// its own (its pgid is its pid), in the spawner's session (which has no
+// terminal), sends output straight to the log files, and records
+// `start ATTEMPT PID` and `exit CODE` in the job's status file from outside
+// the engine.
 export interface LaunchRequest {
   jobId: number;
   attempt: number;
@@ -29,6 +29,7 @@ export interface Launcher {
   launch(req: LaunchRequest): void;
   /** stop accepting jobs; running ones go on and their statuses are still recorded */
   close(): void;
-  /** the job's group was just sent SIGTERM (a launcher that can lose that signal sends it again) */
-  terminated?(pid: number): void;
 }
+
+/** Makes the launcher a supervisor reports to; `pidFile` records a spawner's guardian for the next engine. */
+export type LauncherFactory = (events: LauncherEvents, pidFile?: string) => Launcher & { warm?(): void };

@@ -1,7 +1,7 @@
 /*
  * pll-spawner: the native job spawner, built by `npm run build` when a C
  * compiler is there (src/exec/build-spawner.sh). It speaks exactly the
- * protocol of the Perl spawner (spawner-script.ts), which stays the fallback.
+ * protocol of the Perl spawner (spawner.pl), which stays the fallback.
  *
  * Why native: the spawner forks once per job, and a fork copies the parent's
  * page tables — cheap for this small C process, dear for a Perl interpreter

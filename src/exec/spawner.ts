@@ -1,47 +1,80 @@
-// The fast launchers: one long-lived spawner process starts every job and
+// The launchers: one long-lived spawner process starts every job and
 // reports starts and exits on a pipe. Two programs speak the same protocol:
 // the native one (spawner.c, built into dist/ when a C compiler is there; a
-// small C process forks cheaply) and the Perl one (spawner-script.ts, the
-// fallback wherever Perl is). Started lazily; with neither, the executor
-// falls back to the shell launcher.
+// small C process forks cheaply) and the Perl one (spawner.pl, the fallback
+// wherever Perl is). A host with neither cannot run jobs: pll says so at
+// start (see findSpawner). Started lazily.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { procInfo, procTable } from "./proc-status.js";
 import { constants } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { UserError } from "../core/errors.js";
 import type { Launcher, LauncherEvents, LaunchRequest } from "./launcher.js";
-import { SPAWNER_SCRIPT } from "./spawner-script.js";
 
-const PERL_PATHS = ["/usr/bin/perl", "/bin/perl", "/usr/local/bin/perl"];
+const here = path.dirname(fileURLToPath(import.meta.url));
 
-export const findPerl = (): string | undefined => PERL_PATHS.find((p) => existsSync(p));
+/** Where a spawner program may be: tests point these at nothing to see pll refuse to start. */
+export interface SpawnerPlaces {
+  /** the native spawner, built by `npm run build` beside dist/src (src/exec/build-spawner.sh) */
+  native: string;
+  /** the Perl spawner, copied beside this module by the build */
+  script: string;
+  perls: string[];
+}
 
-/** The native spawner, built by `npm run build` beside dist/src (src/exec/build-spawner.sh). */
-export const NATIVE_SPAWNER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../pll-spawner");
-export const findNative = (): string | undefined => (existsSync(NATIVE_SPAWNER) ? NATIVE_SPAWNER : undefined);
+export const SPAWNER_PLACES: SpawnerPlaces = {
+  native: path.resolve(here, "../../pll-spawner"),
+  script: path.join(here, "spawner.pl"),
+  perls: ["/usr/bin/perl", "/bin/perl", "/usr/local/bin/perl"],
+};
 
-/** How to start a spawner: the native program, or Perl with the script in its environment. */
+export const NATIVE_SPAWNER = SPAWNER_PLACES.native;
+export const PERL_SPAWNER = SPAWNER_PLACES.script;
+
+/** `PLL_LAUNCHER`: auto (native, else Perl), or one by name — which must then be there. */
+export type LauncherChoice = "auto" | "native" | "perl";
+
+/** How to start a spawner: the native program, or Perl with the script. */
 export interface SpawnerProgram {
   file: string;
   args: string[];
-  env: NodeJS.ProcessEnv;
 }
 
-export const nativeProgram = (file: string): SpawnerProgram => ({ file, args: [], env: process.env });
-// The script travels in the environment (and is deleted from it first thing), keeping `ps` readable.
-export const perlProgram = (perl: string): SpawnerProgram => ({
-  file: perl,
-  args: ["-e", "eval($ENV{PLL_SPAWNER_SCRIPT}); die $@ if $@;", "pll-spawner"],
-  env: { ...process.env, PLL_SPAWNER_SCRIPT: SPAWNER_SCRIPT },
-});
+export const findPerl = (places = SPAWNER_PLACES): string | undefined => places.perls.find((p) => existsSync(p));
+export const findNative = (places = SPAWNER_PLACES): string | undefined => (existsSync(places.native) ? places.native : undefined);
+
+export const nativeProgram = (file: string): SpawnerProgram => ({ file, args: [] });
+export const perlProgram = (perl: string, script = PERL_SPAWNER): SpawnerProgram => ({ file: perl, args: [script] });
+
+/** The spawner to use, or a one-line reason why jobs cannot be started here. */
+export function findSpawner(choice: LauncherChoice, places = SPAWNER_PLACES): SpawnerProgram {
+  const native = choice === "perl" ? undefined : findNative(places);
+  if (native) return nativeProgram(native);
+  if (choice === "native") throw new UserError("usage", `PLL_LAUNCHER=native, but no native spawner was built (${places.native}): run \`npm run build\` with a C compiler, or unset PLL_LAUNCHER`);
+  const perl = existsSync(places.script) ? findPerl(places) : undefined;
+  if (perl) return perlProgram(perl, places.script);
+  throw new UserError(
+    "unavailable",
+    choice === "perl"
+      ? `PLL_LAUNCHER=perl, but perl (or ${places.script}) is not there`
+      : "pll cannot start jobs on this host: it needs its native spawner (built by `npm run build` with a C compiler) or perl, and has neither",
+  );
+}
+
+/** Reads `PLL_LAUNCHER` (for users and CI; the CLI and server read it once, when they open the engine). */
+export function launcherFromEnv(value = process.env.PLL_LAUNCHER): LauncherChoice {
+  if (value === undefined || value === "" || value === "auto" || value === "native" || value === "perl") return (value || "auto") as LauncherChoice;
+  throw new UserError("usage", `PLL_LAUNCHER: expected native, perl or auto, got ${JSON.stringify(value)}`);
+}
 
 const signalName = (n: number): NodeJS.Signals | null =>
   (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
 
 /**
  * Kills the spawner of an earlier engine of this home if it is still there (see
- * LocalExecutor.retireOldSpawner): the process named "pll job spawner" whose
+ * Supervisor.prepare): the process named "pll job spawner" whose
  * parent is the guardian recorded in `pidFile` (same pid, same start time).
  * Its guardian stays and records its jobs' exits. True if there was one.
  */
@@ -116,7 +149,6 @@ export class Spawner implements Launcher {
       argv0: "pll-spawner",
       detached: true,
       stdio: ["pipe", "pipe", "ignore"],
-      env: this.program.env,
     });
     if (this.pidFile && proc.pid !== undefined) {
       const started = procInfo(proc.pid)?.startedAt;

@@ -9,6 +9,7 @@ import { HomeError, homePaths } from "../home.js";
 import { checkHome, openHomeFile, readHomeFile } from "../home-check.js";
 import { isLoopback, loadOrCreateToken, parseListen } from "./auth.js";
 import { openEngine } from "./engine.js";
+import { launcherFromEnv } from "../exec/spawner.js";
 import { socketAnswers } from "../client/socket-probe.js";
 import { startApiServer, type ApiServer } from "./http.js";
 
@@ -59,7 +60,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
 
   let engine: EngineControl;
   try {
-    engine = await openEngine({ home: opts.home });
+    engine = await openEngine({ home: opts.home, launcher: launcherFromEnv() });
   } catch (err) {
     if (err instanceof UserError && err.kind === "locked") {
       say(`another pll process (a server or a \`pll run\`) is using ${opts.home}${await pidNote(paths.pidFile)}`);

@@ -1,8 +1,9 @@
-// The engine: wires the pure scheduler (src/core), the store and the local
-// executor. Everything happens in "ticks": apply what happened (job ends,
-// user requests), let the scheduler decide, write every change in one batch,
-// and only then act (spawn, kill, emit, run hooks). A job's end starts a
-// tick at once, so the next job starts without any polling.
+// The engine: wires the pure scheduler (src/core), the store and the job
+// runner (src/exec/supervisor.ts, which owns the process side of each job).
+// Everything happens in "ticks": apply what happened (job ends, user
+// requests), let the scheduler decide, write every change in one batch, and
+// only then act (launch, emit, run hooks). A job's end starts a tick at
+// once, so the next job starts without any polling.
 import { statfsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -24,19 +25,20 @@ import {
 } from "../core/types.js";
 import { unscheduledGraph } from "../core/recurrence-graph.js";
 import { HookRunner } from "../exec/hooks.js";
-import { LocalExecutor } from "../exec/local-executor.js";
+import type { JobRunner, StopReason } from "../exec/job-runner.js";
+import type { LauncherFactory } from "../exec/launcher.js";
+import { findSpawner, Spawner, type LauncherChoice } from "../exec/spawner.js";
+import { Supervisor } from "../exec/supervisor.js";
 import { homePaths, makeDirs } from "../home.js";
 import { StoreError } from "../store/store-error.js";
 import { countersBehindLogs } from "../store/integrity.js";
-import { damagedError, Store, type Counters, type JobsetRecord, type StoreContents } from "../store/store.js";
+import { damagedError, Store, type Counters, type StoreContents } from "../store/store.js";
 import { EventHub } from "./engine-events.js";
 import { TickLoop } from "./engine-ticks.js";
 import { filterJobs, resolveRef } from "./engine-queries.js";
-import { ScheduleWiring } from "./engine-schedules.js";
+import { scheduleHost } from "./engine-schedules.js";
 import { instantiate } from "./engine-submit.js";
-
-/** jobsets with more jobs than this are stored as source only */
-const JOBSET_GRAPH_MAX_JOBS = 10_000;
+import { ScheduleRunner } from "./schedules.js";
 
 export interface EngineOptions {
   home: string;
@@ -51,8 +53,25 @@ export interface EngineOptions {
   /** SIGTERM → SIGKILL grace period for timeouts and kills, ms (default 5000) */
   killGraceMs?: number;
   clock?: () => number;
+  /**
+   * Which spawner starts jobs (default "auto": native, else Perl; the CLI and server pass `PLL_LAUNCHER`),
+   * or a factory of launchers (tests wrap the real one to inject faults).
+   */
+  launcher?: LauncherChoice | LauncherFactory;
+  /** an open store of this home to use (tests wrap its writes to inject faults); default: opened here. The engine closes it. */
+  store?: Store;
   /** fire due schedules (default true); `pll run` without a server only registers them — it is not there to keep firing */
   fireSchedules?: boolean;
+}
+
+/** What the engine is made of: built by openEngine. */
+export interface EngineParts {
+  store: Store;
+  contents: StoreContents;
+  events: EventHub;
+  schedules: ScheduleRunner;
+  clock: () => number;
+  logsDir: string;
 }
 
 /**
@@ -70,13 +89,18 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
   const paths = homePaths(opts.home);
   await makeDirs(opts.home); // not mkdir({recursive}): it never returns under /proc on Node 20
   await makeDirs(paths.logs); // each run makes its own directory in it, refusing a planted one (makeOwnDir)
-  const store = await Store.open(paths.db);
+  const store = opts.store ?? (await Store.open(paths.db));
   try {
     const contents = await store.load();
     // Never run over a store that lost records: numbers (and so log files) would be handed out again.
     const behind = countersBehindLogs(contents.counters, paths.logs);
     if (behind) throw damagedError(paths.db, behind);
-    const engine = new Engine(store, contents, opts, paths.logs);
+    const clock = opts.clock ?? Date.now;
+    const events = new EventHub();
+    let engine: Engine | undefined;
+    const host = scheduleHost(() => engine!, store, clock, (e) => events.emit(e));
+    const schedules = new ScheduleRunner(host, contents.schedules);
+    engine = new Engine({ store, contents, events, schedules, clock, logsDir: paths.logs }, opts);
     await engine.recover(opts.fireSchedules ?? true);
     return engine;
   } catch (err) {
@@ -88,44 +112,42 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
 export class Engine implements EngineControl {
   readonly recovery: Recovery = { adopted: [], endedWhileAway: [], lost: [], requeued: [] };
   private readonly sched: Scheduler;
-  private readonly exec: LocalExecutor;
-  private readonly hooks = new HookRunner();
-  private readonly events = new EventHub();
-  private readonly schedules: ScheduleWiring;
+  private readonly runner: JobRunner;
+  private readonly hooks: HookRunner;
+  private readonly store: Store;
+  private readonly events: EventHub;
+  private readonly schedules: ScheduleRunner;
   private readonly clock: () => number;
+  private readonly logsDir: string;
   private counters: Counters;
   private settingsDirty = false;
   /** the stored global pjc while `sessionPjc` raises it (see EngineOptions) */
   private storedPjc?: number;
   private closing = false;
   // tick machinery
-  private ends: [number, Outcome][] = [];
+  /** job ends to apply, each with what to call once it is recorded */
+  private ends: [number, Outcome, () => void][] = [];
+  /** ends a failed tick applied: recorded with the next write that succeeds */
+  private unrecordedEnds: (() => void)[] = [];
   private toSpawn: JobRecord[] = [];
   private readonly ticks = new TickLoop(
     () => this.tickOnce(),
     // A store that cannot write is said once (storeTrouble), not at every retry.
     (err) => err instanceof StoreError || this.events.notice("error", `engine: ${(err as Error).message}`),
   );
-  private endWaiters = new Map<number, (() => void)[]>();
-  /**
-   * Jobs a tick has dispatched but not yet handed to the executor (its store
-   * write is in flight), with the stop asked for meanwhile, if any: such a job
-   * is stopped as soon as it is launched, never recorded ended while it starts.
-   */
-  private launching = new Map<number, "killed" | "cancelled" | undefined>();
   private backoffTimer?: { at: number; handle: NodeJS.Timeout };
   private lazyFlush?: NodeJS.Timeout;
   /** the last tick's write failed: dispatch waits, and a tick is tried again every second */
   private storeFailing = false;
   private storeRetry?: NodeJS.Timeout;
 
-  constructor(
-    private readonly store: Store,
-    contents: StoreContents,
-    opts: EngineOptions,
-    private readonly logsDir: string,
-  ) {
-    this.clock = opts.clock ?? Date.now;
+  constructor(parts: EngineParts, opts: EngineOptions) {
+    const { contents } = parts;
+    this.store = parts.store;
+    this.events = parts.events;
+    this.schedules = parts.schedules;
+    this.clock = parts.clock;
+    this.logsDir = parts.logsDir;
     this.counters = contents.counters;
     const settings: Settings = contents.settings ?? {
       pjc: os.availableParallelism(),
@@ -145,17 +167,23 @@ export class Engine implements EngineControl {
       settings.pjc = opts.sessionPjc;
     }
     this.sched = new Scheduler(settings, this.clock);
-    this.exec = new LocalExecutor(
+    const killGraceMs = opts.killGraceMs ?? 5_000;
+    const launcher = opts.launcher ?? "auto";
+    this.runner = new Supervisor(
       {
-        onStarted: (id, pid) => this.jobStarted(id, pid),
-        onEnd: (id, outcome) => this.jobEnded(id, outcome),
-        onOverrun: (jobId, what, limit) => this.overrun(jobId, what, limit),
+        started: (id, pid) => this.jobStarted(id, pid),
+        ended: (id, outcome) => this.jobEnded(id, outcome),
+        overrun: (jobId, what, limit) => this.overrun(jobId, what, limit),
       },
-      opts.killGraceMs ?? 5_000,
-      this.clock,
-      undefined,
-      spawnerPidFileOf(logsDir),
+      {
+        // A host that can start no job is found here, at start, in one line (findSpawner).
+        launcher: typeof launcher === "function" ? launcher : spawnerLauncher(launcher),
+        killGraceMs,
+        clock: this.clock,
+        spawnerPidFile: spawnerPidFileOf(this.logsDir),
+      },
     );
+    this.hooks = new HookRunner(undefined, killGraceMs);
     const byRun = new Map<number, JobRecord[]>();
     for (const job of contents.jobs) {
       const list = byRun.get(job.runId);
@@ -163,21 +191,19 @@ export class Engine implements EngineControl {
       else byRun.set(job.runId, [job]);
     }
     for (const run of contents.runs) this.sched.addRun(run, byRun.get(run.id) ?? []);
-    this.schedules = new ScheduleWiring(this, store, contents.schedules, this.clock, (e) => this.events.emit(e));
   }
 
   /** Adopts jobs a previous engine left running, learns how the others ended, then resumes dispatching. */
   async recover(fireSchedules = true): Promise<void> {
-    this.exec.retireOldSpawner();
-    this.exec.warm();
+    this.runner.prepare();
     for (const job of this.sched.jobs.values()) {
       if (job.state !== "running") continue;
-      const ended = this.exec.adopt(job);
+      const ended = this.runner.adopt(job);
       if (!ended) this.recovery.adopted.push(job.id);
       else {
         const list = ended.reason === "lost" ? "lost" : ended.reason === "unstarted" ? "requeued" : "endedWhileAway";
         this.recovery[list].push(job.id);
-        this.ends.push([job.id, ended]);
+        this.ends.push([job.id, ended, () => {}]);
       }
     }
     await this.tick();
@@ -200,37 +226,27 @@ export class Engine implements EngineControl {
       schedules = registered.records;
     }
     const immediate = graph.schedules.length ? unscheduledGraph(graph) : graph;
-    // A huge graph is not kept twice (as the jobset and as its jobs): its source recompiles it.
-    const jobset: JobsetRecord = {
-      name: graph.jobset,
-      file: graph.file,
-      source,
-      ...(graph.jobs.length <= JOBSET_GRAPH_MAX_JOBS ? { graph } : {}),
-      updatedAt: this.clock(),
-    };
     if (opts.allowNoRun && immediate.jobs.length === 0 && graph.schedules.length) {
       // Only schedules: nothing runs until they fire, so no (empty) run is made.
-      await this.store.write({ jobsets: [jobset] });
       return { jobs: [], notices, ...(schedules ? { schedules } : {}) };
     }
-    const { run, jobs } = await this.createRun(immediate, { jobset, haltOnFailure: opts.haltOnFailure });
+    const { run, jobs } = await this.createRun(immediate, { haltOnFailure: opts.haltOnFailure });
     return { run, jobs, notices, ...(schedules ? { schedules } : {}) };
   }
 
   /** Creates and starts a run of `graph` (also what a schedule firing does). */
   async createRun(
     graph: JobGraph,
-    opts: { schedule?: string; jobset?: JobsetRecord; haltOnFailure?: boolean } = {},
+    opts: { schedule?: string; haltOnFailure?: boolean } = {},
   ): Promise<{ run: RunRecord; jobs: JobRecord[] }> {
     this.refuseIfClosing();
-    const { jobset } = opts;
     const ids = { runId: this.counters.nextRunId, firstJobId: this.counters.nextJobId };
     const made = instantiate(graph, ids, this.logsDir, this.clock(), (id) => this.sched.jobs.has(id), opts);
     const before = this.counters;
     const counters = { nextRunId: ids.runId + 1, nextJobId: ids.firstJobId + made.jobs.length };
     this.counters = counters; // taken now: a submit arriving while this one writes gets the next numbers
     try {
-      await this.store.writeRun(made.jobs, { runs: [made.run], counters, jobsets: jobset ? [jobset] : [] });
+      await this.store.writeRun(made.jobs, { runs: [made.run], counters });
     } catch (err) {
       // Nothing recorded (a full disk): the numbers go back unless a later submit took numbers after them.
       if (this.counters === counters) this.counters = before;
@@ -301,7 +317,7 @@ export class Engine implements EngineControl {
     this.refuseIfClosing();
     const job = this.sched.forceStart(id);
     this.toSpawn.push(job);
-    this.launching.set(job.id, undefined);
+    this.runner.dispatched(job.id);
     await this.tick();
     return this.need(id);
   }
@@ -366,7 +382,8 @@ export class Engine implements EngineControl {
   async close(opts: { killJobs?: boolean } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    await this.schedules.stop();
+    this.schedules.stop();
+    await this.schedules.settled();
     clearTimeout(this.backoffTimer?.handle);
     clearTimeout(this.lazyFlush);
     clearTimeout(this.storeRetry);
@@ -376,7 +393,7 @@ export class Engine implements EngineControl {
       this.hooks.killAll();
     }
     await this.tick();
-    this.exec.detachAll();
+    this.runner.detachAll();
     await this.store.close();
   }
 
@@ -391,16 +408,19 @@ export class Engine implements EngineControl {
     const ends = this.ends;
     this.ends = [];
     const finished: JobRecord[] = [];
-    for (const [id, outcome] of ends) {
+    const recorded = this.unrecordedEnds;
+    this.unrecordedEnds = [];
+    for (const [id, outcome, done] of ends) {
+      // A stale duplicate end changes nothing (and must not fail the others).
       if (this.sched.jobs.get(id)?.state === "running") finished.push(this.sched.finish(id, outcome));
-      else this.wakeEndWaiters(id); // a stale duplicate end changes nothing (and must not fail the others)
+      recorded.push(done);
     }
     // While the store cannot write, nothing new starts: a job must not run before its start is recorded.
     const start = this.closing || this.storeFailing ? [] : this.sched.dispatch().start;
     const forced = this.toSpawn;
     this.toSpawn = [];
     const launches = [...forced, ...start];
-    for (const job of start) this.launching.set(job.id, undefined); // forced jobs are there since start()
+    for (const job of start) this.runner.dispatched(job.id); // forced jobs are there since start()
     const changes = this.sched.takeChanges();
     const settings = this.settingsDirty ? this.sched.settings : undefined;
     const storedSettings = settings && this.storedPjc !== undefined ? { ...settings, pjc: this.storedPjc } : settings;
@@ -413,12 +433,13 @@ export class Engine implements EngineControl {
       // (their start was never recorded, so they never started), and dispatch waits until a write succeeds.
       this.sched.untake(changes);
       if (settings) this.settingsDirty = true;
-      for (const job of launches) this.notLaunched(job.id, "unstarted");
+      for (const job of launches) this.runner.unrecorded(job.id);
+      this.unrecordedEnds = recorded;
       this.storeTrouble(err);
       throw err;
     }
     if (this.storeFailing) this.storeRecovered();
-    for (const job of launches) this.launch(job);
+    for (const job of launches) this.runner.launch(job);
     if (settings) this.events.emit({ type: "settings", settings });
     for (const job of changes.jobs) this.events.emit({ type: "job", job });
     for (const run of changes.runs) {
@@ -428,38 +449,9 @@ export class Engine implements EngineControl {
     for (const job of finished) {
       if (job.state === "success") this.fireHooks(job, "success", "done");
       else if (job.state === "errored") this.fireHooks(job, "failure", "done");
-      this.wakeEndWaiters(job.id);
     }
+    for (const done of recorded) done();
     this.armBackoff();
-  }
-
-  /** Hands a dispatched job to the executor, and stops it at once if a stop came while it was being dispatched. */
-  private launch(job: JobRecord): void {
-    const stop = this.launching.get(job.id);
-    try {
-      this.exec.start(job);
-    } catch (err) {
-      this.notLaunched(job.id, (err as Error).message);
-      return;
-    }
-    this.launching.delete(job.id);
-    if (stop) this.exec.kill(job.id, stop);
-  }
-
-  /**
-   * A dispatched job that never got a process ends as "could not start" (or as the stop asked for
-   * meanwhile); with why "unstarted" (its dispatch was never recorded) it is pending again instead.
-   */
-  private notLaunched(id: number, why: string): void {
-    const stop = this.launching.get(id);
-    this.launching.delete(id);
-    const outcome: Outcome = stop
-      ? { exitCode: null, reason: stop, detail: stop }
-      : why === "unstarted"
-        ? { exitCode: null, reason: "unstarted" }
-        : { exitCode: null, reason: "spawn", detail: `could not start: ${why}` };
-    this.ends.push([id, outcome]);
-    this.ticks.nudge();
   }
 
   /** A tick's write failed (a full disk): said once, and tried again every second until it works. */
@@ -477,11 +469,6 @@ export class Engine implements EngineControl {
     this.ticks.nudge(); // dispatch what waited
   }
 
-  private wakeEndWaiters(id: number): void {
-    for (const w of this.endWaiters.get(id) ?? []) w();
-    this.endWaiters.delete(id);
-  }
-
   private jobStarted(id: number, pid: number): void {
     if (!this.sched.started(id, pid)) return;
     // The status log holds the pid already (adoption reads it there), so the store and the
@@ -494,13 +481,15 @@ export class Engine implements EngineControl {
     }, 200);
   }
 
-  private jobEnded(id: number, outcome: Outcome): void {
-    this.ends.push([id, outcome]);
+  /** Resolves once the end is recorded (what a stop waits for). */
+  private jobEnded(id: number, outcome: Outcome): Promise<void> {
+    const recorded = new Promise<void>((resolve) => this.ends.push([id, outcome, resolve]));
     this.ticks.nudge();
     if (outcome.exitCode !== 0 && diskFull(this.logsDir)) {
       // What the job wrote meanwhile (its own "No space left on device" among it) could not reach its log.
       this.events.notice("warn", `job #${id} failed while the disk holding its logs was full: its output may be incomplete`);
     }
+    return recorded;
   }
 
   private overrun(jobId: number, what: "time" | "output", limit: number): void {
@@ -528,22 +517,9 @@ export class Engine implements EngineControl {
     this.backoffTimer = { at, handle };
   }
 
-  /** Signals the jobs' process groups and resolves once their ends are recorded. */
-  private async stopProcesses(ids: number[], reason: "killed" | "cancelled"): Promise<void> {
-    const launched = (id: number) => this.exec.isRunning(id) || this.launching.has(id);
-    const ended = ids.filter(launched).map((id) => {
-      const done = new Promise<void>((resolve) => this.endWaiters.set(id, [...(this.endWaiters.get(id) ?? []), resolve]));
-      if (this.launching.has(id)) this.launching.set(id, reason);
-      else this.exec.kill(id, reason);
-      return done;
-    });
-    // Running in the scheduler with no process here and none being launched: its end is already queued
-    // (the duplicate then changes nothing) or was never going to come; record one so nothing waits forever.
-    for (const id of ids) if (!launched(id) && this.sched.jobs.get(id)?.state === "running") {
-      this.ends.push([id, { exitCode: null, reason }]);
-    }
-    await this.tick();
-    await Promise.all(ended);
+  /** Stops the jobs' processes; resolves once their ends are recorded. */
+  private async stopProcesses(ids: number[], reason: StopReason): Promise<void> {
+    await Promise.all(ids.map((id) => this.runner.stop(id, reason)));
   }
 
   private async changeSettings(change: Partial<Settings>): Promise<Settings> {
@@ -562,6 +538,12 @@ export class Engine implements EngineControl {
   private refuseIfClosing(): void {
     if (this.closing) throw new UserError("unavailable", "the engine is shutting down");
   }
+}
+
+/** Launchers of the spawner `choice` names; throws (one line) if this host has none. */
+function spawnerLauncher(choice: LauncherChoice): LauncherFactory {
+  const program = findSpawner(choice);
+  return (events, pidFile) => new Spawner(program, events, pidFile);
 }
 
 /** Where the engine records its spawner's guardian: beside the logs, in the home. */

@@ -8,20 +8,11 @@ import { Level } from "level";
 import { clearHolder, isLockedError, lockedError, writeHolder } from "./store-lock.js";
 import { StoreError } from "./store-error.js";
 import { type Entries, JournalFile, journalFiles, journalLine, readJournal } from "./journal.js";
-import type { JobGraph, JobRecord, RunRecord, ScheduleRecord, Settings } from "../core/types.js";
+import type { JobRecord, RunRecord, ScheduleRecord, Settings } from "../core/types.js";
 
 export interface Counters {
   nextJobId: number;
   nextRunId: number;
-}
-
-export interface JobsetRecord {
-  name: string;
-  file: string;
-  source: string;
-  /** absent for very large graphs: compile `source` to get it back */
-  graph?: JobGraph;
-  updatedAt: number;
 }
 
 export interface StoreContents {
@@ -36,7 +27,6 @@ export interface StoreContents {
 export interface StoreWrite {
   jobs?: Iterable<JobRecord>;
   runs?: Iterable<RunRecord>;
-  jobsets?: JobsetRecord[];
   schedules?: ScheduleRecord[];
   deleteSchedules?: string[];
   settings?: Settings;
@@ -61,8 +51,8 @@ const num = (n: number) => String(n).padStart(12, "0");
 const K = {
   job: (id: number) => `job:${num(id)}`,
   run: (id: number) => `run:${num(id)}`,
-  jobset: (name: string) => `jobset:${name}`,
   schedule: (name: string) => `schedule:${name}`,
+  // `jobset:NAME` keys, written by older versions (source and graph of each file loaded), are never read: load ignores them.
   settings: "meta:settings",
   counters: "meta:counters",
 };
@@ -154,7 +144,6 @@ export class Store {
     const entries: [string, string | null][] = [];
     for (const j of w.jobs ?? []) entries.push([K.job(j.id), JSON.stringify(j)]);
     for (const r of w.runs ?? []) entries.push([K.run(r.id), JSON.stringify(r)]);
-    for (const s of w.jobsets ?? []) entries.push([K.jobset(s.name), JSON.stringify(s)]);
     for (const s of w.schedules ?? []) entries.push([K.schedule(s.name), JSON.stringify(s)]);
     for (const n of w.deleteSchedules ?? []) entries.push([K.schedule(n), null]);
     if (w.settings) entries.push([K.settings, JSON.stringify(w.settings)]);
@@ -182,10 +171,6 @@ export class Store {
   async writeRun(jobs: JobRecord[], rest: StoreWrite): Promise<void> {
     for (let i = 0; i < jobs.length; i += RUN_CHUNK) await this.write({ jobs: jobs.slice(i, i + RUN_CHUNK) });
     await this.write(rest);
-  }
-
-  getJobset(name: string): Promise<JobsetRecord | undefined> {
-    return this.get<JobsetRecord>(K.jobset(name));
   }
 
   // For the schedules module: its records live here too.

@@ -1,22 +1,38 @@
 // Stops that meet a job between its dispatch and its launch, and launches
-// that fail. Each injects the fault at the engine's store or executor, then
-// checks what a user would see: the stop resolves, the job ends with a
-// reason, and no process of it is left running.
+// that fail. Each injects the fault at the engine's store or launcher (both
+// passed in through EngineOptions), then checks what a user would see: the
+// stop resolves, the job ends with a reason, and no process of it is left
+// running.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { graphOf, job } from "./graphs.js";
-import { alive, gate, runEnded, runToEnd, withEngine } from "./harness.js";
-import { waitFor } from "../helpers/home.js";
-import type { Engine } from "../../src/server/engine.js";
-import type { Store, StoreWrite } from "../../src/store/store.js";
+import { alive, gate, runEnded, runToEnd } from "./harness.js";
+import { waitFor, withTempHome } from "../helpers/home.js";
+import { openEngine, type Engine, type EngineOptions } from "../../src/server/engine.js";
+import { Store, type StoreWrite } from "../../src/store/store.js";
 import type { JobRecord } from "../../src/core/types.js";
 import { statusLogOf } from "../../src/exec/job-files.js";
+import { findSpawner, Spawner } from "../../src/exec/spawner.js";
+import { homePaths, makeDirs } from "../../src/home.js";
+
+/** An engine on a temp home whose store is ours to inject faults into; closed (its jobs stopped) at the end. */
+async function withFaultyStore(fn: (engine: Engine, store: Store, home: string) => Promise<void>, opts: Partial<EngineOptions> = {}): Promise<void> {
+  await withTempHome(async (home) => {
+    await makeDirs(home);
+    const store = await Store.open(homePaths(home).db);
+    const engine = await openEngine({ home, killGraceMs: 300, store, ...opts });
+    try {
+      await fn(engine, store, home);
+    } finally {
+      await engine.close({ killJobs: true });
+    }
+  });
+}
 
 /** Calls `act` once, while the first store batch that `when` picks is being written, then lets (or not) the write go on. */
-function duringWrite(engine: Engine, when: (w: StoreWrite) => boolean, act: () => void, fail = false): void {
-  const store = (engine as unknown as { store: Store }).store;
+function duringWrite(store: Store, when: (w: StoreWrite) => boolean, act: () => void, fail = false): void {
   const write = store.write.bind(store);
   let done = false;
   store.write = async (w: StoreWrite) => {
@@ -51,11 +67,11 @@ function noProcessLeft(j: JobRecord): boolean {
 // losing the other ends in it (closing then hung, waiting for one of them).
 for (const stop of ["kill", "cancel"] as const) {
   test(`a ${stop} that lands while the job's dispatch is being written stops the process it starts`, async () => {
-    await withEngine(async (engine, home) => {
+    await withFaultyStore(async (engine, store, home) => {
       const { hold } = gate(home);
       const graph = graphOf([job("first", "true"), job("second", `echo $$ > ${path.join(home, "pid")}; ${hold}`, { deps: ["first"] })]);
       let stopped: Promise<JobRecord[]> | undefined;
-      duringWrite(engine, runs("second"), () => {
+      duringWrite(store, runs("second"), () => {
         const ids = engine.listJobs().filter((j) => j.key === "second").map((j) => j.id);
         stopped = stop === "kill" ? engine.kill(ids) : engine.cancel(ids);
       });
@@ -75,12 +91,12 @@ for (const stop of ["kill", "cancel"] as const) {
 }
 
 test("a force-started job killed before its tick launches it is stopped once launched", async () => {
-  await withEngine(async (engine) => {
+  await withFaultyStore(async (engine, store) => {
     await engine.pause();
     const { jobs } = await engine.submit(graphOf([job("a", "exec sleep 30")]), "");
     const a = jobs[0]!;
     let acts: Promise<unknown>[] = [];
-    duringWrite(engine, () => true, () => (acts = [engine.start(a.id), engine.kill([a.id])]));
+    duringWrite(store, () => true, () => (acts = [engine.start(a.id), engine.kill([a.id])]));
     await engine.setPjc(3); // a tick whose write is in flight when start and kill come
     await Promise.all(acts);
     assert.deepEqual([engine.getJob(a.id)!.state, engine.getJob(a.id)!.reason], ["errored", "killed"]);
@@ -89,11 +105,11 @@ test("a force-started job killed before its tick launches it is stopped once lau
 });
 
 test("a kill waiting on a launch resolves when the launch's store write fails", async () => {
-  await withEngine(async (engine, home) => {
+  await withFaultyStore(async (engine, store, home) => {
     const { hold, release } = gate(home);
     let stopped: (() => { value: JobRecord[] } | undefined) | undefined;
     const graph = graphOf([job("first", "true"), job("second", hold, { deps: ["first"] })]);
-    duringWrite(engine, runs("second"), () => (stopped = settled(engine.kill(engine.listJobs().filter((j) => j.key === "second").map((j) => j.id)))), true);
+    duringWrite(store, runs("second"), () => (stopped = settled(engine.kill(engine.listJobs().filter((j) => j.key === "second").map((j) => j.id)))), true);
     const { run } = await engine.submit(graph, "");
     await waitFor(() => stopped, "the second job's dispatch");
     const [second] = (await waitFor(() => stopped!(), "the kill to resolve")).value;
@@ -105,16 +121,10 @@ test("a kill waiting on a launch resolves when the launch's store write fails", 
 });
 
 test("a launch that throws ends its job as could-not-start; the other launches of the tick go on, and stops on them resolve", async () => {
-  await withEngine(async (engine, home) => {
+  await withFaultyStore(async (engine, store, home) => {
     const { hold, release } = gate(home);
-    const exec = (engine as unknown as { exec: { start(j: JobRecord): void } }).exec;
-    const start = exec.start.bind(exec);
-    exec.start = (j: JobRecord) => {
-      if (j.key === "a") throw new Error("injected: EMFILE");
-      start(j);
-    };
     let stopped: (() => { value: JobRecord[] } | undefined) | undefined;
-    duringWrite(engine, runs("b"), () => (stopped = settled(engine.kill(engine.listJobs().filter((j) => j.key === "b").map((j) => j.id)))));
+    duringWrite(store, runs("b"), () => (stopped = settled(engine.kill(engine.listJobs().filter((j) => j.key === "b").map((j) => j.id)))));
     const graph = graphOf([job("first", "true"), job("a", hold, { deps: ["first"] }), job("b", hold, { deps: ["first"] }), job("c", "true", { deps: ["first"] })]);
     const { run } = await engine.submit(graph, "");
     await waitFor(() => stopped, "the dispatch of a, b and c");
@@ -125,5 +135,19 @@ test("a launch that throws ends its job as could-not-start; the other launches o
     assert.deepEqual(byKey, { first: ["success", ""], a: ["errored", "could not start: injected: EMFILE"], b: ["errored", "killed"], c: ["success", ""] });
     await waitFor(() => noProcessLeft(engine.getJob(b!.id)!), "b's process to end");
     release();
-  }, { pjc: 3 });
+  }, {
+    pjc: 3,
+    // The real spawner, except that the launch of the job named "a" throws (as a full descriptor table would).
+    launcher: (events, pidFile) => {
+      const spawner = new Spawner(findSpawner("auto"), events, pidFile);
+      return {
+        launch: (req) => {
+          if (req.env.PLL_JOB_NAME === "a") throw new Error("injected: EMFILE");
+          spawner.launch(req);
+        },
+        close: () => spawner.close(),
+        warm: () => spawner.warm(),
+      };
+    },
+  });
 });

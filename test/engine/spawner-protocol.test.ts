@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, test } from "node:test";
-import { findNative, findPerl, nativeProgram, NATIVE_SPAWNER, perlProgram, Spawner, type SpawnerProgram } from "../../src/exec/spawner.js";
+import { before, describe, test } from "node:test";
+import { findNative, findPerl, findSpawner, NATIVE_SPAWNER, PERL_SPAWNER, perlProgram, Spawner, type SpawnerProgram } from "../../src/exec/spawner.js";
 import { waitFor, withTempHome } from "../helpers/home.js";
 
 interface Ended {
@@ -38,15 +38,42 @@ test("the native spawner is built by npm run build (CI has a C compiler)", { ski
   assert.ok(existsSync(NATIVE_SPAWNER), `${NATIVE_SPAWNER} exists`);
 });
 
-const native = findNative();
-const perl = findPerl();
-const programs: [string, SpawnerProgram | undefined][] = [
-  ["native", native ? nativeProgram(native) : undefined],
-  ["perl", perl ? perlProgram(perl) : undefined],
+test("the Perl spawner is a file the build puts beside spawner.js, and it compiles", () => {
+  assert.ok(existsSync(PERL_SPAWNER), `${PERL_SPAWNER} exists`);
+  const perl = findPerl();
+  assert.ok(perl, "perl is there (the Perl spawner's tests need it)");
+  execFileSync(perl, ["-c", PERL_SPAWNER], { stdio: "pipe" }); // throws with perl's message if it does not compile
+});
+
+test("a host with neither spawner: pll refuses to start, in one line", () => {
+  const nowhere = { native: "/nonexistent/pll-spawner", script: PERL_SPAWNER, perls: ["/nonexistent/perl"] };
+  for (const choice of ["auto", "native", "perl"] as const) {
+    assert.throws(() => findSpawner(choice, nowhere), (err: Error) => {
+      assert.equal(err.name, "UserError");
+      assert.ok(!err.message.includes("\n"), err.message);
+      return true;
+    });
+  }
+  assert.match((() => { try { findSpawner("auto", nowhere); } catch (e) { return (e as Error).message; } return ""; })(), /neither/);
+  // With perl there but no native spawner, "auto" falls back to Perl; "native" does not.
+  const perlOnly = { ...nowhere, perls: [findPerl()!] };
+  assert.deepEqual(findSpawner("auto", perlOnly), perlProgram(findPerl()!, PERL_SPAWNER));
+  assert.throws(() => findSpawner("native", perlOnly), /no native spawner was built/);
+});
+
+// Named, the native spawner must be there (a test for it must fail, not quietly run the Perl one).
+const programs: [string, () => SpawnerProgram][] = [
+  ["native", () => findSpawner("native")],
+  ["perl", () => findSpawner("perl")],
 ];
 
-for (const [name, program] of programs) {
-  describe(`the ${name} spawner`, { skip: program ? false : `no ${name} spawner here` }, () => {
+for (const [name, find] of programs) {
+  describe(`the ${name} spawner`, () => {
+    let program: SpawnerProgram | undefined;
+    // A missing program fails every test below with findSpawner's line.
+    before(() => {
+      program = find();
+    });
     test("a job: /bin/sh -c in its own process group, stdin empty, output appended to its logs, cwd and variables set, status log written", async () => {
       await withTempHome(async (dir) => {
         const s = open(program!);

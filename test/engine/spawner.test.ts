@@ -33,7 +33,6 @@ function descendantsNamed(comm: string): number[] {
 }
 
 test("if the spawner dies, its running jobs still end with their true exit codes, and new jobs get a new spawner", async () => {
-  delete process.env.PLL_LAUNCHER;
   await withEngine(async (engine, home) => {
     const { hold, release } = gate(home);
     const { run } = await engine.submit(graphOf([job("ok", hold), job("fails", `${hold}; exit 3`)]), "");
@@ -61,7 +60,6 @@ test("if the spawner dies, its running jobs still end with their true exit codes
 });
 
 test("the spawner's guardian closes the engine's pipes: the spawner's death is seen at once, not when the guardian goes", async () => {
-  delete process.env.PLL_LAUNCHER;
   await withEngine(async (engine, home) => {
     const { hold, release } = gate(home);
     const { run } = await engine.submit(graphOf([job("held", hold)]), "");

@@ -78,15 +78,16 @@ test("a process killed right after its writes loses none of them: the journal is
 
 test("reads see writes that are not folded yet, and deletions hide folded values", async () => {
   await withStore(async (store) => {
-    await store.write({ schedules: [schedule("a"), schedule("b")], jobsets: [{ name: "js", file: "f", source: "s1", updatedAt: 1 }] });
+    const settings = (pjc: number) => ({ pjc, capacity: null, paused: [], jobsetPjc: {} });
+    await store.write({ schedules: [schedule("a"), schedule("b")], settings: settings(1) });
     await store.fold(); // a and b now in LevelDB
     await store.write({ schedules: [schedule("c")], deleteSchedules: ["a"] });
     assert.deepEqual((await store.listSchedules()).map((s) => s.name), ["b", "c"]);
-    await store.write({ jobsets: [{ name: "js", file: "f", source: "s2", updatedAt: 2 }] });
-    assert.equal((await store.getJobset("js"))?.source, "s2");
+    await store.write({ settings: settings(2) });
+    assert.equal((await store.load()).settings?.pjc, 2);
     await store.fold();
     assert.deepEqual((await store.listSchedules()).map((s) => s.name), ["b", "c"]);
-    assert.equal((await store.getJobset("js"))?.source, "s2");
+    assert.equal((await store.load()).settings?.pjc, 2);
   });
 });
 

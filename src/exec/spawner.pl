@@ -1,33 +1,35 @@
-// The spawner: a small Perl process that forks every job for the engine.
-//
-// Why not spawn from Node: libuv forks the whole Node process for every
-// child, and fork costs grow with the parent's memory — measured here, 3 ms
-// per job at 55 MB RSS and 15 ms at 160 MB (an engine holding a 100k-job
-// graph). A Perl process of a few MB forks in well under a millisecond, and
-// the engine only writes one record to a pipe per job.
-//
-// Why not a wrapper shell: the spawner is the job's parent, so it writes the
-// exit status (exact, signals included) to the run's status log itself, and
-// the user's command runs as plain `/bin/sh -c CMD` — verbatim, one exec.
-// The spawner lives in its own session: when the engine dies it keeps
-// reaping its jobs and recording their statuses (with the time of the exit,
-// ms since the epoch), then exits, so a restarted engine learns how and when
-// they ended.
-//
-// Protocol. In (stdin), per job, NUL-terminated fields:
-//   spawn, jobId, attempt, cwd, out, err, statusLog, command, N, then N × NAME=VALUE
-// Out (stdout), one line per event:
-//   started JOBID PID | exit JOBID PID CODE SIGNAL | error JOBID MESSAGE
-// It waits in select() on stdin and a self-pipe its SIGCHLD handler writes
-// to, so exits are reaped at once and never lost between checks.
-// CODE is 128+signal for a signalled job (as a shell reports it), SIGNAL 0 otherwise.
-// The start line is written by the job's process just before its exec, as
-// the native spawner does: without one, the command never ran. There is no
-// guardian here: if this spawner dies, the exits of its running jobs are
-// unknown (the engine says so), which the native spawner avoids.
-export const SPAWNER_SCRIPT = String.raw`
+#!/usr/bin/perl
+# The spawner: a small Perl process that forks every job for the engine.
+#
+# Why not spawn from Node: libuv forks the whole Node process for every
+# child, and fork costs grow with the parent's memory — measured here, 3 ms
+# per job at 55 MB RSS and 15 ms at 160 MB (an engine holding a 100k-job
+# graph). A Perl process of a few MB forks in well under a millisecond, and
+# the engine only writes one record to a pipe per job.
+#
+# Why not a wrapper shell: the spawner is the job's parent, so it writes the
+# exit status (exact, signals included) to the run's status log itself, and
+# the user's command runs as plain `/bin/sh -c CMD` — verbatim, one exec.
+# The spawner lives in its own session: when the engine dies it keeps
+# reaping its jobs and recording their statuses (with the time of the exit,
+# ms since the epoch), then exits, so a restarted engine learns how and when
+# they ended.
+#
+# Protocol. In (stdin), per job, NUL-terminated fields:
+#   spawn, jobId, attempt, cwd, out, err, statusLog, command, N, then N × NAME=VALUE
+# Out (stdout), one line per event:
+#   started JOBID PID | exit JOBID PID CODE SIGNAL | error JOBID MESSAGE
+# It waits in select() on stdin and a self-pipe its SIGCHLD handler writes
+# to, so exits are reaped at once and never lost between checks.
+# CODE is 128+signal for a signalled job (as a shell reports it), SIGNAL 0 otherwise.
+# The start line is written by the job's process just before its exec, as
+# the native spawner does: without one, the command never ran. There is no
+# guardian here: if this spawner dies, the exits of its running jobs are
+# unknown (the engine says so), which the native spawner avoids.
+#
+# Started by src/exec/spawner.ts as `perl spawner.pl` (the build copies this file
+# beside the compiled spawner.js); `perl -c` checks it in test/engine/spawner-protocol.
 use strict; use warnings; use POSIX (); use Fcntl (); use IO::Handle; use Time::HiRes ();
-delete $ENV{PLL_SPAWNER_SCRIPT};
 $0 = 'pll job spawner';
 $SIG{PIPE} = 'IGNORE';
 my %job; my $buf = ''; my $eof = 0;
@@ -77,4 +79,3 @@ while (!$eof || %job) {
   while (@f >= 9 && @f >= 9 + $f[8]) { launch(splice(@f, 0, 9 + $f[8])); }
   $buf = join('', map { "$_\0" } @f) . $buf;    # a partly received record waits for the rest
 }
-`;
