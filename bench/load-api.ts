@@ -21,7 +21,7 @@ import type { JobListResponse, SubmitResponse } from "../src/server/api-types.js
 const { values } = parseArgs({ options: { clients: { type: "string", default: "32" }, seconds: { type: "string", default: "5" }, run: { type: "boolean", default: false } } });
 const clients = Number(values.clients);
 const seconds = Number(values.seconds);
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/cli.js");
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/main.js");
 
 const home = await mkdtemp(path.join(tmpdir(), "pll-load-"));
 const server = spawn(process.execPath, [cli, "serve"], { env: { ...process.env, PLL_HOME: home }, stdio: ["ignore", "ignore", "inherit"] });

@@ -10,7 +10,7 @@ import { serverPid, socketAnswers } from "./socket-probe.js";
 
 export { socketAnswers };
 
-const cliPath = fileURLToPath(new URL("../cli.js", import.meta.url));
+const cliPath = fileURLToPath(new URL("../main.js", import.meta.url));
 const START_TIMEOUT_MS = 20_000;
 
 /**

@@ -1,5 +1,5 @@
 // What a client call can fail with. Both are UserErrors: their kind, not their
-// class, decides the exit code (src/cli-exit.ts).
+// class, decides the exit code (src/cli/exit-codes.ts).
 import { kindFrom, UserError } from "../core/errors.js";
 
 /** The server refused a request (4xx/5xx): its one-line message, and the kind the server gave it. */

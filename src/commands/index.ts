@@ -3,7 +3,7 @@
 // its result as text or JSON, and turns every user mistake into a result with
 // an exit code — it does not throw for those.
 import { parseArgs } from "node:util";
-import { describeError } from "../exit-codes.js";
+import { describeError } from "../cli/exit-codes.js";
 import type { SubmitResponse } from "../server/api-types.js";
 import { jobLine } from "./cmd-load.js";
 import { makeStyle } from "./format.js";

@@ -1,7 +1,7 @@
 // Errors a user must act on, told apart from bugs by their kind — never by
 // their name or their message. The kind says what went wrong; the server maps
 // it to an HTTP status (src/server/http.ts) and sends it beside the message,
-// the CLI maps it to an exit code (src/cli-exit.ts). Anything that is not a
+// the CLI maps it to an exit code (src/cli/exit-codes.ts). Anything that is not a
 // UserError is a bug.
 
 /** What went wrong, in words every side shares. */

@@ -4,7 +4,7 @@
 // keep what they were given, and nobody copies.
 
 import { isOpen, revise, transition, type Lifecycle } from "./job-machine.js";
-import { runOutcome } from "./run-outcome.js";
+import { runOutcome } from "./run-state.js";
 import { UserError } from "./errors.js";
 import { type Attempt, type JobIn, type JobRecord, type JobState, type RunRecord } from "./types.js";
 

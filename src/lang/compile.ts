@@ -7,7 +7,7 @@ import type { BlockSpec, JobGraph, JobSpec, SourceLoc } from "../core/types.js";
 import type { BlockNode, ItemLine, Line, Modifier, Word } from "./ast.js";
 import type { Diagnostic, Span } from "./diagnostics.js";
 import { resolveAfter, type AfterRequest, type Entity } from "./deps.js";
-import { ScheduleCollector, SCHEDULE_MODS } from "./schedules.js";
+import { ScheduleCollector, SCHEDULE_MODS } from "./schedule-clauses.js";
 import { expandVars, forInstances } from "./for-loops.js";
 import { checkPlacement } from "./placement.js";
 import { applyJobSettings, checkRepeats, hooksOf, type Scope } from "./scope.js";

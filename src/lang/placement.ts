@@ -2,7 +2,7 @@
 // block, schedules as settings of a block, `for` on a line of its own.
 import type { Line } from "./ast.js";
 import type { Report } from "./scope.js";
-import { SCHEDULE_MODS } from "./schedules.js";
+import { SCHEDULE_MODS } from "./schedule-clauses.js";
 
 /** `depth` 0 is the file's top level. */
 export function checkPlacement(line: Line, depth: number, report: Report): void {

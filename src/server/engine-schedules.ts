@@ -1,9 +1,9 @@
 // The engine's side of the schedules contract: the ScheduleHost that gives the
-// ScheduleRunner (src/server/schedules.ts) time, timers, the store and the
+// ScheduleRunner (src/server/schedule-runner.ts) time, timers, the store and the
 // power to start and cancel runs. Built once, where the engine is opened.
 import type { EngineEvent, JobGraph, RunRecord, RunState } from "../core/types.js";
 import type { Store } from "../store/store.js";
-import { wallTimer, type ScheduleHost } from "./schedules.js";
+import { wallTimer, type ScheduleHost } from "./schedule-runner.js";
 
 /** What the host needs from the engine. */
 export interface RunStarter {

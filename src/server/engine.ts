@@ -38,7 +38,7 @@ import { TickLoop } from "./engine-ticks.js";
 import { filterJobs, resolveRef } from "./engine-queries.js";
 import { scheduleHost } from "./engine-schedules.js";
 import { instantiate } from "./engine-submit.js";
-import { ScheduleRunner } from "./schedules.js";
+import { ScheduleRunner } from "./schedule-runner.js";
 
 export interface EngineOptions {
   home: string;

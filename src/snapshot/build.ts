@@ -13,7 +13,7 @@
 // before doing anything; from the snapshot it starts with them loaded.
 //
 // Anything that goes wrong here is a note, not a failed build: bin/pll then
-// runs dist/src/cli.js as before, a little slower to start.
+// runs dist/src/main.js as before, a little slower to start.
 import { spawnSync } from "node:child_process";
 import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
@@ -35,7 +35,7 @@ const EXTERNAL = ["blessed", "blessed-contrib", "cron-parser"];
 const IDENTITY_SCRIPT = 'node=$(stat -L -c "%s %Y" "$2") && printf "%s %s\\n" "$1" "$node"';
 
 function note(why: string): never {
-  process.stderr.write(`pll: no start-up snapshot (${why}): pll starts from dist/src/cli.js instead\n`);
+  process.stderr.write(`pll: no start-up snapshot (${why}): pll starts from dist/src/main.js instead\n`);
   for (const f of [blob, idFile, `${blob}.tmp`]) rmSync(f, { force: true });
   process.exit(0);
 }

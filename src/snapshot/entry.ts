@@ -9,7 +9,7 @@
 // clock or its arguments when it loads: it would keep the values of the
 // build. Reads of process.env while the modules load fail the build (below).
 import { startupSnapshot } from "node:v8";
-import { runCli, setV8Flags } from "../cli-core.js";
+import { runCli, setV8Flags } from "../cli/verbs.js";
 
 /** Replaced by the build with the package's root directory (where bin/ and dist/ are). */
 declare const __PLL_ROOT__: string;
@@ -32,7 +32,7 @@ process.env = new Proxy(realEnv, {
 // What `pll run` and `pll check` load. The commands (`pll status`…) load node:http, which
 // cannot be loaded while a snapshot is built (Node 20: "methods.toSorted is not a function").
 // The full-screen shell and the server are loaded when used, as without a snapshot.
-void Promise.all([import("../cmd/run.js"), import("../cmd/check.js")]).then(
+void Promise.all([import("../cli/run/command.js"), import("../cli/check.js")]).then(
   () => {
     process.env = realEnv;
     // Back as it was, so that the runtime gets Node's own default.

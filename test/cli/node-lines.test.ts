@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
-import { v8FlagsFor } from "../../src/cli-core.js";
+import { v8FlagsFor } from "../../src/cli/verbs.js";
 import { repoRoot, withTempHome } from "../helpers/home.js";
 import { runPll } from "../server/server-process.js";
 

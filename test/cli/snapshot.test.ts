@@ -68,7 +68,7 @@ test("bin/pll runs from the snapshot, and the run goes as from the ES modules (P
     const snap = await runHeld(pllBin, await dir(home, "snap"));
     assert.ok(snap.cmdline.includes("--snapshot-blob") && snap.cmdline.includes(blob), `not from the snapshot: ${snap.cmdline.join(" ")}`);
     const esm = await runHeld(pllBin, await dir(home, "esm"), { PLL_NO_SNAPSHOT: "1" });
-    assert.deepEqual(esm.cmdline.slice(1), [path.join(repoRoot, "dist/src/cli.js"), "run", path.join(home, "esm", "held.pll")]);
+    assert.deepEqual(esm.cmdline.slice(1), [path.join(repoRoot, "dist/src/main.js"), "run", path.join(home, "esm", "held.pll")]);
     for (const r of [snap, esm]) assert.equal(r.code, 0, r.stderr);
     assert.equal(untimed(snap.stdout.replaceAll("/snap/", "/X/")), untimed(esm.stdout.replaceAll("/esm/", "/X/")));
     assert.match(snap.stdout, /run 1 success: 1\/1 succeeded/);
@@ -97,7 +97,7 @@ test("a snapshot made for another place is not used: a copy of bin/pll elsewhere
     const r = await runHeld(path.join(elsewhere, "bin", "pll"), await dir(home, "run"));
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!r.cmdline.includes("--snapshot-blob"), r.cmdline.join(" "));
-    assert.equal(r.cmdline[1], path.join(elsewhere, "dist/src/cli.js"));
+    assert.equal(r.cmdline[1], path.join(elsewhere, "dist/src/main.js"));
   });
 });
 
@@ -105,16 +105,16 @@ test("a snapshot older than the compiled code (tsc ran since) is not used: the E
   await withTempHome(async (home) => {
     // A package of its own, so that no other test file (they run concurrently) sees its mtimes:
     // bin/pll copied, dist/ links to this checkout's build, its blob.id naming the copy, and a
-    // dist/src/cli-core.js of its own whose mtime says when tsc last ran.
+    // dist/src/main.js of its own whose mtime says when tsc last ran.
     const pkg = await dir(home, "pkg");
     await mkdir(path.join(pkg, "bin"));
     await copyFile(pllBin, path.join(pkg, "bin", "pll"));
     await mkdir(path.join(pkg, "dist", "src"), { recursive: true });
     const dist = path.join(repoRoot, "dist");
     for (const name of await readdir(dist)) if (name !== "src" && name !== "pll.blob.id") await symlink(path.join(dist, name), path.join(pkg, "dist", name));
-    for (const name of await readdir(path.join(dist, "src"))) if (name !== "cli-core.js") await symlink(path.join(dist, "src", name), path.join(pkg, "dist", "src", name));
-    const compiled = path.join(pkg, "dist", "src", "cli-core.js");
-    await copyFile(path.join(dist, "src", "cli-core.js"), compiled);
+    for (const name of await readdir(path.join(dist, "src"))) if (name !== "main.js") await symlink(path.join(dist, "src", name), path.join(pkg, "dist", "src", name));
+    const compiled = path.join(pkg, "dist", "src", "main.js");
+    await copyFile(path.join(dist, "src", "main.js"), compiled);
     const [, node] = readFileSync(`${blob}.id`, "utf8").trim().match(/ (\d+ \d+)$/) ?? [];
     await writeFile(path.join(pkg, "dist", "pll.blob.id"), `${await realpath(pkg)} ${node}\n`);
     const copied = path.join(pkg, "bin", "pll");
@@ -128,7 +128,7 @@ test("a snapshot older than the compiled code (tsc ran since) is not used: the E
     await utimes(compiled, new Date(), new Date(blobTime + 60_000));
     const newer = await runHeld(copied, await dir(home, "newer"));
     assert.equal(newer.code, 0, newer.stderr);
-    assert.equal(newer.cmdline[1], path.join(await realpath(pkg), "dist/src/cli.js"), newer.cmdline.join(" "));
+    assert.equal(newer.cmdline[1], path.join(await realpath(pkg), "dist/src/main.js"), newer.cmdline.join(" "));
   });
 });
 
@@ -136,7 +136,7 @@ test("with NODE_OPTIONS set (it may hold V8 flags, which a blob refuses) the ES 
   await withTempHome(async (home) => {
     const flagged = await runHeld(pllBin, await dir(home, "flags"), { NODE_OPTIONS: "--max-old-space-size=300" });
     assert.equal(flagged.code, 0, flagged.stderr);
-    assert.equal(flagged.cmdline[1], path.join(repoRoot, "dist/src/cli.js"), flagged.cmdline.join(" "));
+    assert.equal(flagged.cmdline[1], path.join(repoRoot, "dist/src/main.js"), flagged.cmdline.join(" "));
     // Run by a relative path, as from the checkout: bin/pll finds its directory with cd, which CDPATH could redirect.
     const child = spawn("bin/pll", ["version"], { cwd: repoRoot, env: { ...process.env, CDPATH: `.:${repoRoot}` } });
     let out = "";

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { JobRecord, WireJob } from "../../src/core/types.js";
-import { RunProgress } from "../../src/cmd/run-progress.js";
+import { RunProgress } from "../../src/cli/run/progress.js";
 import { runOf } from "../core/records.js";
 
 function linesOf(feed: (p: RunProgress, jobs: JobRecord[]) => void): string[] {

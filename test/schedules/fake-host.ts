@@ -1,7 +1,7 @@
 // A ScheduleHost on a fake clock: timers fire only when a test moves time, runs
 // are records whose end the test decides. Pure and instant — no processes.
-import type { ScheduleHost } from "../../src/server/schedules.js";
-import { ScheduleRunner } from "../../src/server/schedules.js";
+import type { ScheduleHost } from "../../src/server/schedule-runner.js";
+import { ScheduleRunner } from "../../src/server/schedule-runner.js";
 import type { EngineEvent, JobGraph, RunRecord, RunState, ScheduleRecord, ScheduleSpec } from "../../src/core/types.js";
 
 export const loc = { file: "/x/tick.pll", line: 2, col: 1 };

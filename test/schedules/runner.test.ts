@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FakeHost, startRunner, tickGraph } from "./fake-host.js";
-import { MAX_TIMER_MS } from "../../src/server/schedules.js";
+import { MAX_TIMER_MS } from "../../src/server/schedule-runner.js";
 import { UserError } from "../../src/core/errors.js";
 
 const SEC = 1000;

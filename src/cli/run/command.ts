@@ -1,19 +1,19 @@
 // `pll run FILE [--pjc N] [--json] [--keep-going|--halt-on-failure]`: load a
 // jobset, run it and follow it to the end; exit 0 only if every job
 // succeeded, 1 otherwise, 2 for a bad file or bad options, 130 on Ctrl-C.
-// With a server running on $PLL_HOME the run goes there (run-remote.ts);
+// With a server running on $PLL_HOME the run goes there (via-server.ts);
 // otherwise this process hosts the engine for the length of the run
-// (run-local.ts). Both render through the same RunProgress subscriber.
+// (in-process.ts). Both render through the same RunProgress subscriber.
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { homePaths, pllHome } from "../home.js";
-import { checkHome } from "../home-check.js";
-import { compileFile, formatDiagnostics } from "../lang/index.js";
-import { runLocally } from "./run-local.js";
-import { socketAnswers } from "../client/socket-probe.js";
-import { UserError } from "../core/errors.js";
+import { homePaths, pllHome } from "../../home.js";
+import { checkHome } from "../../home-check.js";
+import { compileFile, formatDiagnostics } from "../../lang/index.js";
+import { runLocally } from "./in-process.js";
+import { socketAnswers } from "../../client/socket-probe.js";
+import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
-import { StoreError } from "../store/store-error.js";
+import { StoreError } from "../../store/store-error.js";
 
 const USAGE = "usage: pll run FILE [--pjc N] [--json] [--keep-going|--halt-on-failure]";
 
@@ -67,7 +67,7 @@ export async function main(args: string[]): Promise<number> {
     // The client's modules (HTTP, SSE) are loaded only when a server answers: a local run starts sooner without them.
     const { socket } = homePaths(home);
     if (await socketAnswers(socket)) {
-      const [{ Client }, { runRemotely }] = await Promise.all([import("../client/client.js"), import("./run-remote.js")]);
+      const [{ Client }, { runRemotely }] = await Promise.all([import("../../client/client.js"), import("./via-server.js")]);
       return await runRemotely(new Client(socket), path.resolve(opts.file), opts);
     }
     const compiled = await compileFile(opts.file);
@@ -77,7 +77,7 @@ export async function main(args: string[]): Promise<number> {
     // Handed over, not kept: a 100k-job graph need not outlive its submission.
     return await runLocally(home, compiled as Required<typeof compiled>, opts);
   } catch (err) {
-    // A store the user must act on is said as by every verb (`pll: …`, src/cli-core.ts).
+    // A store the user must act on is said as by every verb (`pll: …`, src/cli/verbs.ts).
     if (err instanceof UserError && !(err instanceof StoreError)) {
       process.stderr.write(`pll run: ${err.message}\n`);
       return exitCodeOf(err.kind);

@@ -5,10 +5,10 @@ import { Client, connect } from "../client/client.js";
 import { clientEnv, wantsColor } from "../client/env.js";
 import { execute, helpText, requiresServer } from "../commands/index.js";
 import { isJobLine, quoteWord } from "../commands/words.js";
-import { describeError } from "../exit-codes.js";
+import { describeError } from "./exit-codes.js";
 import { homePaths, pllHome } from "../home.js";
 
-/** The verbs only the CLI has (src/cli.ts), beside the command language. */
+/** The verbs only the CLI has (src/main.ts), beside the command language. */
 const CLI_VERBS = `
 
 also, from the CLI only:
@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
 /**
  * Runs `fn` with a client of the home's server — started in the background if
  * needed and none runs — and closes it after; an unreachable server is reported
- * on stderr and becomes the exit code (3), a home pll refuses (2) — src/exit-codes.ts.
+ * on stderr and becomes the exit code (3), a home pll refuses (2) — src/cli/exit-codes.ts.
  */
 export async function withClient(home: string, needsServer: boolean, fn: (client: Client) => Promise<number>): Promise<number> {
   let client: Client;

@@ -2,8 +2,8 @@
 // did not succeed, each with the tail of its stderr and how to see more.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Chalk } from "chalk";
-import type { JobRecord, RunRecord, ScheduleRecord } from "../core/types.js";
-import { formatDuration } from "./run-progress.js";
+import type { JobRecord, RunRecord, ScheduleRecord } from "../../core/types.js";
+import { formatDuration } from "./progress.js";
 
 const TAIL_LINES = 5;
 const TAIL_BYTES = 4096;

@@ -1,12 +1,12 @@
 // `pll run` with no server: this process hosts the engine on $PLL_HOME for the
 // length of the run, and serves the socket so `pll shell` can attach.
-import type { JobGraph, RunRecord } from "../core/types.js";
-import { homePaths } from "../home.js";
-import { launcherFromEnv } from "../exec/spawner.js";
-import { openEngine } from "../server/engine.js";
-import type { ApiServer } from "../server/http.js";
-import type { RunOptions } from "./run.js";
-import { RunFollower } from "./run-follow.js";
+import type { JobGraph, RunRecord } from "../../core/types.js";
+import { homePaths } from "../../home.js";
+import { launcherFromEnv } from "../../exec/spawner.js";
+import { openEngine } from "../../server/engine.js";
+import type { ApiServer } from "../../server/http.js";
+import type { RunOptions } from "./command.js";
+import { RunFollower } from "./follower.js";
 
 /** `loaded` is emptied once submitted, so the compiled graph can be collected during the run. */
 export async function runLocally(home: string, loaded: { graph?: JobGraph; source?: string }, opts: RunOptions): Promise<number> {
@@ -38,7 +38,7 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
       const { run, notices, schedules } = await engine.submit(loaded.graph!, loaded.source ?? "", { allowNoRun: true, haltOnFailure: opts.haltOnFailure });
       delete loaded.graph;
       delete loaded.source;
-      api = import("../server/http.js")
+      api = import("../../server/http.js")
         .then(({ startApiServer }) => startApiServer(engine, { socketPath: homePaths(home).socket, home }))
         .catch((err: Error) => {
           process.stderr.write(`pll run: not serving the socket (${err.message}); pll shell cannot attach\n`);

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { startBackgroundServer } from "../client/autostart.js";
 import { connectIfRunning } from "../client/client.js";
 import { UserError } from "../core/errors.js";
-import { exitCodeOf } from "../exit-codes.js";
+import { exitCodeOf } from "./exit-codes.js";
 import type { HealthResponse } from "../server/api-types.js";
 import { HomeError, homePaths, pllHome } from "../home.js";
 

@@ -1,11 +1,11 @@
 // argv → the module that serves that verb. Every entry exports
 // `main(args: string[]): Promise<number>` and returns the exit code:
 // 0 success, 1 a job or command failed, 2 usage or parse error, 3 server unreachable
-// (each error kind's code: src/exit-codes.ts), 70 a bug.
-// Loading this module does nothing: the entries (src/cli.ts, and the start-up
+// (each error kind's code: src/cli/exit-codes.ts), 70 a bug.
+// Loading this module does nothing: the entries (src/main.ts, and the start-up
 // snapshot's main in src/snapshot/entry.ts) call setV8Flags() and runCli().
 
-import { UserError } from "./core/errors.js";
+import { UserError } from "../core/errors.js";
 import { exitCodeOf } from "./exit-codes.js";
 import { setFlagsFromString } from "node:v8";
 
@@ -50,14 +50,14 @@ export function setV8Flags(): void {
 type Entry = () => Promise<{ main(args: string[]): Promise<number> }>;
 
 const verbs: Record<string, Entry> = {
-  check: () => import("./cmd/check.js"),
-  doctor: () => import("./cmd/doctor.js"),
-  graph: () => import("./cmd/graph.js"),
-  run: () => import("./cmd/run.js"),
-  serve: () => import("./cmd/serve.js"),
-  start: () => import("./cmd/serve.js"),
-  stop: () => import("./cmd/serve.js"),
-  shell: () => import("./cmd/shell.js"),
+  check: () => import("./check.js"),
+  doctor: () => import("./doctor.js"),
+  graph: () => import("./graph.js"),
+  run: () => import("./run/command.js"),
+  serve: () => import("./serve.js"),
+  start: () => import("./serve.js"),
+  stop: () => import("./serve.js"),
+  shell: () => import("./shell.js"),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
   // serve/start/stop share one module and need to know which verb they are.
   if (entry) return (await entry()).main(verb === "start" || verb === "stop" || verb === "serve" ? argv : argv.slice(1));
   // Everything else is a command of the one command language (pjc, retry, tail, help…).
-  return (await import("./cmd/command.js")).main(argv);
+  return (await import("./command.js")).main(argv);
 }
 
 /** Runs the verb or command in `argv` (without node and script) and sets the exit code. */

@@ -1,7 +1,7 @@
 // The CLI's exit code for each kind of error — the one place it is decided
 // (README, docs/api.md, `pll help`): 0 success, 1 a job or command failed,
-// 2 a usage or parse error, 3 the server is unreachable; 70 a bug (src/cli-core.ts).
-import { UserError, type ErrorKind } from "./core/errors.js";
+// 2 a usage or parse error, 3 the server is unreachable; 70 a bug (src/cli/verbs.ts).
+import { UserError, type ErrorKind } from "../core/errors.js";
 
 export type ExitCode = 1 | 2 | 3;
 

@@ -2,15 +2,15 @@
 // the file; we follow its events over the socket.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Client } from "../client/client.js";
-import { ApiError } from "../client/errors.js";
-import { submitAndFollow } from "../client/follow.js";
-import { UserError } from "../core/errors.js";
+import type { Client } from "../../client/client.js";
+import { ApiError } from "../../client/errors.js";
+import { submitAndFollow } from "../../client/follow.js";
+import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
-import type { ScheduleRecord, Submitted } from "../core/types.js";
-import type { SettingsResponse } from "../server/api-types.js";
-import type { RunOptions } from "./run.js";
-import { RunFollower } from "./run-follow.js";
+import type { ScheduleRecord, Submitted } from "../../core/types.js";
+import type { SettingsResponse } from "../../server/api-types.js";
+import type { RunOptions } from "./command.js";
+import { RunFollower } from "./follower.js";
 
 /** Thrown out of the submit callback to stop following: the server made no run. */
 class SchedulesOnly extends Error {
@@ -73,6 +73,6 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
 
 /** The jobset a file loads into (undefined if it does not compile: the server then reports why). */
 async function jobsetOf(source: string, file: string): Promise<string | undefined> {
-  const { compileSource } = await import("../lang/index.js");
+  const { compileSource } = await import("../../lang/index.js");
   return compileSource(source, file).graph?.jobset;
 }

@@ -3,7 +3,7 @@
 // job event otherwise, or one JSON event per line. It works the same on an
 // in-process engine and on events relayed over the server's socket.
 import { Chalk, type ChalkInstance } from "chalk";
-import type { EngineEvent, JobRecord, JobState, RunRecord } from "../core/types.js";
+import type { EngineEvent, JobRecord, JobState, RunRecord } from "../../core/types.js";
 
 export type ProgressMode = "tty" | "lines" | "json";
 

@@ -1,9 +1,9 @@
 // What local and remote `pll run` share: the renderer for the chosen output
 // mode, Ctrl-C handling, the --halt-on-failure notice and the exit status.
-import type { EngineEvent, JobRecord, RunRecord, ScheduleRecord } from "../core/types.js";
-import type { RunOptions } from "./run.js";
-import { RunProgress } from "./run-progress.js";
-import { renderSchedulesOnly, renderSummary } from "./run-summary.js";
+import type { EngineEvent, JobRecord, RunRecord, ScheduleRecord } from "../../core/types.js";
+import type { RunOptions } from "./command.js";
+import { RunProgress } from "./progress.js";
+import { renderSchedulesOnly, renderSummary } from "./summary.js";
 
 export interface RunControl {
   /** cancel these jobs (pending/blocked: at once; running: kill their trees) */
