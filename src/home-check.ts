@@ -10,7 +10,7 @@
 // anything planted before the home became yours.
 import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
 import path from "node:path";
-import { HomeError } from "./home.js";
+import { HomeError, homePaths } from "./home.js";
 
 export interface HomeCheck {
   /** create the home (0700), and any missing directory on the way; else a missing home → false */
@@ -33,6 +33,7 @@ const isPllFile = (name: string) => /^(server\.log|server\.pid|spawner\.pid|toke
  * exist and `create` is off: no server can be running there.
  */
 export function checkHome(home: string, opts: HomeCheck = {}): boolean {
+  checkSocketFits(home);
   const refuse = (why: string): never => {
     throw new HomeError(home, "EUNSAFE", `refusing PLL_HOME ${home}: ${why}`);
   };
@@ -63,6 +64,21 @@ export function checkHome(home: string, opts: HomeCheck = {}): boolean {
     if (st.mode & 0o077) chmodSync(real, 0o700);
   }
   return true;
+}
+
+/**
+ * A unix socket's path holds at most 107 bytes (sun_path, with its NUL). A longer one made
+ * the server fail to listen with a misleading EADDRINUSE, after it had made its home and
+ * store: so a home whose socket cannot fit is refused before anything is made.
+ */
+export const SOCKET_PATH_MAX = 107;
+
+function checkSocketFits(home: string): void {
+  const socket = homePaths(home).socket;
+  const bytes = Buffer.byteLength(socket);
+  if (bytes > SOCKET_PATH_MAX) {
+    throw new HomeError(home, "ENAMETOOLONG", `PLL_HOME ${home} is too long: its socket ${socket} would be ${bytes} bytes, and a unix socket's path holds at most ${SOCKET_PATH_MAX}; use a shorter PLL_HOME`);
+  }
 }
 
 /** db/ or logs/ in the home: false if missing, else it must be a directory of yours that only you can change. */

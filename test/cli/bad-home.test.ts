@@ -36,6 +36,21 @@ test("PLL_HOME=/proc/nope: pll run (which hosts its own engine) exits 2 with one
   assert.equal(r.stderr, "pll run: can't create PLL_HOME /proc/nope: ENOENT\n");
 });
 
+test("a PLL_HOME too long for its socket: start, status, run and serve exit 2 with one line, and nothing is made", async () => {
+  await withTempHome(async (tmp) => {
+    // 107 bytes is the most a unix socket path holds; `<home>/pll.sock` here is one more.
+    const home = path.join(tmp, "h".repeat(107 - tmp.length - "/pll.sock".length));
+    assert.equal(Buffer.byteLength(path.join(home, "pll.sock")), 108);
+    for (const args of [["start"], ["status"], ["serve"], ["run", path.join(repoRoot, "samples", "hello.pll")]]) {
+      const r = await pllIn(home, args);
+      assert.equal(r.signal, null, `${args[0]} hung`);
+      assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+      assert.match(r.stderr, /^pll( run)?: PLL_HOME \S+ is too long: its socket \S+ would be 108 bytes, and a unix socket's path holds at most 107; use a shorter PLL_HOME\n$/, args[0]);
+      await assert.rejects(stat(home), { code: "ENOENT" }, `${args[0]} made the home`);
+    }
+  });
+});
+
 test("makeDirs creates every missing level, accepts existing ones, and names a file in the way", async () => {
   await withTempHome(async (tmp) => {
     const deep = path.join(tmp, "a", "b", "c");
