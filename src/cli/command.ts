@@ -1,9 +1,11 @@
 // `pll COMMAND ARGS…`: one command of the command language from the CLI
 // (`pll pjc 6`, `pll retry 12`, `pll tail -f 3`, `pll '$ make test'`).
-// Starts a background server when the command needs one and none runs.
+// Starts a background server only for a command that gives it jobs to run
+// (load, job lines); any other fails with exit 3 when no server runs.
 import { Client, connect } from "../client/client.js";
 import { clientEnv, wantsColor } from "../client/env.js";
-import { execute, helpText, requiresServer } from "../commands/index.js";
+import { execute, helpText, serverNeed } from "../commands/index.js";
+import type { ServerNeed } from "../commands/types.js";
 import { isJobLine, quoteWord } from "../commands/words.js";
 import { describeError } from "./exit-codes.js";
 import { homePaths, pllHome } from "../home.js";
@@ -29,8 +31,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (argv[0] === "--version") argv = ["version", ...argv.slice(1)];
   // A job line is passed verbatim (`pll '$ make test'` or `pll priority high '$' ./x.sh`).
-  const line = argv.some(isJobLine) ? argv.join(" ") : argv.map(quoteWord).join(" ");
-  return withClient(pllHome(), requiresServer(line), async (client) => {
+  // `pll help $` asks about job lines: it is not one.
+  const line = argv[0] !== "help" && argv.some(isJobLine) ? argv.join(" ") : argv.map(quoteWord).join(" ");
+  return withClient(pllHome(), serverNeed(line), async (client) => {
     const result = await execute(line, {
       client,
       cwd: process.cwd(),
@@ -45,14 +48,14 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * Runs `fn` with a client of the home's server — started in the background if
- * needed and none runs — and closes it after; an unreachable server is reported
+ * Runs `fn` with a client of the home's server — with `need` "start", started in
+ * the background if none runs — and closes it after; an unreachable server is reported
  * on stderr and becomes the exit code (3), a home pll refuses (2) — src/cli/exit-codes.ts.
  */
-export async function withClient(home: string, needsServer: boolean, fn: (client: Client) => Promise<number>): Promise<number> {
+export async function withClient(home: string, need: ServerNeed, fn: (client: Client) => Promise<number>): Promise<number> {
   let client: Client;
   try {
-    client = needsServer ? await connect({ home, autostart: true }) : new Client(homePaths(home).socket);
+    client = need === "none" ? new Client(homePaths(home).socket) : await connect({ home, autostart: need === "start" });
   } catch (err) {
     const { message, code } = describeError(err);
     process.stderr.write(`pll: ${message}\n`);

@@ -19,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const home = pllHome();
-  return withClient(home, true, (client) => (process.stdin.isTTY && !json ? fullScreen(client, home) : lineMode(client, json)));
+  return withClient(home, "start", (client) => (process.stdin.isTTY && !json ? fullScreen(client, home) : lineMode(client, json)));
 }
 
 async function fullScreen(client: Client, home: string): Promise<number> {

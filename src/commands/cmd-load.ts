@@ -42,6 +42,7 @@ export const load = defineCommand<SubmitResponse[]>({
   name: "load",
   aliases: ["run"],
   args: [{ name: "FILE.pll", kind: "file", variadic: true }],
+  server: "start",
   summary: "parse, store and start a jobset; prints the run and job numbers",
   details:
     "Relative paths are taken from the current directory. Jobs run in the file's directory unless it says `cwd`.\nThe server reads the file itself (it runs on this host); what is not a regular file (`<(gen.sh)`) is sent as text.",
@@ -62,6 +63,7 @@ export const load = defineCommand<SubmitResponse[]>({
 export const jobLine = defineCommand<SubmitResponse>({
   name: "$",
   args: [{ name: "CMD", kind: "text", variadic: true }],
+  server: "start",
   summary: "enqueue one job, written exactly as a job line of a .pll file (`[MODIFIERS] $ CMD`)",
   details: "It runs in this directory with this environment, like a command typed into a shell.\nExample: priority high after 12 $ ./cleanup.sh",
   handler: (inv, ctx) => ctx.client.request<SubmitResponse>("POST", "/jobs", { line: inv.line, cwd: ctx.cwd, env: ctx.env }),

@@ -10,7 +10,7 @@ import { makeStyle } from "./format.js";
 import { rememberRun } from "./session.js";
 import { checkArgs } from "./args.js";
 import { commandNames, findCommand, helpText, usageOf } from "./table.js";
-import { UsageError, type Command, type CommandContext, type ExecuteResult, type Invocation, type Output } from "./types.js";
+import { UsageError, type Command, type CommandContext, type ExecuteResult, type Invocation, type Output, type ServerNeed } from "./types.js";
 import { isJobLine, splitWords } from "./words.js";
 import { editDistance } from "../lang/suggest.js";
 
@@ -46,15 +46,18 @@ export async function execute(line: string, ctx: CommandContext): Promise<Execut
   }
 }
 
-/** Whether running this line needs a server (help, quit and malformed lines do not), so the CLI only starts one when it must. */
-export function requiresServer(line: string): boolean {
+/**
+ * What running this line needs of the server (see Command.server): help, quit and malformed lines
+ * need none; only lines that give it jobs to run may start one.
+ */
+export function serverNeed(line: string): ServerNeed {
   const trimmed = line.trim();
-  if (trimmed === "" || trimmed.startsWith("#")) return false;
+  if (trimmed === "" || trimmed.startsWith("#")) return "none";
   try {
     const parsed = parseLine(trimmed);
-    return !parsed.help && parsed.command.needsServer !== false;
+    return parsed.help ? "none" : (parsed.command.server ?? "running");
   } catch {
-    return false;
+    return "none";
   }
 }
 

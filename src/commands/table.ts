@@ -36,7 +36,7 @@ export const help = defineCommand<{ text: string }>({
   name: "help",
   args: [{ name: "COMMAND", kind: "command", optional: true }],
   summary: "this list, or one command in full",
-  needsServer: false,
+  server: "none",
   handler: async (inv) => ({ text: helpText(inv.args[0]) }),
   format: (r) => r.text,
 });
@@ -46,7 +46,7 @@ export const quit = defineCommand<{ quit: true }>({
   aliases: ["q", "detach", "exit"],
   args: [],
   summary: "leave the shell (the server and its jobs go on)",
-  needsServer: false,
+  server: "none",
   handler: async () => ({ quit: true }),
   format: () => "",
 });
@@ -55,7 +55,7 @@ export const version = defineCommand<{ version: string }>({
   name: "version",
   args: [],
   summary: "the version of pll (also `pll --version`)",
-  needsServer: false,
+  server: "none",
   // package.json sits beside dist/, three levels above dist/src/commands/.
   handler: async () => ({ version: (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version }),
   format: (r) => `pll ${r.version}`,

@@ -67,6 +67,8 @@ export interface Style {
   chalk: ChalkInstance;
 }
 
+export type ServerNeed = "none" | "running" | "start";
+
 export interface Command<R = unknown> {
   name: string;
   aliases?: string[];
@@ -76,8 +78,12 @@ export interface Command<R = unknown> {
   summary: string;
   /** more, for `help COMMAND` */
   details?: string;
-  /** false for commands that need no server (help) */
-  needsServer?: boolean;
+  /**
+   * What it needs of the server: "none" (help), "running" (the default: without one it fails, exit 3 —
+   * reading or changing state never starts a server), or "start" (it gives the server jobs to run, so
+   * the CLI starts one in the background when none runs: load, job lines).
+   */
+  server?: ServerNeed;
   /** checks options beyond what `args` says (run before any server is needed); throws UsageError */
   check?(inv: Invocation): void;
   /** does the work against the server, with `args` already checked; throws CommandFailed for user mistakes */

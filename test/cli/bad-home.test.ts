@@ -20,13 +20,29 @@ async function pllIn(home: string, args: string[]): Promise<{ code: number | nul
   return { code, signal, stderr };
 }
 
-test("PLL_HOME=/proc/nope: status, pjc, start, shell and serve exit 2, each with one line naming the home", async () => {
-  for (const [args, want] of [[["status"], 2], [["pjc", "3"], 2], [["start"], 2], [["shell"], 2], [["serve"], 2]] as const) {
-    const r = await pllIn("/proc/nope", [...args]);
+test("PLL_HOME=/proc/nope: start, shell, serve and a job line exit 2, each with one line naming the home", async () => {
+  for (const args of [["start"], ["shell"], ["serve"], ["$ true"]]) {
+    const r = await pllIn("/proc/nope", args);
     assert.equal(r.signal, null, `${args.join(" ")} hung`);
-    assert.equal(r.code, want, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.equal(r.stderr, "pll: can't create PLL_HOME /proc/nope: ENOENT\n", args.join(" "));
   }
+});
+
+test("commands that only read or change state never start a server: with none, exit 3, one line, and no home is made", async () => {
+  await withTempHome(async (tmp) => {
+    const home = path.join(tmp, "never-made");
+    for (const args of [["status"], ["pjc", "3"], ["wait"], ["retry", "failed"], ["runs"], ["help", "$"]]) {
+      const r = await pllIn(home, args);
+      assert.equal(r.signal, null, `${args.join(" ")} hung`);
+      if (args[0] === "help") assert.equal(r.code, 0, r.stderr);
+      else {
+        assert.equal(r.code, 3, `${args.join(" ")}: ${r.stderr}`);
+        assert.equal(r.stderr, `pll: no pll server is running for ${home} (start one with \`pll start\`)\n`, args.join(" "));
+      }
+      await assert.rejects(stat(home), { code: "ENOENT" }, `${args.join(" ")} made the home (and a server in it)`);
+    }
+  });
 });
 
 test("PLL_HOME=/proc/nope: pll run (which hosts its own engine) exits 2 with one line, not a hang", async () => {

@@ -274,15 +274,15 @@ describe("pll COMMAND from the CLI", () => {
   });
 });
 
-test("a CLI command with no server running starts one in the background and says so", async () => {
+test("a job line with no server running starts one in the background and says so", async () => {
   await withTempHome(async (home) => {
     let pid: number | undefined;
     try {
-      const r = await pll(home, ["status"]);
+      const r = await pll(home, ["$ true"]);
       assert.equal(r.code, 0, r.stderr);
       pid = Number(/pid (\d+)/.exec(r.stderr)?.[1]);
       assert.match(r.stderr, /started a background server for .* \(pid \d+/);
-      assert.match(r.stdout, /no jobs · pjc/);
+      assert.match(r.stdout, /^#1 true: queued \(run 1\)\n$/);
       assert.equal((await raw({ socket: homePaths(home).socket }, "GET", "/health")).json.pid, pid);
       const quiet = await pll(home, ["status"]);
       assert.equal(quiet.stderr, "", "the next command finds it");
@@ -322,11 +322,11 @@ test("CLI commands racing to autostart on a fresh home end up sharing one server
   await withTempHome(async (home) => {
     const pids = new Set<number>();
     try {
-      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => pll(home, ["pjc", String(i + 1)])));
+      // Job lines: giving the server jobs is what starts one.
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => pll(home, [`$ echo ${i + 1}`])));
       for (const [i, r] of results.entries()) {
         assert.equal(r.code, 0, r.stderr);
-        // The answer is the server's pjc after the change: a racing client's value may already be in it.
-        assert.match(r.stdout, /^pjc: [1-5]\n$/, `pjc ${i + 1}`);
+        assert.match(r.stdout, /^#\d+ echo: queued \(run \d+\)\n$/, `job line ${i + 1}`);
         const started = /pid (\d+)/.exec(r.stderr);
         if (started) pids.add(Number(started[1]));
       }
