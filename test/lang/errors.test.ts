@@ -52,8 +52,8 @@ describe("syntax errors", () => {
     assert.equal(errorOf("a: expect $ x\n"), "1:11 expected `time < DURATION` or `output < SIZE` after `expect`, found `$`");
     assert.equal(errorOf("a: expect time 5m $ x\n"), "1:16 expected `<` after `time`, found `5m`");
     assert.equal(errorOf("a: cron 5 $ x\n"), '1:9 expected a quoted cron expression (e.g. "0 2 * * *") after `cron`, found `5`');
-    assert.equal(errorOf("a: env A = 3 $ x\n"), "1:12 expected a value (`env NAME=value`, no space around `=`) after `=`, found `3`");
-    assert.equal(errorOf("env A=\n"), "1:7 expected a value (`env NAME=value`, no space around `=`) after `=`, found the end of the line");
+    assert.equal(errorOf("env A=\n"), "1:7 expected a value (`env NAME=value` or `env NAME = value`) after `=`, found the end of the line");
+    assert.equal(errorOf("env A = \n"), "1:9 expected a value (`env NAME=value` or `env NAME = value`) after `=`, found the end of the line");
     assert.equal(errorOf("for x in $ y\n"), "1:10 expected a value after `in`, found `$`");
     assert.equal(errorOf("a: pjc many <\n>\n"), "1:8 expected a whole number after `pjc`, found `many`");
   });
