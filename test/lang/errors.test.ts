@@ -87,6 +87,12 @@ describe("errors of meaning", () => {
     assert.equal(errorOf("a: priority hihg $ x\n"), "1:13 unknown priority `hihg`: use `high`, `normal` or `low` or a whole number — did you mean `high`?");
   });
 
+  it("rejects a zero timeout or `expect time`, which would act the moment a job starts", () => {
+    assert.equal(errorOf("a: timeout 0s $ x\n"), "1:12 `timeout 0s` would kill every job the moment it starts: give a duration above zero, or leave `timeout` out for no limit");
+    assert.equal(errorOf(lines("blk: timeout 0m0s <", "  a: $ x", ">")), "1:14 `timeout 0m0s` would kill every job the moment it starts: give a duration above zero, or leave `timeout` out for no limit");
+    assert.equal(errorOf("a: expect time < 0ms $ x\n"), "1:18 `expect time < 0ms` would flag every job as overrunning the moment it starts: give a duration above zero, or leave `expect time` out for no limit");
+  });
+
   it("reports unknown names with a suggestion", () => {
     assert.equal(errorOf(lines("dump: $ d", "b: after dupm $ b")), "2:10 unknown job or block `dupm` — did you mean `dump`?");
     assert.equal(errorOf("x: after dump_* $ x\n"), "1:10 `after dump_*` matches no job or block");
