@@ -48,7 +48,7 @@ function expectedValue(ruleName: string, previous: IToken | undefined): string |
   if (ruleName === "expectMod" && prev === "expect") return "`time < DURATION` or `output < SIZE`";
   if (ruleName === "expectMod" && prev === "<") return "a duration (e.g. 30m) or a size (e.g. 10MB)";
   if (ruleName === "envMod" && prev === "env") return "a variable name (`env NAME=value`)";
-  if (ruleName === "envMod" && prev === "=") return "a value (`env NAME=value`, no space around `=`)";
+  if (ruleName === "envMod" && prev === "=") return "a value (`env NAME=value` or `env NAME = value`)";
   if (ruleName === "forMod" && prev === "for") return "a variable name (`for x in a b c`)";
   return VALUE_OF[ruleName];
 }

@@ -79,14 +79,19 @@ export const HashNumber = createToken({
   label: "a job number",
 });
 
-/** The value of `env NAME=value`, right after `=` (value mode): quoted, or anything up to white space. */
+/**
+ * The value of `env NAME=value` or `env NAME = value`, after `=` (value mode):
+ * quoted, or anything up to white space. White space before it is skipped
+ * (the value is a token of its own, like every other); the value, or the end
+ * of the line, leaves the mode.
+ */
 export const Value = createToken({
   name: "Value",
   pattern: /"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|[!#-&(-~\u0080-\uffff]+/,
   pop_mode: true,
   label: "a value",
 });
-const ValueBreak = createToken({ name: "ValueBreak", pattern: /[ \t\f]+/, pop_mode: true, group: Lexer.SKIPPED });
+const ValueSpace = createToken({ name: "ValueSpace", pattern: /[ \t\f]+/, group: Lexer.SKIPPED });
 const ValueEnd = createToken({ name: "ValueEnd", pattern: /\r?\n/, line_breaks: true, pop_mode: true, categories: [Newline], label: "the end of the line" });
 
 export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: Lexer.SKIPPED });
@@ -140,11 +145,11 @@ const defaultMode: TokenType[] = [
 ];
 
 export const lexerDefinition = {
-  modes: { language: defaultMode, command: [CommandSpace, CommandEnd, CommandText], value: [ValueBreak, ValueEnd, Value] },
+  modes: { language: defaultMode, command: [CommandSpace, CommandEnd, CommandText], value: [ValueSpace, ValueEnd, Value] },
   defaultMode: "language",
 };
 
 /** Every token type (for the parser). */
-export const allTokens: TokenType[] = [AnyWord, KeywordCategory, ...defaultMode, CommandSpace, CommandEnd, CommandText, ValueBreak, ValueEnd, Value];
+export const allTokens: TokenType[] = [AnyWord, KeywordCategory, ...defaultMode, CommandSpace, CommandEnd, CommandText, ValueSpace, ValueEnd, Value];
 
 export const pllLexer = new Lexer(lexerDefinition, { positionTracking: "full", ensureOptimizations: true, skipValidations: true });

@@ -1,6 +1,7 @@
 // Load errors are values with positions, rendered in one place:
 // `file:line:col: error: sentence`, the offending line, a caret under the column.
 import { Chalk } from "chalk";
+import { escapeControls, showLine, stripBom } from "./source-text.js";
 
 export interface Diagnostic {
   file: string;
@@ -31,16 +32,18 @@ export function sortDiagnostics(diags: Diagnostic[]): Diagnostic[] {
 /** Render diagnostics: one block per diagnostic, separated by nothing (compiler style). */
 export function formatDiagnostics(diags: Diagnostic[], source: string, opts: { color?: boolean } = {}): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
-  const lines = source.split(/\r?\n/);
+  // Positions count from after a BOM (compileSource drops it); callers may pass the raw text.
+  const lines = stripBom(source).split(/\r?\n/);
   const out: string[] = [];
   for (const d of diags) {
-    const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
+    const file = escapeControls(d.file);
+    const where = d.line > 0 ? `${file}:${d.line}:${d.col}` : file;
     const severity = d.severity === "error" ? c.red.bold("error") : c.yellow.bold("warning");
-    out.push(`${c.bold(where)}: ${severity}: ${d.message}`);
+    out.push(`${c.bold(where)}: ${severity}: ${escapeControls(d.message)}`);
     const text = d.line > 0 ? lines[d.line - 1] : undefined;
     if (text === undefined) continue;
     const gutter = `${String(d.line).padStart(4)} | `;
-    out.push(`${c.dim(gutter)}${text}`);
+    out.push(`${c.dim(gutter)}${showLine(text)}`);
     // Keep tabs in the padding so the caret lines up under tab-indented text.
     const col = Math.max(1, Math.min(d.col, text.length + 1));
     const pad = text.slice(0, col - 1).replace(/[^\t]/g, " ");

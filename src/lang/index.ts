@@ -11,6 +11,7 @@ import { toAst } from "./cst-to-ast.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { JOBSET_NAME, JOBSET_NAME_RULE } from "./jobset-name.js";
 import { rootScope } from "./scope.js";
+import { decodeSource, escapeControls, firstNul, stripBom } from "./source-text.js";
 import { parseSource } from "./syntax.js";
 
 export { formatDiagnostics, type Diagnostic } from "./diagnostics.js";
@@ -47,7 +48,7 @@ function finish<T extends { diagnostics: Diagnostic[] }>(r: T & { graph?: JobGra
   r.diagnostics = sortDiagnostics(r.diagnostics).filter((d) => {
     const key = `${d.line}:${d.col}:${d.message}`;
     return seen.has(key) ? false : (seen.add(key), true);
-  });
+  }).map((d) => ({ ...d, message: escapeControls(d.message) }));
   if (hasErrors(r.diagnostics)) delete r.graph;
   return r;
 }
@@ -58,6 +59,10 @@ export function compileSource(
   file: string,
   opts: { cwd?: string; env?: Record<string, string> } = {},
 ): { graph?: JobGraph; diagnostics: Diagnostic[] } {
+  source = stripBom(source);
+  // Text handed over already decoded (stdin, the API): its NUL has a position.
+  const nul = firstNul(source);
+  if (nul) return { diagnostics: [{ ...notTextError(file, "it holds a NUL byte"), ...nul }] };
   const parsed = parseLines(source, file);
   if (!parsed.lines) return finish({ diagnostics: parsed.diagnostics });
   const diagnostics = parsed.diagnostics;
@@ -70,11 +75,19 @@ export function compileSource(
   return finish({ graph, diagnostics: [...diagnostics, ...compiler.diagnostics] });
 }
 
-/** Read and compile a file; a missing or unreadable file is a diagnostic, not a throw. */
+/** One error for the whole file: lexing its bytes would echo them in a screenful of errors. */
+const notTextError = (file: string, why: string): Diagnostic => ({ file, line: 0, col: 0, severity: "error", message: `not a text file: ${why}` });
+
+/**
+ * Read and compile a file; a missing or unreadable file is a diagnostic, not a throw.
+ * `source` is the text the positions refer to (without a BOM).
+ */
 export async function compileFile(file: string): Promise<{ graph?: JobGraph; source: string; diagnostics: Diagnostic[] }> {
   let source: string;
   try {
-    source = await readFile(file, "utf8");
+    const decoded = decodeSource(await readFile(file));
+    if ("notText" in decoded) return { source: "", diagnostics: [notTextError(file, decoded.notText)] };
+    source = decoded.text;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String((e as Error).message);

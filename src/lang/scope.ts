@@ -5,7 +5,7 @@ import path from "node:path";
 import type { HookEvent, HookSpec, RetrySpec } from "../core/types.js";
 import type { Line, Modifier, Word } from "./ast.js";
 import type { Span } from "./diagnostics.js";
-import { parseChoice, parseCount, parseDuration, parsePriority, parseSize, type Parsed } from "./values.js";
+import { parseChoice, parseCount, parseDuration, parsePriority, parseSize, positiveDuration, type Parsed } from "./values.js";
 
 export interface Scope {
   priority: number;
@@ -75,7 +75,7 @@ export function applyJobSettings(outer: Scope, mods: Modifier[], report: Report,
     if (!JOB_SETTINGS.has(m.kind)) continue;
     switch (m.kind) {
       case "priority": s.priority = take(parsePriority(m.value.text), m.value, report) ?? s.priority; break;
-      case "timeout": s.timeoutMs = take(parseDuration(m.value.text, "`timeout`"), m.value, report) ?? s.timeoutMs; break;
+      case "timeout": s.timeoutMs = take(positiveDuration(m.value.text, "timeout"), m.value, report) ?? s.timeoutMs; break;
       case "fresh": s.freshMs = take(parseDuration(m.value.text, "`fresh`"), m.value, report) ?? s.freshMs; break;
       case "units": s.units = take(parseCount(m.value.text, "units", 0), m.value, report) ?? s.units; break;
       case "role": s.role = m.value.text; break;
@@ -87,7 +87,7 @@ export function applyJobSettings(outer: Scope, mods: Modifier[], report: Report,
       }
       case "expect": {
         const exp = { ...s.expect };
-        if (m.what.text === "time") exp.timeMs = take(parseDuration(m.value.text, "`expect time`"), m.value, report) ?? exp.timeMs;
+        if (m.what.text === "time") exp.timeMs = take(positiveDuration(m.value.text, "expect time"), m.value, report) ?? exp.timeMs;
         else if (m.what.text === "output") exp.outputBytes = take(parseSize(m.value.text), m.value, report) ?? exp.outputBytes;
         else report(m.what.span, `\`expect\` takes \`time < DURATION\` or \`output < SIZE\`, found \`${m.what.text}\``);
         s.expect = exp;

@@ -26,6 +26,18 @@ export function parseDuration(text: string, what: string): Parsed<number> {
   return ok(ms);
 }
 
+/**
+ * A duration that bounds a job's run: zero would kill it (`timeout`) or flag
+ * it (`expect time`) the moment it starts, which no file means.
+ */
+export function positiveDuration(text: string, what: "timeout" | "expect time"): Parsed<number> {
+  const d = parseDuration(text, `\`${what}\``);
+  if (!d.ok || d.value > 0) return d;
+  const effect = what === "timeout" ? "kill every job the moment it starts" : "flag every job as overrunning the moment it starts";
+  const written = what === "timeout" ? `timeout ${text}` : `expect time < ${text}`;
+  return fail(`\`${written}\` would ${effect}: give a duration above zero, or leave \`${what}\` out for no limit`);
+}
+
 const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
 /** `512B`, `10KB`, `5MB`, `1GB`, `2TB` (binary multiples; `KiB`, `K` and lower case accepted too). */

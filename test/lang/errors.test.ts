@@ -52,8 +52,8 @@ describe("syntax errors", () => {
     assert.equal(errorOf("a: expect $ x\n"), "1:11 expected `time < DURATION` or `output < SIZE` after `expect`, found `$`");
     assert.equal(errorOf("a: expect time 5m $ x\n"), "1:16 expected `<` after `time`, found `5m`");
     assert.equal(errorOf("a: cron 5 $ x\n"), '1:9 expected a quoted cron expression (e.g. "0 2 * * *") after `cron`, found `5`');
-    assert.equal(errorOf("a: env A = 3 $ x\n"), "1:12 expected a value (`env NAME=value`, no space around `=`) after `=`, found `3`");
-    assert.equal(errorOf("env A=\n"), "1:7 expected a value (`env NAME=value`, no space around `=`) after `=`, found the end of the line");
+    assert.equal(errorOf("env A=\n"), "1:7 expected a value (`env NAME=value` or `env NAME = value`) after `=`, found the end of the line");
+    assert.equal(errorOf("env A = \n"), "1:9 expected a value (`env NAME=value` or `env NAME = value`) after `=`, found the end of the line");
     assert.equal(errorOf("for x in $ y\n"), "1:10 expected a value after `in`, found `$`");
     assert.equal(errorOf("a: pjc many <\n>\n"), "1:8 expected a whole number after `pjc`, found `many`");
   });
@@ -85,6 +85,12 @@ describe("errors of meaning", () => {
     assert.equal(errorOf("pjc 0\n"), "1:5 `pjc` must be at least 1, found 0");
     assert.equal(errorOf("a: units -1 $ x\n"), "1:10 `units` must be at least 0, found -1");
     assert.equal(errorOf("a: priority hihg $ x\n"), "1:13 unknown priority `hihg`: use `high`, `normal` or `low` or a whole number — did you mean `high`?");
+  });
+
+  it("rejects a zero timeout or `expect time`, which would act the moment a job starts", () => {
+    assert.equal(errorOf("a: timeout 0s $ x\n"), "1:12 `timeout 0s` would kill every job the moment it starts: give a duration above zero, or leave `timeout` out for no limit");
+    assert.equal(errorOf(lines("blk: timeout 0m0s <", "  a: $ x", ">")), "1:14 `timeout 0m0s` would kill every job the moment it starts: give a duration above zero, or leave `timeout` out for no limit");
+    assert.equal(errorOf("a: expect time < 0ms $ x\n"), "1:18 `expect time < 0ms` would flag every job as overrunning the moment it starts: give a duration above zero, or leave `expect time` out for no limit");
   });
 
   it("reports unknown names with a suggestion", () => {

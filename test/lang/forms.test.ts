@@ -155,6 +155,11 @@ describe("settings and inheritance", () => {
     assert.deepEqual(job(g, "a").env, { A: "2", P: "/usr/bin:$PATH", B: "two words", C: "x y" });
   });
 
+  it("reads `env NAME = value` as tokens: spaces around `=` or none, bare or quoted", () => {
+    const g = graphOf(lines('env A = "y"', "env B =\"y\"", 'env C="y"', "env D = y", "env E= /a:b", 'a: env F = "two words" $ a'));
+    assert.deepEqual(job(g, "a").env, { A: "y", B: "y", C: "y", D: "y", E: "/a:b", F: "two words" });
+  });
+
   it("resolves cwd against the enclosing cwd and expands ~", () => {
     const g = graphOf(lines("cwd build", "a: $ a", "b: cwd /tmp $ b", "c: cwd ../out $ c", "d: cwd ~/x $ d"));
     assert.equal(job(g, "a").cwd, "/work/build");
