@@ -1,5 +1,5 @@
-// argv → the module that serves that verb. Every entry exports
-// `main(args: string[]): Promise<number>` and returns the exit code:
+// argv → the module that serves that verb. Every entry exports its USAGE (for
+// --help and `pll help`) and `main(args: string[]): Promise<number>`, which returns the exit code:
 // 0 success, 1 a job or command failed, 2 usage or parse error, 3 server unreachable
 // (each error kind's code: src/cli/exit-codes.ts), 70 a bug.
 // Loading this module does nothing: the entries (src/main.ts, and the start-up
