@@ -5,7 +5,7 @@
 import { compileFile, formatDiagnostics } from "../lang/index.js";
 import type { JobGraph } from "../core/types.js";
 
-const USAGE = [
+export const USAGE = [
   "usage: pll check FILE.pll… [--json]",
   "  checks each file; prints a summary per valid file, or every error (exit 2)",
   "  --json  print the compiled job graph (an array for several files)",

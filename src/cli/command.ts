@@ -4,31 +4,13 @@
 // (load, job lines); any other fails with exit 3 when no server runs.
 import { Client, connect } from "../client/client.js";
 import { clientEnv, wantsColor } from "../client/env.js";
-import { execute, helpText, serverNeed } from "../commands/index.js";
+import { execute, serverNeed } from "../commands/index.js";
 import type { ServerNeed } from "../commands/types.js";
 import { isJobLine, quoteWord } from "../commands/words.js";
 import { describeError } from "./exit-codes.js";
 import { homePaths, pllHome } from "../home.js";
 
-/** The verbs only the CLI has (src/main.ts), beside the command language. */
-const CLI_VERBS = `
-
-also, from the CLI only:
-  pll run FILE.pll      run a jobset and follow it to the end (on the server if one runs)
-  pll check FILE.pll    check a file without running it;  pll graph FILE.pll  show its job graph
-  pll shell [--json]    the full-screen shell; reading stdin: one command per line
-  pll serve [--listen HOST:PORT]   the server in the foreground;  pll start / pll stop  in the background
-`;
-
 export async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0) {
-    process.stderr.write(helpText() + CLI_VERBS);
-    return 2;
-  }
-  if (argv[0] === "--help" || argv[0] === "-h") {
-    process.stdout.write(helpText() + CLI_VERBS);
-    return 0;
-  }
   if (argv[0] === "--version") argv = ["version", ...argv.slice(1)];
   // A job line is passed verbatim (`pll '$ make test'` or `pll priority high '$' ./x.sh`).
   // `pll help $` asks about job lines: it is not one.

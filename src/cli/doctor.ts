@@ -18,7 +18,7 @@ import { Store } from "../store/store.js";
 import { StoreError } from "../store/store-error.js";
 import { UserError } from "../core/errors.js";
 
-const USAGE = `usage: pll doctor [--repair]
+export const USAGE = `usage: pll doctor [--repair]
   checks the store in $PLL_HOME: it opens, every record reads, and its counters are above every run
   and job number the logs hold; exit 0 if so, 1 with what is wrong
   --repair  stop the server first; keeps a copy of the store (db.broken-TIME), rebuilds it with

@@ -4,7 +4,7 @@ import { compileFile, formatDiagnostics } from "../lang/index.js";
 import { toDot, toText } from "../lang/render-graph.js";
 import { parseFileArgs, useColor } from "./check.js";
 
-const USAGE = [
+export const USAGE = [
   "usage: pll graph FILE.pll [--format dot|text]",
   "  dot (default): Graphviz, e.g. `pll graph x.pll | dot -Tsvg > x.svg`; text: an indented tree",
   "",

@@ -8,9 +8,10 @@ import { exitCodeOf } from "./exit-codes.js";
 import type { HealthResponse } from "../server/api-types.js";
 import { HomeError, homePaths, pllHome } from "../home.js";
 
-const USAGE = `usage: pll serve [--listen HOST:PORT [--token TOKEN] [--allow-remote]]
-       pll start [same options]    run it in the background (log: $PLL_HOME/server.log)
+export const USAGE = `usage: pll serve [--listen HOST:PORT [--token TOKEN] [--allow-remote]]   the server, in the foreground
+       pll start [same options]    the server, in the background (log: $PLL_HOME/server.log)
        pll stop                    stop it; running jobs keep running and are adopted next time
+       pll start N                 not the server: start pending job N now (the command \`start N\`)
 The TCP token is PLL_TOKEN, else $PLL_HOME/token (made with mode 0600 if missing);
 --token TOKEN works too, but shows in \`ps\` while \`pll serve\` runs.`;
 

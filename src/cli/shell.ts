@@ -10,12 +10,23 @@ import { execute } from "../commands/index.js";
 import { pllHome } from "../home.js";
 import { withClient } from "./command.js";
 
+export const USAGE = `usage: pll shell [--json]
+  on a terminal: the full-screen shell (? lists its keys); starts a background server if none runs
+  reading a pipe: one command per line (\`pll help\` lists them; # comments and blank lines skipped),
+  each answered in turn; a bad line says so and the rest still run; exit 0 only if every line succeeded
+  --json  answer each line with one JSON object`;
+
 export async function main(argv: string[]): Promise<number> {
   let json = false;
   try {
-    json = parseArgs({ args: argv, options: { json: { type: "boolean" } }, strict: true }).values.json === true;
+    const { values } = parseArgs({ args: argv, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, strict: true });
+    if (values.help) {
+      process.stdout.write(USAGE + "\n");
+      return 0;
+    }
+    json = values.json === true;
   } catch (err) {
-    process.stderr.write(`pll: ${(err as Error).message}\nusage: pll shell [--json]\n`);
+    process.stderr.write(`pll: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
   const home = pllHome();

@@ -1,5 +1,5 @@
-// argv → the module that serves that verb. Every entry exports
-// `main(args: string[]): Promise<number>` and returns the exit code:
+// argv → the module that serves that verb. Every entry exports its USAGE (for
+// --help and `pll help`) and `main(args: string[]): Promise<number>`, which returns the exit code:
 // 0 success, 1 a job or command failed, 2 usage or parse error, 3 server unreachable
 // (each error kind's code: src/cli/exit-codes.ts), 70 a bug.
 // Loading this module does nothing: the entries (src/main.ts, and the start-up
@@ -47,25 +47,30 @@ export function setV8Flags(): void {
   for (const flag of v8FlagsFor(process.versions.v8)) setFlagsFromString(flag);
 }
 
-type Entry = () => Promise<{ main(args: string[]): Promise<number> }>;
+/** A verb's module: its `main`, and its USAGE — what `pll VERB --help` and `pll help VERB` print, written once. */
+type Entry = () => Promise<{ main(args: string[]): Promise<number>; USAGE: string }>;
 
-const verbs: Record<string, Entry> = {
-  check: () => import("./check.js"),
-  doctor: () => import("./doctor.js"),
-  graph: () => import("./graph.js"),
-  run: () => import("./run/command.js"),
-  serve: () => import("./serve.js"),
-  start: () => import("./serve.js"),
-  stop: () => import("./serve.js"),
-  shell: () => import("./shell.js"),
+/** The CLI's own verbs, in the order `pll help` lists them; each summary is its line there. */
+export const cliVerbs: Record<string, { load: Entry; summary: string }> = {
+  run: { load: () => import("./run/command.js"), summary: "run a jobset file and follow it to the end (on the server if one runs)" },
+  check: { load: () => import("./check.js"), summary: "check files without running them" },
+  graph: { load: () => import("./graph.js"), summary: "a file's job graph, as Graphviz DOT or a text tree" },
+  shell: { load: () => import("./shell.js"), summary: "the full-screen shell; reading stdin: one command per line" },
+  serve: { load: () => import("./serve.js"), summary: "the server in the foreground (--listen HOST:PORT for TCP)" },
+  start: { load: () => import("./serve.js"), summary: "the server in the background" },
+  stop: { load: () => import("./serve.js"), summary: "stop the background server; running jobs keep running" },
+  doctor: { load: () => import("./doctor.js"), summary: "check the store; --repair mends a damaged one" },
+  help: { load: () => import("./help.js"), summary: "this list, or one verb or command in full" },
 };
 
 async function main(argv: string[]): Promise<number> {
   const verb = argv[0];
-  const entry = verb !== undefined ? verbs[verb] : undefined;
+  // `pll` alone is a usage mistake (the list on stderr, exit 2); `pll --help` asks for it.
+  if (verb === undefined || verb === "--help" || verb === "-h") return (await import("./help.js")).list(verb === undefined ? "stderr" : "stdout");
+  const entry = Object.hasOwn(cliVerbs, verb) ? cliVerbs[verb]!.load : undefined;
   // serve/start/stop share one module and need to know which verb they are.
   if (entry) return (await entry()).main(verb === "start" || verb === "stop" || verb === "serve" ? argv : argv.slice(1));
-  // Everything else is a command of the one command language (pjc, retry, tail, help…).
+  // Everything else is a command of the one command language (pjc, retry, tail…).
   return (await import("./command.js")).main(argv);
 }
 

@@ -14,7 +14,7 @@ import { UsageError, type Command, type CommandContext, type ExecuteResult, type
 import { isJobLine, splitWords } from "./words.js";
 import { editDistance } from "../lang/suggest.js";
 
-export { commandNames, helpText };
+export { commandNames, findCommand, helpText, usageOf };
 export { complete } from "./complete.js";
 export type { CommandContext, ExecuteResult } from "./types.js";
 

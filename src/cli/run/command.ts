@@ -15,7 +15,14 @@ import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
 import { StoreError } from "../../store/store-error.js";
 
-const USAGE = "usage: pll run FILE [--pjc N] [--json] [--keep-going|--halt-on-failure]";
+export const USAGE = `usage: pll run FILE [--pjc N] [--json] [--keep-going|--halt-on-failure]
+  runs the jobset in FILE and follows it to the end: on the server if one runs for $PLL_HOME,
+  else in this process (serving the socket meanwhile, so \`pll shell\` can attach)
+  exit 0 if every job succeeded, 1 if one did not, 2 for a bad file or option, 130 on Ctrl-C
+  --pjc N            at most N of the file's jobs at once (sets its jobset's pjc, as \`pll pjc N JOBSET\`)
+  --json             one JSON object per event instead of the progress line
+  --keep-going       run what does not depend on a failed job (the default)
+  --halt-on-failure  after the first failure, start nothing more`;
 
 export interface RunOptions {
   file: string;
@@ -24,7 +31,8 @@ export interface RunOptions {
   haltOnFailure: boolean;
 }
 
-export function parseRunOptions(args: string[]): RunOptions | string {
+/** The options, or "help" for --help, or what is wrong with them. */
+export function parseRunOptions(args: string[]): RunOptions | "help" | { error: string } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -35,18 +43,20 @@ export function parseRunOptions(args: string[]): RunOptions | string {
         json: { type: "boolean", default: false },
         "keep-going": { type: "boolean", default: false },
         "halt-on-failure": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
       },
     });
   } catch (err) {
-    return (err as Error).message;
+    return { error: (err as Error).message };
   }
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) return positionals.length ? `expected one file, got ${positionals.length}` : "expected a FILE";
-  if (values["keep-going"] && values["halt-on-failure"]) return "--keep-going and --halt-on-failure exclude each other";
+  if (values.help) return "help";
+  if (positionals.length !== 1) return { error: positionals.length ? `expected one file, got ${positionals.length}` : "expected a FILE" };
+  if (values["keep-going"] && values["halt-on-failure"]) return { error: "--keep-going and --halt-on-failure exclude each other" };
   const opts: RunOptions = { file: positionals[0]!, json: values.json, haltOnFailure: values["halt-on-failure"] };
   if (values.pjc !== undefined) {
     const n = Number(values.pjc);
-    if (!Number.isInteger(n) || n < 1) return `--pjc: expected a whole number of at least 1, got ${values.pjc}`;
+    if (!Number.isInteger(n) || n < 1) return { error: `--pjc: expected a whole number of at least 1, got ${values.pjc}` };
     opts.pjc = n;
   }
   return opts;
@@ -54,8 +64,12 @@ export function parseRunOptions(args: string[]): RunOptions | string {
 
 export async function main(args: string[]): Promise<number> {
   const opts = parseRunOptions(args);
-  if (typeof opts === "string") {
-    process.stderr.write(`pll run: ${opts}\n${USAGE}\n`);
+  if (opts === "help") {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  if ("error" in opts) {
+    process.stderr.write(`pll run: ${opts.error}\n${USAGE}\n`);
     return 2;
   }
   // A closed pipe (`pll run x | head`) must not crash the run: stop writing, keep running.
