@@ -37,9 +37,12 @@ test("if the spawner dies, its running jobs still end with their true exit codes
     const { hold, release } = gate(home);
     const { run } = await engine.submit(graphOf([job("ok", hold), job("fails", `${hold}; exit 3`)]), "");
     await waitFor(() => engine.listJobs({ runId: run.id }).every((j) => (j as WireJob).pid), "the jobs to start");
-    const spawners = descendantsNamed("pll job spawner");
-    assert.equal(spawners.length, 1, "one spawner");
-    assert.equal(descendantsNamed("pll job guard").length, 1, "with its guardian");
+    // A job's pid is announced right after its fork: until that child execs its shell it still bears the
+    // spawner's name, so the count settles rather than holds at once.
+    const spawners = await waitFor(() => {
+      const named = descendantsNamed("pll job spawner");
+      return named.length === 1 && descendantsNamed("pll job guard").length === 1 ? named : undefined;
+    }, "one spawner, with its guardian");
     process.kill(spawners[0]!, "SIGKILL");
     release();
     const ended = await runEnded(engine, run.id);
