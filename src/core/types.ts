@@ -39,7 +39,7 @@ export interface JobSettings {
   command: string;
   /** absolute; default the directory of the .pll file */
   cwd: string;
-  /** env modifiers and `for` variables; merged over the server's environment at spawn */
+  /** env modifiers and `for` variables; set over the run's submitted environment at spawn (src/exec/job-env.ts) */
   env: Record<string, string>;
   priority: Priority;
   timeoutMs?: number;
@@ -106,6 +106,8 @@ export interface JobGraph {
   file: string;
   /** file-level `pjc` setting */
   pjc?: number;
+  /** the submitter's environment, the base of every job's (src/exec/job-env.ts); none: jobs get only their `env` and pll's */
+  env?: Record<string, string>;
   jobs: JobSpec[];
   blocks: BlockSpec[];
   schedules: ScheduleSpec[];
@@ -258,6 +260,8 @@ export interface RunRecord {
   readonly jobIds: readonly number[];
   /** pjc per scoped block id, and the jobset-level pjc under key "" */
   readonly blockPjc: Readonly<Record<string, number>>;
+  /** the environment of the process that submitted it, without its PLL_* (src/exec/job-env.ts) */
+  readonly env?: Readonly<Record<string, string>>;
   /** `pll run --halt-on-failure`: a job's failure (retries spent) cancels the run's pending and blocked jobs */
   readonly haltOnFailure?: boolean;
 }

@@ -1,5 +1,5 @@
 // `on failure|success|done|overrun $ cmd` hooks: each runs detached in its own
-// process group with the job's PLL_* environment plus PLL_EXIT_CODE and
+// process group with the job's environment (job-env.ts) plus PLL_EXIT_CODE and
 // PLL_HOOK, its output appended to the job's `.hooks` log. The engine never
 // waits for a hook; a hook still running at its time limit has its group
 // stopped (SIGTERM, then SIGKILL after the grace), so none outlives it, and
@@ -13,7 +13,6 @@
 import { spawn } from "node:child_process";
 import { closeSync, constants, openSync, writeSync } from "node:fs";
 import type { HookEvent, JobRecord } from "../core/types.js";
-import { jobEnv } from "./job-env.js";
 import { sibling } from "./job-files.js";
 import { signalGroup } from "./proc-status.js";
 
@@ -29,8 +28,8 @@ export class HookRunner {
     private readonly killGraceMs = 5_000,
   ) {}
 
-  /** Runs every hook in scope for `event` (innermost first). */
-  fire(job: JobRecord, event: HookEvent): void {
+  /** Runs every hook in scope for `event` (innermost first), in the job's environment with `extra` over it (job-env.ts). */
+  fire(job: JobRecord, event: HookEvent, envOf: (extra: Record<string, string>) => Record<string, string>): void {
     for (const hook of job.hooks) {
       if (hook.on !== event) continue;
       const log = openSync(sibling(job.logOut, "hooks"), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
@@ -38,7 +37,7 @@ export class HookRunner {
         writeSync(log, `--- pll: on ${event} $ ${hook.command}\n`);
         const child = spawn("/bin/sh", ["-c", hook.command], {
           cwd: job.cwd,
-          env: jobEnv(job, job.attempts.length, {
+          env: envOf({
             PLL_EXIT_CODE: job.state === "running" || job.exitCode === undefined || job.exitCode === null ? "" : String(job.exitCode),
             PLL_HOOK: event,
           }),

@@ -25,11 +25,11 @@ export interface Scope {
 
 export type Report = (span: Span, message: string) => void;
 
-export const rootScope = (cwd: string, env: Record<string, string> = {}): Scope => ({
+export const rootScope = (cwd: string): Scope => ({
   priority: 0,
   retry: { count: 0, backoffMs: 0 },
   units: 1,
-  env: { ...env },
+  env: {},
   cwd,
   hooks: [],
   vars: {},

@@ -66,6 +66,7 @@ export function instantiate(
     createdAt: now,
     jobIds: jobs.map((j) => j.id),
     blockPjc,
+    ...(graph.env !== undefined ? { env: graph.env } : {}),
     ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}),
     ...(opts.haltOnFailure ? { haltOnFailure: true } : {}),
   };

@@ -25,6 +25,7 @@ import {
 } from "../core/types.js";
 import { unscheduledGraph } from "../core/recurrence-graph.js";
 import { HookRunner } from "../exec/hooks.js";
+import { jobEnv } from "../exec/job-env.js";
 import type { JobRunner, StopReason } from "../exec/job-runner.js";
 import type { LauncherFactory } from "../exec/launcher.js";
 import { findSpawner, Spawner, type LauncherChoice } from "../exec/spawner.js";
@@ -119,6 +120,8 @@ export class Engine implements EngineControl {
   private readonly schedules: ScheduleRunner;
   private readonly clock: () => number;
   private readonly logsDir: string;
+  /** given to every job as PLL_HOME */
+  private readonly home: string;
   private counters: Counters;
   private settingsDirty = false;
   /** the stored global pjc while `sessionPjc` raises it (see EngineOptions) */
@@ -148,6 +151,7 @@ export class Engine implements EngineControl {
     this.schedules = parts.schedules;
     this.clock = parts.clock;
     this.logsDir = parts.logsDir;
+    this.home = opts.home;
     this.counters = contents.counters;
     const settings: Settings = contents.settings ?? {
       pjc: os.availableParallelism(),
@@ -181,6 +185,7 @@ export class Engine implements EngineControl {
         killGraceMs,
         clock: this.clock,
         spawnerPidFile: spawnerPidFileOf(this.logsDir),
+        envOf: (job, attempt) => this.envOf(job, attempt),
       },
     );
     this.hooks = new HookRunner(undefined, killGraceMs);
@@ -498,9 +503,14 @@ export class Engine implements EngineControl {
     if (job) this.fireHooks(job, "overrun");
   }
 
+  /** A job's whole environment: its run's submitter's, its `env`, pll's own (job-env.ts). */
+  private envOf(job: JobRecord, attempt: number, extra: Record<string, string> = {}): Record<string, string> {
+    return jobEnv(this.home, this.sched.runs.get(job.runId)?.env ?? {}, job, attempt, extra);
+  }
+
   private fireHooks(job: JobRecord, ...events: ("success" | "failure" | "done" | "overrun")[]): void {
     if (!job.hooks.length || this.closing) return;
-    for (const e of events) this.hooks.fire(job, e);
+    for (const e of events) this.hooks.fire(job, e, (extra) => this.envOf(job, job.attempts.length, extra));
   }
 
   /** One timer, for the earliest retry backoff. */

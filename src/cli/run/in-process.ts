@@ -2,6 +2,7 @@
 // length of the run, and serves the socket so `pll shell` can attach.
 import type { JobGraph, RunRecord } from "../../core/types.js";
 import { homePaths } from "../../home.js";
+import { submittedEnv } from "../../exec/job-env.js";
 import { launcherFromEnv } from "../../exec/spawner.js";
 import { openEngine } from "../../server/engine.js";
 import type { ApiServer } from "../../server/http.js";
@@ -35,7 +36,9 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
       if (e.type === "run" && e.run.id === runId && e.run.state !== "running") finish(e.run);
     });
     try {
-      const { run, notices, schedules } = await engine.submit(loaded.graph!, loaded.source ?? "", { allowNoRun: true, haltOnFailure: opts.haltOnFailure });
+      // Its jobs run in this process's environment, as they would on a server (src/exec/job-env.ts).
+      const graph = { ...loaded.graph!, env: submittedEnv(process.env) };
+      const { run, notices, schedules } = await engine.submit(graph, loaded.source ?? "", { allowNoRun: true, haltOnFailure: opts.haltOnFailure });
       delete loaded.graph;
       delete loaded.source;
       api = import("../../server/http.js")

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Client } from "../../client/client.js";
 import { ApiError } from "../../client/errors.js";
+import { clientEnv } from "../../client/env.js";
 import { submitAndFollow } from "../../client/follow.js";
 import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
@@ -42,7 +43,7 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
   const unwatch = follower.watchSignals();
   try {
     // haltOnFailure: the server halts the run itself, in the transition that records the failure.
-    const body = { source, path: file, cwd: path.dirname(file), env: process.env as Record<string, string>, haltOnFailure: opts.haltOnFailure };
+    const body = { source, path: file, cwd: path.dirname(file), env: clientEnv(), haltOnFailure: opts.haltOnFailure };
     const { run, jobs } = await submitAndFollow(
       client,
       body,
