@@ -6,6 +6,7 @@ import type { JobListResponse, RunListResponse, RunSummary, ScheduleListResponse
 import { countStates, jobStates } from "../server/api-types.js";
 import { displayPath, formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
 import { fetchJobs, requireJobset, resolveJob } from "./jobs-api.js";
+import { fewestUnits, limitsLine, runLimits } from "../core/pjc-limits.js";
 import { defineCommand, type Style } from "./types.js";
 
 const exitText = (j: JobRecord) => (j.state !== "running" && j.exitCode !== undefined && j.exitCode !== null ? String(j.exitCode) : (j.reason ?? "-"));
@@ -32,6 +33,8 @@ interface StatusResult {
   /** matching jobs not printed (older than those shown) */
   omitted: number;
   settings: Settings;
+  /** the active runs, for the limits that bind them */
+  active: RunSummary[];
 }
 
 function summaryLine(r: StatusResult, style: Style): string {
@@ -39,7 +42,7 @@ function summaryLine(r: StatusResult, style: Style): string {
   const s = r.settings;
   const paused = s.paused.length === 0 ? "" : s.paused.includes("*") ? " · paused" : ` · paused: ${s.paused.join(", ")}`;
   const capacity = s.capacity === null ? "" : ` · capacity ${s.capacity}`;
-  return `${parts.join(" · ") || "no jobs"} · pjc ${s.pjc}${capacity}${paused}`;
+  return `${parts.join(" · ") || "no jobs"} · pjc ${s.pjc ?? "none"}${capacity}${paused}`;
 }
 
 export const status = defineCommand<StatusResult>({
@@ -54,7 +57,7 @@ export const status = defineCommand<StatusResult>({
     const arg = inv.args[0] === "failed" ? "errored" : inv.args[0];
     const filter: Record<string, string> = arg === undefined ? {} : (jobStates as readonly string[]).includes(arg) ? { state: arg } : { jobset: arg };
     const query = new URLSearchParams({ ...filter, last: String(STATUS_SHOWN), counts: "1" });
-    const listed: Promise<Omit<StatusResult, "settings">> =
+    const listed: Promise<Omit<StatusResult, "settings" | "active">> =
       inv.options.all === true
         ? fetchJobs(ctx.client, filter).then((jobs) => ({ jobs, counts: countStates(jobs), omitted: 0 }))
         : ctx.client.request<JobListResponse>("GET", `/jobs?${query}`).then((page) => ({
@@ -62,14 +65,19 @@ export const status = defineCommand<StatusResult>({
             counts: page.counts ?? countStates(page.jobs),
             omitted: (page.total ?? page.jobs.length) - page.jobs.length,
           }));
-    const [shown, { settings }] = await Promise.all([listed, ctx.client.request<SettingsResponse>("GET", "/settings")]);
+    const [shown, { settings }, { runs: active }] = await Promise.all([
+      listed,
+      ctx.client.request<SettingsResponse>("GET", "/settings"),
+      ctx.client.request<RunListResponse>("GET", "/runs?state=running"),
+    ]);
     // Asked only when nothing matched: a jobset with jobs is known.
     if (filter.jobset !== undefined && shown.jobs.length === 0) await requireJobset(ctx.client, filter.jobset, { what: " or state", words: jobStates });
-    return { ...shown, settings };
+    return { ...shown, settings, active };
   },
   format: (r, style) =>
     (r.omitted > 0 ? style.chalk.dim(`… ${r.omitted} more (older); \`status --all\` lists every job`) + "\n" : "") +
     (r.jobs.length ? renderTable(r.jobs, jobColumns(style), style) + "\n" : "") +
+    r.active.map((run) => style.chalk.dim(limitsLine(runLimits(run, r.settings, fewestUnits(r.jobs.filter((j) => j.runId === run.id))))) + "\n").join("") +
     summaryLine(r, style),
 });
 

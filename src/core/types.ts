@@ -258,8 +258,10 @@ export interface RunRecord {
   readonly createdAt: number;
   readonly endedAt?: number;
   readonly jobIds: readonly number[];
-  /** pjc per scoped block id, and the jobset-level pjc under key "" */
+  /** pjc per scoped block id, and the run's own pjc under key "" (see pjcFrom) */
   readonly blockPjc: Readonly<Record<string, number>>;
+  /** where the run's own pjc came from: `pll run --pjc N`, the file's `pjc`, or the default (the CPU count); absent in runs of older versions */
+  readonly pjcFrom?: "option" | "file" | "default";
   /** the environment of the process that submitted it, without its PLL_* (src/exec/job-env.ts) */
   readonly env?: Readonly<Record<string, string>>;
   /** `pll run --halt-on-failure`: a job's failure (retries spent) cancels the run's pending and blocked jobs */
@@ -283,12 +285,13 @@ export interface ScheduleRecord {
 }
 
 export interface Settings {
-  pjc: number;
+  /** the global pjc, a cap over every job: null (the default) = none; `pll pjc N` sets it, `pll pjc reset` clears it */
+  pjc: number | null;
   /** units capacity; default: unlimited (Infinity is stored as null) */
   capacity: number | null;
   /** paused jobsets; "*" = all */
   paused: string[];
-  /** per-jobset pjc set from the command language */
+  /** per-jobset pjc, a cap over all runs of the jobset together, set by `pll pjc N JOBSET` (`pll pjc reset JOBSET` clears it) */
   jobsetPjc: Record<string, number>;
 }
 
@@ -317,6 +320,8 @@ export interface JobFilter {
 export interface SubmitOptions {
   allowNoRun?: boolean;
   haltOnFailure?: boolean;
+  /** `pll run --pjc N`: this run's own pjc, over the file's (never stored for the jobset) */
+  pjc?: number;
 }
 
 /** What loading a graph did. */
@@ -355,7 +360,8 @@ export interface EngineControl {
   setPriority(id: number, priority: Priority): Promise<JobRecord>;
   pause(jobset?: string): Promise<Settings>;
   resume(jobset?: string): Promise<Settings>;
-  setPjc(n: number, jobset?: string): Promise<Settings>;
+  /** null clears the limit (global, or the jobset's) */
+  setPjc(n: number | null, jobset?: string): Promise<Settings>;
   setCapacity(n: number | null): Promise<Settings>;
   settings(): Settings;
   listRuns(): RunRecord[];

@@ -31,6 +31,8 @@ export const submitRunBody = z
     env: env.optional(),
     /** `pll run --halt-on-failure`: the engine cancels the run's pending jobs when one fails */
     haltOnFailure: z.boolean().optional(),
+    /** `pll run --pjc N`: this run's own pjc, over the file's */
+    pjc: z.number().int().min(1).max(100_000).optional(),
   })
   .refine((b) => b.source !== undefined || b.path !== undefined, { message: "give `source` or `path`" });
 
@@ -47,7 +49,8 @@ export const priorityBody = z.strictObject({
 });
 
 export const pjcBody = z.strictObject({
-  pjc: z.number().int().min(1).max(100_000),
+  /** null clears the limit: no global cap, or none for the jobset */
+  pjc: z.number().int().min(1).max(100_000).nullable(),
   jobset: jobsetName.optional(),
 });
 

@@ -43,14 +43,8 @@ import { ScheduleRunner } from "./schedule-runner.js";
 
 export interface EngineOptions {
   home: string;
-  /** global pjc to use (persisted); default: the stored one, else the number of CPUs */
+  /** global pjc to set (persisted); default: the stored one, else none */
   pjc?: number;
-  /**
-   * The global pjc is at least this while this engine runs, and the raise is
-   * never stored: `pll run --pjc N` hosting its own engine must not change
-   * the home's setting for later runs. A `pjc N` command ends the raise.
-   */
-  sessionPjc?: number;
   /** SIGTERM → SIGKILL grace period for timeouts and kills, ms (default 5000) */
   killGraceMs?: number;
   clock?: () => number;
@@ -124,8 +118,6 @@ export class Engine implements EngineControl {
   private readonly home: string;
   private counters: Counters;
   private settingsDirty = false;
-  /** the stored global pjc while `sessionPjc` raises it (see EngineOptions) */
-  private storedPjc?: number;
   private closing = false;
   // tick machinery
   /** job ends to apply, each with what to call once it is recorded */
@@ -154,7 +146,7 @@ export class Engine implements EngineControl {
     this.home = opts.home;
     this.counters = contents.counters;
     const settings: Settings = contents.settings ?? {
-      pjc: os.availableParallelism(),
+      pjc: null, // no global cap unless the user sets one: a file's pjc means what it says
       capacity: null,
       paused: [],
       jobsetPjc: {},
@@ -164,11 +156,6 @@ export class Engine implements EngineControl {
       checkPjc(opts.pjc);
       settings.pjc = opts.pjc;
       this.settingsDirty = true;
-    }
-    if (opts.sessionPjc !== undefined && opts.sessionPjc > settings.pjc) {
-      checkPjc(opts.sessionPjc);
-      this.storedPjc = settings.pjc;
-      settings.pjc = opts.sessionPjc;
     }
     this.sched = new Scheduler(settings, this.clock);
     const killGraceMs = opts.killGraceMs ?? 5_000;
@@ -235,14 +222,14 @@ export class Engine implements EngineControl {
       // Only schedules: nothing runs until they fire, so no (empty) run is made.
       return { jobs: [], notices, ...(schedules ? { schedules } : {}) };
     }
-    const { run, jobs } = await this.createRun(immediate, { haltOnFailure: opts.haltOnFailure });
+    const { run, jobs } = await this.createRun(immediate, { haltOnFailure: opts.haltOnFailure, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) });
     return { run, jobs, notices, ...(schedules ? { schedules } : {}) };
   }
 
   /** Creates and starts a run of `graph` (also what a schedule firing does). */
   async createRun(
     graph: JobGraph,
-    opts: { schedule?: string; haltOnFailure?: boolean } = {},
+    opts: { schedule?: string; haltOnFailure?: boolean; pjc?: number } = {},
   ): Promise<{ run: RunRecord; jobs: JobRecord[] }> {
     this.refuseIfClosing();
     const ids = { runId: this.counters.nextRunId, firstJobId: this.counters.nextJobId };
@@ -365,13 +352,11 @@ export class Engine implements EngineControl {
     return this.changeSettings({ paused });
   }
 
-  async setPjc(n: number, jobset?: string): Promise<Settings> {
-    checkPjc(n);
-    if (jobset === undefined) {
-      this.storedPjc = undefined;
-      return this.changeSettings({ pjc: n });
-    }
-    return this.changeSettings({ jobsetPjc: { ...this.sched.settings.jobsetPjc, [jobset]: n } });
+  async setPjc(n: number | null, jobset?: string): Promise<Settings> {
+    if (n !== null) checkPjc(n);
+    if (jobset === undefined) return this.changeSettings({ pjc: n });
+    const { [jobset]: _old, ...others } = this.sched.settings.jobsetPjc;
+    return this.changeSettings({ jobsetPjc: n === null ? others : { ...others, [jobset]: n } });
   }
 
   async setCapacity(n: number | null): Promise<Settings> {
@@ -428,11 +413,10 @@ export class Engine implements EngineControl {
     for (const job of start) this.runner.dispatched(job.id); // forced jobs are there since start()
     const changes = this.sched.takeChanges();
     const settings = this.settingsDirty ? this.sched.settings : undefined;
-    const storedSettings = settings && this.storedPjc !== undefined ? { ...settings, pjc: this.storedPjc } : settings;
     this.settingsDirty = false;
     // Write-ahead: nothing below happens unless this batch is on disk.
     try {
-      await this.store.write({ jobs: changes.jobs, runs: changes.runs, settings: storedSettings });
+      await this.store.write({ jobs: changes.jobs, runs: changes.runs, settings });
     } catch (err) {
       // Nothing of it is on disk: the changes are written with the next tick, dispatched jobs wait again
       // (their start was never recorded, so they never started), and dispatch waits until a write succeeds.

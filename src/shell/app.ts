@@ -221,8 +221,10 @@ class ShellApp implements KeyActions {
   }
 
   changePjc(delta: number): void {
-    const pjc = this.model.settings?.pjc;
-    if (pjc === undefined) return this.model.notify("warn", "PJC not known yet");
+    const settings = this.model.settings;
+    if (settings === undefined) return this.model.notify("warn", "PJC not known yet");
+    // With no global cap yet, +/- set one from the jobs running now.
+    const pjc = settings.pjc ?? Math.max(1, this.model.header().busy);
     this.submit(`pjc ${Math.max(1, pjc + delta)}`, false);
   }
 

@@ -113,11 +113,11 @@ const part = (text: string, style?: string): Part => [text, style ? tag(style, e
 
 export function headerLines(info: HeaderInfo, server: string, width = Infinity): [string, string] {
   const jobsets = info.jobsets.length === 0 ? "none" : info.jobsets.slice(0, 3).join(", ") + (info.jobsets.length > 3 ? ` +${info.jobsets.length - 3}` : "");
-  const pjc = info.pjc === undefined ? "?" : String(info.pjc);
+  const pjc = info.pjc === undefined ? "?" : (info.pjc ?? "none");
   const eta = info.etaMs === 0 ? "done" : formatDuration(info.etaMs);
   const rest: Part[][] = [
     [part("jobset "), part(jobsets, "bold")],
-    [part(`PJC ${pjc}`, "bold"), part(` (${info.busy} busy)`)],
+    [part(`PJC ${pjc}`, "bold"), part(` (${info.busy} busy)`), ...(info.runPjc ? [part(` · ${info.runPjc}`)] : [])],
     [part(`elapsed ${formatDuration(info.elapsedMs)}`)],
     [part(`ETA ${eta}`)],
   ];

@@ -3,6 +3,7 @@
 // injected clock — so it is tested on its own and stays fast with 100,000
 // jobs (the order is kept incrementally; only the visible window is read).
 import { FINAL_STATES, type EngineEvent, type JobRecord, type JobState, type RunRecord, type Settings } from "../core/types.js";
+import { limitsBrief, runLimits } from "../core/pjc-limits.js";
 import { JobOrder, sortKeyOf } from "./job-order.js";
 
 export const JOB_STATES: readonly JobState[] = ["running", "pending", "blocked", "success", "errored", "skipped", "cancelled"];
@@ -36,7 +37,10 @@ export interface TableWindow {
 
 export interface HeaderInfo {
   jobsets: string[];
-  pjc: number | undefined;
+  /** the global pjc (null: none); undefined until known */
+  pjc: number | null | undefined;
+  /** the newest active run's effective pjc and what binds it: `run 4: 2 (global pjc binds; run 3)` */
+  runPjc?: string;
   busy: number;
   counts: Record<JobState, number>;
   done: number;
@@ -240,6 +244,12 @@ export class ShellModel {
   }
 
   /** Runs still going; when none, the newest run (so a finished jobset still shows its totals). */
+  /** The newest active run's effective pjc and what binds it (src/core/pjc-limits.ts). */
+  private runPjc(active: RunRecord[]): { runPjc?: string } {
+    const run = active.at(-1);
+    return run && this.settings ? { runPjc: `run ${run.id}: ${limitsBrief(runLimits(run, this.settings))}` } : {};
+  }
+
   private currentRuns(): RunRecord[] {
     const all = [...this.runs.values()];
     const running = all.filter((r) => r.state === "running");
@@ -264,6 +274,7 @@ export class ShellModel {
     return {
       jobsets: [...new Set(runs.map((r) => r.jobset))],
       pjc: this.settings?.pjc,
+      ...this.runPjc(active),
       busy: this.counts.running,
       counts: { ...this.counts },
       done,
