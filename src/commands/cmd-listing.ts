@@ -77,7 +77,12 @@ export const status = defineCommand<StatusResult>({
   format: (r, style) =>
     (r.omitted > 0 ? style.chalk.dim(`… ${r.omitted} more (older); \`status --all\` lists every job`) + "\n" : "") +
     (r.jobs.length ? renderTable(r.jobs, jobColumns(style), style) + "\n" : "") +
-    r.active.map((run) => style.chalk.dim(limitsLine(runLimits(run, r.settings, fewestUnits(r.jobs.filter((j) => j.runId === run.id))))) + "\n").join("") +
+    // A run held below its own pjc by a wider limit: which, and by how much (`pll pjc` shows every active run's).
+    r.active
+      .map((run) => runLimits(run, r.settings, fewestUnits(r.jobs.filter((j) => j.runId === run.id))))
+      .filter((l) => l.binds !== "run")
+      .map((l) => style.chalk.dim(limitsLine(l)) + "\n")
+      .join("") +
     summaryLine(r, style),
 });
 

@@ -5,7 +5,6 @@
 // only then act (launch, emit, run hooks). A job's end starts a tick at
 // once, so the next job starts without any polling.
 import { statfsSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Scheduler, type Outcome } from "../core/scheduler.js";
 import { UserError } from "../core/errors.js";

@@ -233,7 +233,7 @@ describe("pll COMMAND from the CLI", () => {
     const cases: [string[], number, RegExp][] = [
       [["frobnicate"], 2, /unknown command 'frobnicate'/],
       [["statsu"], 2, /did you mean 'status'\?/],
-      [["pjc"], 2, /missing argument: pjc N/],
+      [["pjc", "0"], 2, /pjc must be a whole number ≥ 1, got .0. \(or reset\)/],
       [["pjc", "zero"], 2, /pjc must be a whole number/],
       [["pjc", "1", "a", "b"], 2, /too many arguments/],
       [["tail", "-x", "1"], 2, /Unknown option '-x'/],

@@ -9,7 +9,7 @@ const running = (engine: { listJobs(f: { state: "running" }): unknown[] }) => en
 test("raising the pjc starts jobs at once; lowering it lets running jobs finish", async () => {
   await withEngine(async (engine, home) => {
     const { hold, release } = gate(home);
-    const { run } = await engine.submit(graphOf(Array.from({ length: 6 }, (_, i) => job(`h${i}`, hold))), "");
+    const { run } = await engine.submit(graphOf(Array.from({ length: 6 }, (_, i) => job(`h${i}`, hold)), { pjc: 6 }), "");
     assert.equal(running(engine), 1);
     await engine.setPjc(4);
     assert.equal(running(engine), 4);
