@@ -115,14 +115,17 @@ export function headerLines(info: HeaderInfo, server: string, width = Infinity):
   const jobsets = info.jobsets.length === 0 ? "none" : info.jobsets.slice(0, 3).join(", ") + (info.jobsets.length > 3 ? ` +${info.jobsets.length - 3}` : "");
   const pjc = info.pjc === undefined ? "?" : (info.pjc ?? "none");
   const eta = info.etaMs === 0 ? "done" : formatDuration(info.etaMs);
-  const rest: Part[][] = [
+  const join = (groups: Part[][]) => groups.map((g) => g.map((p) => p[0]).join("")).join("  ");
+  const groups = (runPjc: string | undefined): Part[][] => [
     [part("jobset "), part(jobsets, "bold")],
-    [part(`PJC ${pjc}`, "bold"), part(` (${info.busy} busy)`), ...(info.runPjc ? [part(` · ${info.runPjc}`)] : [])],
+    [part(`PJC ${pjc}`, "bold"), part(` (${info.busy} busy)`), ...(runPjc ? [part(` · ${runPjc}`)] : [])],
     [part(`elapsed ${formatDuration(info.elapsedMs)}`)],
     [part(`ETA ${eta}`)],
+    ...(info.paused.length ? [[part(info.paused.includes("*") ? "PAUSED" : `paused: ${info.paused.join(",")}`, "yellow-fg")]] : []),
   ];
-  if (info.paused.length) rest.push([part(info.paused.includes("*") ? "PAUSED" : `paused: ${info.paused.join(",")}`, "yellow-fg")]);
-  const join = (groups: Part[][]) => groups.map((g) => g.map((p) => p[0]).join("")).join("  ");
+  // The newest run's limits, in full where they fit, else its effective pjc only (`run 4: 2`), else not at all.
+  const runPjcs = info.runPjc ? [info.runPjc, info.runPjc.replace(/ \(.*\)$/, "")] : [];
+  const rest = runPjcs.map(groups).find((g) => join(g).length + "pll  ".length <= width) ?? groups(undefined);
   // The server's path gives way first when the terminal is narrow: the numbers matter more.
   const room = width - join(rest).length - "pll ".length - 2;
   const where = room >= server.length ? server : room >= 8 ? "…" + server.slice(server.length - room + 1) : "";

@@ -99,4 +99,8 @@ test("the shell header shows the newest active run's effective pjc and what bind
   assert.match(headerLines(model.header(), "/h", 200)[0], /PJC 2.* \(0 busy\) · run 4: 2 \(global pjc binds; run 3\)/);
   model.apply({ type: "settings", settings: { pjc: null, capacity: null, paused: [], jobsetPjc: {} } });
   assert.match(headerLines(model.header(), "/h", 200)[0], /PJC none.* \(0 busy\) · run 4: 3 \(file\)/);
+  // Narrow: the effective number only, and the line still fits.
+  const narrow = headerLines(model.header(), "/h", 76)[0].replace(/\{[^}]*\}/g, "");
+  assert.ok(narrow.length <= 76, narrow);
+  assert.match(narrow, /PJC none \(0 busy\) · run 4: 3 /);
 });
