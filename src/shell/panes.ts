@@ -10,7 +10,7 @@ export const KEY_HELP = [
   "Command bar (where you type):",
   "  Enter runs · ↑/↓ history · Tab completes",
   "  Esc: to the table",
-  "  Ctrl-C: stop tail -f/wait (never quits)",
+  "  Ctrl-C stops tail -f/wait, never quits",
   "Table (after Esc):",
   "  j/k ↑↓ PgUp/PgDn g/G move · Enter log",
   "  r retry · x kill · c cancel (ask y/N)",
