@@ -35,7 +35,8 @@ export interface UiState {
 
 const PROMPT: Record<InputMode, string> = { command: "pll> ", filter: "filter (state or jobset, empty clears)> ", table: "", log: "" };
 const HINT: Partial<Record<InputMode, string>> = {
-  table: "j/k move  Enter log  r retry  x kill  c cancel  +/- pjc  / filter  Tab pane  ? help  q quit  : type",
+  // 80 columns: the rest (+/- PJC, Tab to the log pane) is in `?`.
+  table: "j/k move  Enter log  r retry  x kill  c cancel  / filter  : type  ? help  q quit",
   log: "log pane: j/k PgUp/PgDn scroll  End follow  Tab/Esc table  : type",
 };
 
