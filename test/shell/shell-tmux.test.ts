@@ -289,6 +289,22 @@ describe("pll shell in a terminal: keys that are safe, a screen that reads clear
       assert.equal((await shell.client.request<JobListResponse>("GET", "/jobs?state=running")).jobs.length, 1);
     }));
 
+  it("c asks y/N before cancelling the selected pending job, and y cancels it", () =>
+    withShell(async (shell) => {
+      const { tmux } = shell;
+      await shell.holding(1, 2);
+      await tmux.waitForText(/hold\d\s+pending/);
+      const pending = (await shell.client.request<JobListResponse>("GET", "/jobs?state=pending")).jobs[0]!;
+      await tmux.keys("Escape");
+      await tmux.waitForText("j/k move");
+      // Running first, then pending: the pending job is the last row.
+      await tmux.keys("End");
+      await tmux.type("c", false);
+      await tmux.waitForText(`cancel #${pending.id} ${pending.name}? y/N`);
+      await tmux.type("y", false);
+      await tmux.waitForText(new RegExp(`${pending.name}\\s+cancelled`));
+    }));
+
   it("Ctrl-C stops a `tail -f` (even before it printed anything) and never quits; q does", () =>
     withShell(async (shell) => {
       const { tmux } = shell;
