@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Widgets } from "blessed";
 import type { Client } from "../client/client.js";
 import { clientEnv } from "../client/env.js";
-import type { EngineEvent } from "../core/types.js";
+import type { EngineEvent, JobRecord } from "../core/types.js";
 import type { CommandContext, ExecuteResult } from "../commands/types.js";
 import { homePaths } from "../home.js";
 import { CommandLine } from "./command-line.js";
@@ -255,7 +255,8 @@ class ShellApp implements KeyActions {
   /** The log pane never shows a job the filter hides: it moves to the selected job, or empties. */
   private paneFollowsFilter(filter: ViewFilter): void {
     const shown = this.ui.pane.jobId === undefined ? undefined : this.model.jobs.get(this.ui.pane.jobId);
-    if (!shown || ((filter.state === undefined || shown.state === filter.state) && (filter.jobset === undefined || shown.jobset === filter.jobset))) return;
+    const passes = (job: JobRecord) => (filter.state ?? job.state) === job.state && (filter.jobset ?? job.jobset) === job.jobset;
+    if (!shown || passes(shown)) return;
     if (this.model.selected()) return this.showLog();
     this.takePane();
     this.ui.pane = textPane("log", "no job matches the filter");

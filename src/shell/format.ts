@@ -103,7 +103,8 @@ export function tableRow(job: JobRecord, width: number, now: number, selected: b
   // The selected row is drawn inverse as a whole; colouring its state would break the bar.
   if (!selected) parts[stateAt] = tag(STATE_COLOR[job.state], parts[stateAt]!);
   // Padded to the table's width: the selected row's bar spans it.
-  const line = parts.join(" ") + " ".repeat(Math.max(0, width - columns.reduce((n, c) => n + (c.width || nameWidth) + 1, -1)));
+  const used = columns.reduce((n, c) => n + (c.width || nameWidth), columns.length - 1);
+  const line = parts.join(" ") + " ".repeat(Math.max(0, width - used));
   return selected ? tag("inverse", line) : line;
 }
 
