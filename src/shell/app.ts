@@ -220,6 +220,11 @@ class ShellApp implements KeyActions {
     if (job) this.submit(`kill ${job.id}`, false);
   }
 
+  reportSelected(): void {
+    const job = this.model.selected();
+    if (job) this.submit(`report r${job.runId}`, false);
+  }
+
   changePjc(delta: number): void {
     const pjc = this.model.settings?.pjc;
     if (pjc === undefined) return this.model.notify("warn", "PJC not known yet");

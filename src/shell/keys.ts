@@ -23,6 +23,8 @@ export interface KeyActions {
   selectionMoved(): void;
   retrySelected(): void;
   killSelected(): void;
+  /** `report` of the selected job's run: writes the page and prints its path */
+  reportSelected(): void;
   changePjc(delta: number): void;
   showHelp(): void;
   leave(): void;
@@ -80,6 +82,8 @@ function tableKey(ch: string | undefined, name: string, model: ShellModel, ui: U
       return act.retrySelected();
     case "k":
       return act.killSelected();
+    case "R":
+      return act.reportSelected();
     case "+":
     case "=":
       return act.changePjc(1);

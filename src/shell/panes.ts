@@ -12,7 +12,7 @@ export const KEY_HELP = [
   "  Esc: to the table · Ctrl-C: stop tail -f",
   "Table (after Esc):",
   "  ↑↓ PgUp/PgDn Home/End move · Enter log",
-  "  r retry · k kill · +/- PJC · / filter",
+  "  r retry · k kill · R report · +/- PJC · / filter",
   "  Tab log pane (↑↓ scroll, End follows)",
   "  ? help · q leave (jobs keep running)",
   "  other keys: back to the command bar",

@@ -12,7 +12,7 @@ function setup() {
   const record = (name: string) => (...args: unknown[]) => void calls.push([name, ...args].join(" "));
   const act: KeyActions = {
     submit: record("submit"), applyFilter: record("filter"), complete: record("complete"), showLog: record("log"),
-    selectionMoved: record("moved"), retrySelected: record("retry"), killSelected: record("kill"), changePjc: record("pjc"),
+    selectionMoved: record("moved"), retrySelected: record("retry"), killSelected: record("kill"), reportSelected: record("report"), changePjc: record("pjc"),
     showHelp: record("help"), leave: record("leave"), pageRows: () => 5, paneRows: () => 3,
   };
   /** Feeds keys the way blessed reports them: printable characters, or named keys in <angle brackets>. */
@@ -38,8 +38,8 @@ test("typing a command never fires table keys, Enter submits it", () => {
 
 test("after Esc, single keys act on the table and other characters go back to the command bar", () => {
   const { calls, ui, press } = setup();
-  press("<escape>", "r", "k", "+", "-", "?", "<down>", "<enter>");
-  assert.deepEqual(calls, ["retry", "kill", "pjc 1", "pjc -1", "help", "moved", "log"]);
+  press("<escape>", "r", "k", "R", "+", "-", "?", "<down>", "<enter>");
+  assert.deepEqual(calls, ["retry", "kill", "report", "pjc 1", "pjc -1", "help", "moved", "log"]);
   press("p");
   assert.equal(ui.mode, "command");
   press("jc 6", "<enter>");
