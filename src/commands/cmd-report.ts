@@ -31,7 +31,7 @@ function parseRun(word: string): number {
 export const report = defineCommand<ReportResult>({
   name: "report",
   args: [{ name: "RUN", kind: "text", optional: true }],
-  options: { output: { type: "string", short: "o", description: "write the page to FILE (default: pll-report-JOBSET-rN.html here)" } },
+  options: { output: { type: "string", short: "o", description: "write the page to OUTPUT (default: pll-report-JOBSET-rN.html here)" } },
   summary: "an HTML page of a run (default: the newest): Gantt of every attempt, concurrency, critical path, job table",
   details:
     "RUN is a run number (r12 or 12). The page is one self-contained file (no network) drawn on canvases, usable for 100,000 jobs. " +

@@ -111,7 +111,7 @@ test("reports of real runs render in headless chromium: every attempt's bar, in 
           `  flaky: after compile retry 1 $ if [ -e ${marker} ]; then echo ok; else touch ${marker}; echo first try fails >&2; exit 3; fi`,
           ">",
           "checks: par <",
-          "  slow: after prepare timeout 1s $ sleep 30",
+          "  slow: after prepare timeout 3s $ sleep 30",
           '  broken: after prepare $ echo "disk on fire" >&2; exit 2',
           "  lint: after prepare $ sleep 0.2",
           ">",
