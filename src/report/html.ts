@@ -25,6 +25,7 @@ dt { color: #666; } dd { margin: 0; font-variant-numeric: tabular-nums; }
 .tr span { overflow: hidden; text-overflow: ellipsis; } .tr.crit { font-weight: bold; }
 .tr.s-errored span:nth-child(4) { color: #d63b3b; } .tr.s-success span:nth-child(4) { color: #2e9e4f; }
 pre { background: #f6f6f6; padding: 6px 8px; margin: 4px 0 10px; overflow: auto; max-height: 16em; }
+.zoom { font-weight: normal; margin-left: 12px; } .zoom button { min-width: 28px; margin-right: 3px; } .zoom small { color: #777; }
 summary { cursor: pointer; color: #a02020; } .none { color: #777; }
 .hook { display: grid; grid-template-columns: minmax(120px, 1fr) 90px 2fr 120px; gap: 0 10px; padding: 2px 0; }
 .hook pre { grid-column: 1 / -1; } .hook.bad span:last-of-type { color: #d63b3b; }
@@ -50,7 +51,7 @@ export function reportHtml(data: ReportData): string {
 <h1>${escapeHtml(title)}</h1>
 <dl id="pll-head"></dl>
 <div id="pll-legend"></div>
-<h2>Timeline</h2>
+<h2>Timeline <span class="zoom"><button id="pll-zoom-in" title="zoom in (Ctrl+wheel)">+</button><button id="pll-zoom-out" title="zoom out">−</button><button id="pll-zoom-all" title="the whole run (double-click)">all</button> <small>Ctrl+wheel zooms, Shift+wheel pans</small></span></h2>
 <canvas id="pll-conc"></canvas>
 <div id="pll-gantt"><div id="pll-gantt-space"></div><canvas id="pll-gantt-canvas"></canvas></div>
 <div id="pll-tip"></div>

@@ -29,6 +29,9 @@ export const PAGE_SCRIPT = String.raw`
   }
   function exitText(j) { return j.exitCode !== undefined && j.exitCode !== null ? String(j.exitCode) : (j.reason || "-"); }
   var span = Math.max(1, data.end - data.start);
+  /** the part of the run on screen: the whole of it, until zoomed (Ctrl+wheel, or the buttons) */
+  var view = { from: data.start, to: data.start + span };
+  var pathJobs = data.jobs.filter(function (j) { return j.critical; });
 
   // ── header ──
   var head = document.getElementById("pll-head");
@@ -37,7 +40,7 @@ export const PAGE_SCRIPT = String.raw`
     ["jobset", data.run.jobset], ["file", data.run.file], ["run", "r" + data.run.id + " (" + data.run.state + ")" + (data.run.schedule ? " · schedule " + data.run.schedule : "")],
     ["start", fmtFull.format(data.start)], ["end", fmtFull.format(data.end)], ["duration", dur(data.end - data.start)],
     ["jobs", data.jobs.length + " · " + counts], ["pjc", String(data.pjc)], ["host", data.host],
-    ["critical path", data.criticalPath.length ? data.criticalPath.length + " jobs, " + dur(span) : "-"]
+    ["critical path", data.criticalPath.length ? data.criticalPath.length + " jobs, " + dur(Math.max.apply(null, pathJobs.map(function (j) { return j.end; })) - Math.min.apply(null, pathJobs.map(function (j) { return j.start; }))) : "-"]
   ];
   var workers = {}; data.jobs.forEach(function (j) { if (j.worker) workers[j.worker] = (workers[j.worker] || 0) + 1; });
   if (Object.keys(workers).length) rows.push(["workers", Object.keys(workers).map(function (w) { return w + " (" + workers[w] + ")"; }).join(", ")]);
@@ -68,7 +71,7 @@ export const PAGE_SCRIPT = String.raw`
   var gctx = gcan.getContext("2d");
   var dpr = window.devicePixelRatio || 1;
   function plotWidth() { return Math.max(100, gwrap.clientWidth - LABEL - 12); }
-  function xOf(t) { return LABEL + (t - data.start) / span * plotWidth(); }
+  function xOf(t) { return LABEL + (t - view.from) / (view.to - view.from) * plotWidth(); }
   function barBox(b) {
     var x = xOf(b.start), w = Math.max(MINW, xOf(b.end) - x);
     return { x: x, y: AXIS + b.row * ROW + (ROW - BAR) / 2, w: w, h: BAR };
@@ -79,8 +82,8 @@ export const PAGE_SCRIPT = String.raw`
     return 864e5;
   }
   function ticks() {
-    var step = niceStep(span / Math.max(1, plotWidth() / 110)), out = [];
-    for (var t = Math.ceil(data.start / step) * step; t <= data.end; t += step) out.push({ t: t, x: Math.round(xOf(t)) + 0.5, label: fmtClock.format(t) + (step < 1000 ? "." + String(t % 1000).padStart(3, "0") : "") });
+    var step = niceStep((view.to - view.from) / Math.max(1, plotWidth() / 110)), out = [];
+    for (var t = Math.ceil(view.from / step) * step; t <= view.to; t += step) out.push({ t: t, x: Math.round(xOf(t)) + 0.5, label: fmtClock.format(t) + (step < 1000 ? "." + String(t % 1000).padStart(3, "0") : "") });
     return out;
   }
   /** the time grid, drawn under the bars */
@@ -161,7 +164,7 @@ export const PAGE_SCRIPT = String.raw`
     var cols = new Array(Math.ceil(pw) + 1).fill(0), steps = data.concurrency, peak = 0;
     for (var i = 0; i < steps.length; i++) {
       var from = steps[i][0], to = i + 1 < steps.length ? steps[i + 1][0] : data.end, n = steps[i][1];
-      var c0 = Math.floor((from - data.start) / span * pw), c1 = Math.floor((to - data.start) / span * pw);
+      var c0 = Math.floor((from - view.from) / (view.to - view.from) * pw), c1 = Math.floor((to - view.from) / (view.to - view.from) * pw);
       for (var c = Math.max(0, c0); c <= Math.min(cols.length - 1, Math.max(c0, c1)); c++) if (n > cols[c]) cols[c] = n;
       if (n > peak) peak = n;
     }
@@ -235,6 +238,25 @@ export const PAGE_SCRIPT = String.raw`
   });
 
   function drawAll() { drawConc(); drawGantt(); drawTable(); }
+  /** zooms by factor around time at (less than 1 zooms in), never past the whole run nor below 10 ms */
+  function zoom(factor, at) {
+    var width = Math.min(span, Math.max(10, (view.to - view.from) * factor));
+    var from = at - (at - view.from) * width / (view.to - view.from);
+    view.from = Math.max(data.start, Math.min(from, data.start + span - width)); view.to = view.from + width;
+    drawConc(); drawGantt();
+  }
+  function pan(ms) { var width = view.to - view.from; view.from = Math.max(data.start, Math.min(view.from + ms, data.start + span - width)); view.to = view.from + width; drawConc(); drawGantt(); }
+  function timeAt(clientX) { var x = clientX - gwrap.getBoundingClientRect().left; return view.from + Math.max(0, x - LABEL) / plotWidth() * (view.to - view.from); }
+  [gwrap, ccan].forEach(function (target) {
+    target.addEventListener("wheel", function (ev) {
+      if (ev.ctrlKey || ev.metaKey) { ev.preventDefault(); zoom(ev.deltaY > 0 ? 1.25 : 0.8, timeAt(ev.clientX)); }
+      else if (ev.shiftKey || Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) { ev.preventDefault(); pan((ev.deltaX || ev.deltaY) / plotWidth() * (view.to - view.from)); }
+    }, { passive: false });
+    target.addEventListener("dblclick", function () { view.from = data.start; view.to = data.start + span; drawConc(); drawGantt(); });
+  });
+  document.getElementById("pll-zoom-in").addEventListener("click", function () { zoom(0.5, (view.from + view.to) / 2); });
+  document.getElementById("pll-zoom-out").addEventListener("click", function () { zoom(2, (view.from + view.to) / 2); });
+  document.getElementById("pll-zoom-all").addEventListener("click", function () { view.from = data.start; view.to = data.start + span; drawConc(); drawGantt(); });
   window.addEventListener("resize", drawAll);
   drawAll();
   window.pllReport = {
