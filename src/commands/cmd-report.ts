@@ -85,8 +85,13 @@ async function stderrTails(ctx: CommandContext, jobs: readonly JobRecord[]): Pro
     while (next < jobs.length) {
       const job = jobs[next++]!;
       const lines: string[] = [];
-      await ctx.client.lines<LogLine>(`/jobs/${job.id}/log?format=ndjson&stream=err&tail=${STDERR_LINES}`, (l) => void lines.push(l.line), ctx.signal);
-      tails.set(job.id, lines);
+      try {
+        await ctx.client.lines<LogLine>(`/jobs/${job.id}/log?format=ndjson&stream=err&tail=${STDERR_LINES}`, (l) => void lines.push(l.line), ctx.signal);
+        tails.set(job.id, lines);
+      } catch (err) {
+        // a log removed or unreadable: the page says "(no stderr)"; a server gone fails the report
+        if (!(err instanceof ApiError)) throw err;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, jobs.length) }, worker));

@@ -141,7 +141,7 @@ export function buildReport(run: RunRecord, records: readonly JobRecord[], setti
     host: extras.host,
     timeZone: extras.timeZone,
     generatedAt: extras.now,
-    start: Math.min(run.createdAt, ...jobs.map((j) => j.start ?? Infinity).filter(Number.isFinite)),
+    start: jobs.reduce((t, j) => Math.min(t, j.start ?? t), run.createdAt),
     end,
     counts: countStates(records),
     pjc: Math.min(...limits),
