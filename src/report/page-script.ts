@@ -27,7 +27,10 @@ export const PAGE_SCRIPT = String.raw`
     if (m < 60) return m + "m" + (s ? s + "s" : "");
     var h = Math.floor(m / 60); return h + "h" + (m - h * 60) + "m";
   }
-  function exitText(j) { return j.exitCode !== undefined && j.exitCode !== null ? String(j.exitCode) : (j.reason || "-"); }
+  function exitText(j) {
+    if (j.exitCode === undefined || j.exitCode === null) return j.reason || "-";
+    return String(j.exitCode) + (j.reason && !/^exit /.test(j.reason) ? " (" + j.reason + ")" : "");
+  }
   var span = Math.max(1, data.end - data.start);
   /** the part of the run on screen: the whole of it, until zoomed (Ctrl+wheel, or the buttons) */
   var view = { from: data.start, to: data.start + span };
@@ -203,6 +206,7 @@ export const PAGE_SCRIPT = String.raw`
   }
   document.querySelectorAll("#pll-table-head span").forEach(function (s) { s.addEventListener("click", function () { sortBy(s.dataset.key); }); });
   tbody.style.height = order.length * TROW + "px";
+  twrap.style.height = Math.min(360, order.length * TROW + 4) + "px";
   function drawTable() {
     var first = Math.floor(twrap.scrollTop / TROW), last = Math.min(order.length, first + Math.ceil(twrap.clientHeight / TROW) + 2);
     tbody.textContent = "";

@@ -13,7 +13,8 @@ import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { withChromium, type Browser } from "../helpers/chromium.js";
 import { repoRoot } from "../helpers/home.js";
-import { runPll, withServer } from "../server/server-process.js";
+import { raw, runPll, withServer, type ServerProcess } from "../server/server-process.js";
+import { waitFor } from "../helpers/home.js";
 
 const artifacts = process.env.PLL_TEST_ARTIFACTS ?? path.join(repoRoot, "test-artifacts", "report");
 
@@ -48,11 +49,13 @@ async function runAndCheck(
   home: string,
   name: string,
   source: string,
-  opts: { probe?: (bars: PageBar[]) => number[] } = {},
+  opts: { probe?: (bars: PageBar[]) => number[]; during?: () => Promise<void> } = {},
 ): Promise<{ bars: PageBar[]; data: any; page: Awaited<ReturnType<Browser["newPage"]>> }> {
   const file = path.join(home, `${name}.pll`);
   await writeFile(file, source);
-  const ran = await runPll(home, ["run", file], { cwd: home });
+  const running = runPll(home, ["run", file], { cwd: home });
+  await opts.during?.();
+  const ran = await running;
   assert.ok(ran.code === 0 || ran.code === 1, `pll run ${name}: ${ran.code} ${ran.stderr}`);
   const out = path.join(home, `${name}.html`);
   const written = await runPll(home, ["report", "-o", out], { cwd: home });
@@ -61,6 +64,7 @@ async function runAndCheck(
   const json = await runPll(home, ["report", "--json"], { cwd: home });
   assert.equal(json.code, 0, json.stderr);
   const data = JSON.parse(json.stdout);
+  assert.equal(data.path, undefined, "--json without -o writes no page");
 
   const page = await browser.newPage();
   const url = pathToFileURL(out).href;
@@ -94,7 +98,7 @@ async function runAndCheck(
 }
 
 test("reports of real runs render in headless chromium: every attempt's bar, in order, in its colour, no network", { timeout: 180_000 }, async () => {
-  await withServer(async (_server, home) => {
+  await withServer(async (server, home) => {
     await withChromium(async (browser) => {
       // ── a DAG with a failure, a retry, a timeout and a failure hook ──
       const marker = path.join(home, "flaky-once");
@@ -114,16 +118,19 @@ test("reports of real runs render in headless chromium: every attempt's bar, in 
           "  slow: after prepare timeout 3s $ sleep 30",
           '  broken: after prepare $ echo "disk on fire" >&2; exit 2',
           "  lint: after prepare $ sleep 0.2",
+          "  stuck: after prepare $ sleep 60",
           ">",
           "ship: after build after checks $ echo shipped",
           "",
         ].join("\n"),
+        { during: () => killWhenRunning(server, home, "stuck") },
       );
       const byName = new Map((dag.data.jobs as any[]).map((j) => [j.name, j]));
       const outcomes = (n: string) => byName.get(n).attempts.map((a: { outcome: string }) => a.outcome);
       assert.deepEqual(outcomes("flaky"), ["failed", "success"]);
       assert.deepEqual(outcomes("slow"), ["timeout"]);
       assert.deepEqual(outcomes("broken"), ["failed"]);
+      assert.deepEqual(outcomes("stuck"), ["killed"]);
       assert.deepEqual(outcomes("ship"), [], "blocked: a row, no bar");
       assert.deepEqual(byName.get("broken").stderrTail, ["disk on fire"]);
       assert.deepEqual(
@@ -135,7 +142,7 @@ test("reports of real runs render in headless chromium: every attempt's bar, in 
       const rows = (await dag.page.evaluate("window.pllReport.rows")) as { group?: string; job?: number }[];
       assert.deepEqual(
         rows.map((r) => r.group ?? byName.get([...byName.keys()].find((k) => byName.get(k).id === r.job)!).name),
-        ["prepare", "build", "compile", "flaky", "checks", "slow", "broken", "lint", "(outside blocks)", "ship"],
+        ["prepare", "build", "compile", "flaky", "checks", "slow", "broken", "lint", "stuck", "(outside blocks)", "ship"],
       );
       assert.match(await dag.page.evaluate("document.getElementById('pll-failed').textContent"), /#\d+ broken — exit 2.*disk on fire/s);
       assert.match(await dag.page.evaluate("document.getElementById('pll-hooks').textContent"), /on failure.*exit 0/s);
@@ -174,6 +181,13 @@ test("reports of real runs render in headless chromium: every attempt's bar, in 
     });
   });
 });
+
+/** `pll kill`s the job named `name` once it runs. */
+async function killWhenRunning(server: ServerProcess, home: string, name: string): Promise<void> {
+  const job = await waitFor(async () => ((await raw(server, "GET", "/jobs?state=running")).json?.jobs as { id: number; name: string }[] | undefined)?.find((j) => j.name === name), `${name} to run`, 30_000);
+  const killed = await runPll(home, ["kill", String(job.id)]);
+  assert.equal(killed.code, 0, killed.stderr);
+}
 
 test("report: a run that does not exist, and a word that is not a run", async () => {
   await withServer(async (_server, home) => {
