@@ -1,6 +1,6 @@
 // `on failure|success|done|overrun $ cmd` hooks: each runs detached in its own
 // process group with the job's PLL_* environment plus PLL_EXIT_CODE and
-// PLL_HOOK, its output appended to the job's `.hooks` log. The engine never
+// PLL_HOOK, its output and then its exit appended to the job's `.hooks` log. The engine never
 // waits for a hook; a hook still running at its time limit has its group
 // stopped (SIGTERM, then SIGKILL after the grace), so none outlives it, and
 // `close({ killJobs })` stops them all at once.
