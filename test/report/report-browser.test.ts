@@ -1,5 +1,5 @@
 // `pll report` in a real browser: real runs on a real server (a DAG with a
-// failure, a retry, a timeout and a hook; a `par batch` rollout; a 10,000-job
+// failure, a retry, a timeout, a kill and a hook; a `par batch` rollout; a 10,000-job
 // run), each report opened in headless Debian chromium over the DevTools
 // protocol. The checks come from the page itself: the bars it drew (its
 // `window.pllReport` model, and pixels read back from its canvas) — one per
@@ -46,6 +46,7 @@ interface PageBar {
  */
 async function runAndCheck(
   browser: Browser,
+  server: ServerProcess,
   home: string,
   name: string,
   source: string,
@@ -72,8 +73,11 @@ async function runAndCheck(
   const bars = (await page.evaluate("window.pllReport.bars")) as PageBar[];
   assert.deepEqual(page.errors, [], "the page threw");
 
-  // One bar per attempt, job by job in file order (the job numbers follow the file), each in its outcome's colour.
-  const expected = (data.jobs as { id: number; attempts: { n: number; outcome: string }[] }[]).flatMap((j) => j.attempts.map((a) => ({ job: j.id, attempt: a.n, outcome: a.outcome })));
+  // One bar per attempt, job by job in file order (the job numbers follow the file), each in its
+  // outcome's colour — the attempts as the API gives them, their outcomes read here.
+  const api = (await raw(server, "GET", `/runs/${data.run.id}`)).json as { jobs: { id: number; attempts: { n: number; endedAt?: number; exitCode?: number; reason?: string }[] }[] };
+  const outcomeOf = (a: { endedAt?: number; exitCode?: number; reason?: string }) => (a.endedAt === undefined ? "running" : (a.reason ?? (a.exitCode === 0 ? "success" : "failed")));
+  const expected = api.jobs.sort((a, b) => a.id - b.id).flatMap((j) => j.attempts.map((a) => ({ job: j.id, attempt: a.n, outcome: outcomeOf(a) })));
   assert.deepEqual(
     bars.map((b) => ({ job: b.job, attempt: b.attempt, outcome: b.outcome })),
     expected,
@@ -104,6 +108,7 @@ test("reports of real runs render in headless chromium: every attempt's bar, in 
       const marker = path.join(home, "flaky-once");
       const dag = await runAndCheck(
         browser,
+        server,
         home,
         "dag",
         [
@@ -154,6 +159,7 @@ test("reports of real runs render in headless chromium: every attempt's bar, in 
       const hosts = Array.from({ length: 9 }, (_, i) => `web${String(i + 1).padStart(2, "0")}`);
       const rollout = await runAndCheck(
         browser,
+        server,
         home,
         "rollout",
         ["jobset rollout", "rollout: seq <", "  canary: $ sleep 0.1", "  fleet: par batch 3 <", `    deploy_{host}: for host in ${hosts.join(" ")} $ sleep 0.1`, "  >", "  verify: $ true", ">", ""].join("\n"),
@@ -171,7 +177,7 @@ test("reports of real runs render in headless chromium: every attempt's bar, in 
         ...Array.from({ length: 1000 }, (_, i) => `  j${b}_${i}: $ ${(b * 1000 + i) % 997 === 0 ? "exit 1" : "true"}`),
         ">",
       ]).flat();
-      const big = await runAndCheck(browser, home, "big", ["jobset big", "pjc 8", ...blocks, ""].join("\n"), {
+      const big = await runAndCheck(browser, server, home, "big", ["jobset big", "pjc 8", ...blocks, ""].join("\n"), {
         // every 50th bar, the failures and the last, on the canvas
         probe: (bars) => bars.filter((b, i) => i % 50 === 0 || b.outcome !== "success" || i === bars.length - 1).map((b) => b.index),
       });
