@@ -6,6 +6,7 @@ import { cancel, kill, priority, retry, start } from "./cmd-actions.js";
 import { jobLine, load } from "./cmd-load.js";
 import { runs, schedules, show, status } from "./cmd-listing.js";
 import { capacity, pause, pjc, resume, unschedule } from "./cmd-settings.js";
+import { report } from "./cmd-report.js";
 import { tail } from "./cmd-tail.js";
 import { wait } from "./cmd-wait.js";
 import { defineCommand, UsageError, type Command } from "./types.js";
@@ -80,6 +81,7 @@ export const commands: readonly Command<unknown>[] = [
   unschedule,
   wait,
   capacity,
+  report,
   help,
   version,
   quit,

@@ -239,6 +239,11 @@ class ShellApp implements KeyActions {
     this.ui.confirm = { question: `${verb} ${what}?`, yes: () => this.submit(`${verb} ${job.id}`, false), no: `${what} ${not}` };
   }
 
+  reportSelected(): void {
+    const job = this.model.selected();
+    if (job) this.submit(`report r${job.runId}`, false);
+  }
+
   changePjc(delta: number): void {
     const pjc = this.model.settings?.pjc;
     if (pjc === undefined) return this.model.notify("warn", "PJC not known yet");

@@ -29,6 +29,8 @@ export interface KeyActions {
   cancelSelected(): void;
   /** Ctrl-C: stop what runs (a `tail -f`, a `wait`), else clear the line; never leaves */
   interrupt(): void;
+  /** `report` of the selected job's run: writes the page and prints its path */
+  reportSelected(): void;
   changePjc(delta: number): void;
   showHelp(): void;
   leave(): void;
@@ -104,6 +106,8 @@ function tableKey(ch: string | undefined, name: string, model: ShellModel, ui: U
       return act.killSelected();
     case "c":
       return act.cancelSelected();
+    case "R":
+      return act.reportSelected();
     case "+":
     case "=":
       return act.changePjc(1);

@@ -14,6 +14,7 @@ export const KEY_HELP = [
   "Table (after Esc):",
   "  j/k ↑↓ PgUp/PgDn g/G move · Enter log",
   "  r retry · x kill · c cancel (ask y/N)",
+  "  R report of the run (writes, prints path)",
   "  +/- PJC · / filter · ? help",
   "  Tab log pane (j/k scroll, End follows)",
   "  : command bar · q quit (jobs keep on)",
