@@ -2,6 +2,7 @@
 // their records and their log directories (POST /prune).
 import type { PruneResult } from "../core/types.js";
 import { parseDuration } from "../lang/values.js";
+import { requireJobset } from "./jobs-api.js";
 import { defineCommand, UsageError } from "./types.js";
 
 const ranges = (ids: number[]): string => {
@@ -36,6 +37,7 @@ export const prune = defineCommand<PruneResult>({
   async handler(inv, ctx) {
     const olderThan = inv.options["older-than"];
     const jobset = inv.options.jobset;
+    if (typeof jobset === "string") await requireJobset(ctx.client, jobset);
     return ctx.client.request<PruneResult>("POST", "/prune", {
       ...(typeof olderThan === "string" ? { olderThan } : {}),
       ...(typeof jobset === "string" ? { jobset } : {}),

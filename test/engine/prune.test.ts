@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { DEFAULT_RECURRING_RUNS } from "../../src/core/retention.js";
@@ -16,6 +17,7 @@ import { compileJobLine, compileSource, formatDiagnostics } from "../../src/lang
 import { openEngine, type Engine } from "../../src/server/engine.js";
 import { Store } from "../../src/store/store.js";
 import { repoRoot, withTempHome } from "../helpers/home.js";
+import { raw, runPll, withServer } from "../server/server-process.js";
 import { gate, runEnded, runToEnd } from "./harness.js";
 
 const DAY = 86_400_000;
@@ -116,6 +118,32 @@ describe("prune", () => {
         await engine.close({ killJobs: true });
       }
       assert.deepEqual(await consistent(home), []);
+    });
+  });
+});
+
+describe("pll prune and POST /prune", () => {
+  it("prune on the CLI and the API: dry run, by age, by jobset; bad input is exit 2 / 400 in one line", async () => {
+    await withServer(async (server, home) => {
+      const file = path.join(home, "p.pll");
+      await writeFile(file, "jobset p\nkeep forever\na: $ echo a\n");
+      for (let i = 0; i < 3; i++) assert.equal((await runPll(home, ["run", file])).code, 0);
+      const dry = await runPll(home, ["prune", "--older-than", "0s", "--dry-run"]);
+      assert.deepEqual([dry.code, dry.stdout], [0, "would prune 3 runs (3 jobs): 1-3\n"]);
+      assert.deepEqual(logDirs(home), [1, 2, 3]);
+      assert.deepEqual((await runPll(home, ["prune"])).stdout, "nothing to prune\n", "keep forever: retention keeps them");
+      const bad = await runPll(home, ["prune", "--older-than", "3 days"]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /^pll: prune: invalid duration `3 days` for --older-than[^\n]*\n$/);
+      const unknown = await runPll(home, ["prune", "--jobset", "q", "--older-than", "0s"]);
+      assert.deepEqual([unknown.code, unknown.stderr], [1, "pll: no jobset named `q` — did you mean `p`?\n"]);
+      const api = await raw(server, "POST", "/prune", JSON.stringify({ olderThan: "0s", jobset: "p" }));
+      assert.deepEqual([api.status, api.json], [200, { runs: [1, 2, 3], jobs: 3, dryRun: false }]);
+      assert.deepEqual(logDirs(home), []);
+      assert.equal((await raw(server, "POST", "/prune", JSON.stringify({ olderThan: "soon" }))).status, 400);
+      assert.equal((await raw(server, "POST", "/prune", JSON.stringify({ older: "1d" }))).status, 400);
+      const listed = await runPll(home, ["runs", "--json"]);
+      assert.deepEqual(JSON.parse(listed.stdout), []);
     });
   });
 });
