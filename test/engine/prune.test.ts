@@ -241,13 +241,13 @@ function pruneThenDie(home: string, point: string): Promise<NodeJS.Signals | nul
 }
 
 describe("a prune killed halfway", () => {
-  for (const point of ["after-intent", "before-delete"]) {
+  for (const point of ["after-intent", "mid-logs", "before-delete"]) {
     it(`is finished by the next open (SIGKILL ${point})`, async () => {
       await withTempHome(async (home) => {
         const engine = await openEngine({ home, killGraceMs: 300 });
         const ids: number[] = [];
         try {
-          for (let i = 0; i < 6; i++) ids.push((await runToEnd(engine, graphOf("jobset k\nkeep forever\na: $ echo a\nb: $ echo b\n", home))).id);
+          for (let i = 0; i < 12; i++) ids.push((await runToEnd(engine, graphOf("jobset k\nkeep forever\na: $ echo a\nb: $ echo b\n", home))).id);
         } finally {
           await engine.close();
         }
@@ -257,7 +257,8 @@ describe("a prune killed halfway", () => {
         assert.equal(left.prune, true);
         assert.equal(left.runs.length, ids.length);
         if (point === "before-delete") assert.deepEqual(logDirs(home), []);
-        else assert.deepEqual(logDirs(home), ids);
+        else if (point === "after-intent") assert.deepEqual(logDirs(home), ids);
+        else assert.ok(logDirs(home).every((id) => ids.includes(id))); // some gone, or none, or all: whatever the kill caught
         const reopened = await openEngine({ home, killGraceMs: 300 });
         try {
           assert.deepEqual(reopened.listRuns(), []);
