@@ -259,6 +259,8 @@ describe("a prune killed halfway", () => {
         if (point === "before-delete") assert.deepEqual(logDirs(home), []);
         else if (point === "after-intent") assert.deepEqual(logDirs(home), ids);
         else assert.ok(logDirs(home).every((id) => ids.includes(id))); // some gone, or none, or all: whatever the kill caught
+        const doctor = await runPll(home, ["doctor"]);
+        assert.match(doctor.stdout, /\n  a prune of 12 runs was cut short; the next server \(or pll run\) finishes it/);
         const reopened = await openEngine({ home, killGraceMs: 300 });
         try {
           assert.deepEqual(reopened.listRuns(), []);
