@@ -400,7 +400,7 @@ export class Engine implements EngineControl {
     return this.schedules.unschedule(name);
   }
 
-  prune(opts: PruneOptions): Promise<PruneResult> {
+  async prune(opts: PruneOptions): Promise<PruneResult> {
     this.refuseIfClosing();
     return this.pruner.prune(opts);
   }
