@@ -6,6 +6,7 @@ import { cancel, kill, priority, retry, start } from "./cmd-actions.js";
 import { jobLine, load } from "./cmd-load.js";
 import { runs, schedules, show, status } from "./cmd-listing.js";
 import { capacity, pause, pjc, resume, unschedule } from "./cmd-settings.js";
+import { prune } from "./cmd-prune.js";
 import { report } from "./cmd-report.js";
 import { tail } from "./cmd-tail.js";
 import { wait } from "./cmd-wait.js";
@@ -79,6 +80,7 @@ export const commands: readonly Command<unknown>[] = [
   runs,
   schedules,
   unschedule,
+  prune,
   wait,
   capacity,
   report,

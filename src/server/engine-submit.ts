@@ -68,6 +68,7 @@ export function instantiate(
     blockPjc,
     ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}),
     ...(opts.haltOnFailure ? { haltOnFailure: true } : {}),
+    ...(graph.keep !== undefined ? { keep: graph.keep } : {}),
   };
   return { run, jobs };
 }
