@@ -27,6 +27,7 @@ function restrictGraph(graph: JobGraph, keep: Set<string>): JobGraph {
     file: graph.file,
     ...(graph.pjc === undefined ? {} : { pjc: graph.pjc }),
     ...(graph.env === undefined ? {} : { env: graph.env }),
+    ...(graph.keep === undefined ? {} : { keep: graph.keep }),
     jobs,
     blocks,
     schedules: [],

@@ -108,6 +108,8 @@ export interface JobGraph {
   pjc?: number;
   /** the submitter's environment, the base of every job's (src/exec/job-env.ts); none: jobs get only their `env` and pll's */
   env?: Record<string, string>;
+  /** file-level `keep` setting (src/core/retention.ts has the defaults) */
+  keep?: Retention;
   jobs: JobSpec[];
   blocks: BlockSpec[];
   schedules: ScheduleSpec[];
@@ -248,6 +250,16 @@ export type JobIn<S extends JobState> = JobRecord extends infer J ? (J extends {
 export type RunState = "running" | "success" | "failed" | "cancelled";
 
 /** A run's record; immutable like the job records (the scheduler makes a new one per change). */
+/**
+ * How much of a jobset's finished history is kept (`keep` in a file): a
+ * finished run older than `ageMs`, or not among its jobset's newest `runs`
+ * finished runs, is pruned. Neither set: kept forever.
+ */
+export interface Retention {
+  ageMs?: number;
+  runs?: number;
+}
+
 export interface RunRecord {
   readonly id: number;
   readonly jobset: string;
@@ -266,6 +278,8 @@ export interface RunRecord {
   readonly env?: Readonly<Record<string, string>>;
   /** `pll run --halt-on-failure`: a job's failure (retries spent) cancels the run's pending and blocked jobs */
   readonly haltOnFailure?: boolean;
+  /** the file's `keep`, if it had one (else the defaults apply: src/core/retention.ts) */
+  readonly keep?: Retention;
 }
 
 export interface ScheduleRecord {
@@ -341,6 +355,22 @@ export type SubmittedRun = Submitted & { run: RunRecord };
  * writes are async because they are persisted before they are acted on.
  * Wrong input (unknown job, wrong state) rejects with a UserError (src/core/errors.ts).
  */
+/** What `pll prune` / `POST /prune` asks: by age (else by each jobset's retention), of one jobset (else all). */
+export interface PruneOptions {
+  olderThanMs?: number;
+  jobset?: string;
+  /** say what would go, remove nothing */
+  dryRun?: boolean;
+}
+
+export interface PruneResult {
+  /** the runs pruned (or that would be, with dryRun), oldest first */
+  runs: number[];
+  /** how many jobs they held */
+  jobs: number;
+  dryRun: boolean;
+}
+
 export interface EngineControl {
   /**
    * Store a compiled graph as a new run of its jobset and start it; a file's load (re)registers its jobset's schedules.
@@ -368,6 +398,8 @@ export interface EngineControl {
   getRun(id: number): RunRecord | undefined;
   listSchedules(): ScheduleRecord[];
   unschedule(name: string): Promise<void>;
+  /** forget finished runs (records and logs): those older than `olderThanMs`, else those retention lets go */
+  prune(opts: PruneOptions): Promise<PruneResult>;
   /** every state change, in order; returns an unsubscribe function */
   subscribe(listener: (event: EngineEvent) => void): () => void;
   /** stop dispatching and timers and close the store; `killJobs` also stops running jobs (else they are adopted next time) */

@@ -63,6 +63,13 @@ export const pauseBody = z.strictObject({
   jobset: jobsetName.optional(),
 });
 
+/** POST /prune — by age (a duration: "7d"), else by each jobset's retention; of one jobset, else all. */
+export const pruneBody = z.strictObject({
+  olderThan: z.string().min(1).max(100).optional(),
+  jobset: jobsetName.optional(),
+  dryRun: z.boolean().optional(),
+});
+
 /** GET /jobs query string. */
 export const jobQuery = z.strictObject({
   runId: z.coerce.number().int().positive().optional(),

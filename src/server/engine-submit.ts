@@ -73,6 +73,7 @@ export function instantiate(
     ...(graph.env !== undefined ? { env: graph.env } : {}),
     ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}),
     ...(opts.haltOnFailure ? { haltOnFailure: true } : {}),
+    ...(graph.keep !== undefined ? { keep: graph.keep } : {}),
   };
   return { run, jobs };
 }

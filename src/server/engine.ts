@@ -15,6 +15,8 @@ import {
   type JobGraph,
   type JobRecord,
   type Priority,
+  type PruneOptions,
+  type PruneResult,
   type RunRecord,
   type ScheduleRecord,
   type Settings,
@@ -39,6 +41,7 @@ import { filterJobs, resolveRef } from "./engine-queries.js";
 import { scheduleHost } from "./engine-schedules.js";
 import { instantiate } from "./engine-submit.js";
 import { ScheduleRunner } from "./schedule-runner.js";
+import { finishPrune, Pruner } from "./prune.js";
 
 export interface EngineOptions {
   home: string;
@@ -85,7 +88,8 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
   await makeDirs(paths.logs); // each run makes its own directory in it, refusing a planted one (makeOwnDir)
   const store = opts.store ?? (await Store.open(paths.db));
   try {
-    const contents = await store.load();
+    // A prune a crash cut short is finished first: nothing may read records whose logs are gone.
+    const contents = await finishPrune(store, await store.load(), paths.logs);
     // Never run over a store that lost records: numbers (and so log files) would be handed out again.
     const behind = countersBehindLogs(contents.counters, paths.logs);
     if (behind) throw damagedError(paths.db, behind);
@@ -115,6 +119,7 @@ export class Engine implements EngineControl {
   private readonly logsDir: string;
   /** given to every job as PLL_HOME */
   private readonly home: string;
+  private readonly pruner: Pruner;
   private counters: Counters;
   private settingsDirty = false;
   private closing = false;
@@ -182,6 +187,21 @@ export class Engine implements EngineControl {
       else byRun.set(job.runId, [job]);
     }
     for (const run of contents.runs) this.sched.addRun(run, byRun.get(run.id) ?? []);
+    const sched = this.sched;
+    this.pruner = new Pruner(
+      {
+        runs: () => sched.runs.values(),
+        job: (id) => sched.jobs.get(id),
+        // Not while the store cannot write: a failed tick's changes wait in the scheduler to be written again.
+        prunable: (id) => !this.storeFailing && sched.prunable(id),
+        forget: (id) => sched.removeRun(id),
+        restore: (run, jobs) => sched.addRun(run, jobs),
+        now: this.clock,
+        notice: (level, message) => this.events.notice(level, message),
+      },
+      this.store,
+      this.logsDir,
+    );
   }
 
   /** Adopts jobs a previous engine left running, learns how the others ended, then resumes dispatching. */
@@ -199,6 +219,7 @@ export class Engine implements EngineControl {
     }
     await this.tick();
     if (fireSchedules) await this.schedules.start();
+    this.pruner.start();
   }
 
   // ───────────────────────── submitting ─────────────────────────
@@ -368,11 +389,22 @@ export class Engine implements EngineControl {
     return this.schedules.unschedule(name);
   }
 
+  async prune(opts: PruneOptions): Promise<PruneResult> {
+    this.refuseIfClosing();
+    return this.pruner.prune(opts);
+  }
+
+  /** Resolves once the retention a run's end set off (and any prune asked before) has finished. */
+  retentionSettled(): Promise<void> {
+    return this.pruner.settled();
+  }
+
   async close(opts: { killJobs?: boolean } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     this.schedules.stop();
     await this.schedules.settled();
+    await this.pruner.stop();
     clearTimeout(this.backoffTimer?.handle);
     clearTimeout(this.lazyFlush);
     clearTimeout(this.storeRetry);
@@ -432,7 +464,10 @@ export class Engine implements EngineControl {
     for (const job of changes.jobs) this.events.emit({ type: "job", job });
     for (const run of changes.runs) {
       this.events.emit({ type: "run", run });
-      if (run.state !== "running") this.schedules.onRunEnded(run);
+      if (run.state !== "running") {
+        this.schedules.onRunEnded(run);
+        this.pruner.soon();
+      }
     }
     for (const job of finished) {
       if (job.state === "success") this.fireHooks(job, "success", "done");

@@ -72,13 +72,16 @@ const COLUMNS: Column[] = [
   { title: "exit", width: 6, align: "right", cell: exitText },
 ];
 
-/** The columns that fit `width`: the name takes what is left; `started` goes first when narrow. */
+/** A longer name ends in `…`: the numbers to its right stay near it on a wide terminal. */
+export const NAME_WIDTH_MAX = 32;
+
+/** The columns that fit `width`: the name takes what is left, up to NAME_WIDTH_MAX; `started` goes first when narrow. */
 export function tableLayout(width: number): { columns: Column[]; nameWidth: number } {
   let columns = COLUMNS;
   const fixed = (cols: Column[]) => cols.reduce((n, c) => n + c.width + 1, 0);
   if (width - fixed(columns) < 12) columns = columns.filter((c) => c.title !== "started");
   // fixed() counts a separator after every column; a row has one fewer.
-  return { columns, nameWidth: Math.max(6, width - fixed(columns) + 1) };
+  return { columns, nameWidth: Math.max(6, Math.min(NAME_WIDTH_MAX, width - fixed(columns) + 1)) };
 }
 
 function cells(columns: Column[], nameWidth: number, text: (c: Column) => string): string[] {
@@ -90,7 +93,7 @@ function cells(columns: Column[], nameWidth: number, text: (c: Column) => string
 
 export function tableHeading(width: number): string {
   const { columns, nameWidth } = tableLayout(width);
-  return tag("bold", escapeTags(cells(columns, nameWidth, (c) => c.title).join(" ")));
+  return tag("bold", escapeTags(cells(columns, nameWidth, (c) => c.title).join(" ").padEnd(width)));
 }
 
 export function tableRow(job: JobRecord, width: number, now: number, selected: boolean): string {
@@ -99,7 +102,9 @@ export function tableRow(job: JobRecord, width: number, now: number, selected: b
   const stateAt = columns.findIndex((c) => c.title === "state");
   // The selected row is drawn inverse as a whole; colouring its state would break the bar.
   if (!selected) parts[stateAt] = tag(STATE_COLOR[job.state], parts[stateAt]!);
-  const line = parts.join(" ");
+  // Padded to the table's width: the selected row's bar spans it.
+  const used = columns.reduce((n, c) => n + (c.width || nameWidth), columns.length - 1);
+  const line = parts.join(" ") + " ".repeat(Math.max(0, width - used));
   return selected ? tag("inverse", line) : line;
 }
 
