@@ -18,8 +18,9 @@ import { TmuxSession, tmuxAvailable } from "./tmux-session.js";
 // Jobs that hold their slot until the test lets them go: no sleeps, no orphans.
 const HOLD = `while [ ! -e "$PLL_HOME/release" ]; do sleep 0.05; done`;
 const holds = (n: number) => Array.from({ length: n }, (_, i) => `hold${i + 1}: $ ${HOLD}`).join("\n");
-/** A job that fails on its first try and succeeds when retried (high priority: it takes the first free slot), and eight holds. */
+/** A job that fails on its first try and succeeds when retried (high priority: it takes the first free slot), and eight holds; the global pjc limits them, not the file. */
 const demo = `jobset demo
+pjc 100
 flaky: priority high $ if [ -e fixed.flag ]; then echo "fixed now"; exit 0; fi; touch fixed.flag; echo "first try"; echo "it broke" >&2; exit 3
 ${holds(8)}
 `;
@@ -64,7 +65,7 @@ async function withShell(fn: (shell: Shell) => Promise<void>): Promise<void> {
       async holding(pjc, n) {
         await t.type(`pjc ${pjc}`);
         await t.waitForText(`PJC ${pjc}`);
-        await this.load("holds", `jobset holds\n${holds(n)}\n`);
+        await this.load("holds", `jobset holds\npjc 100\n${holds(n)}\n`); // the global pjc holds them, not the run's own
         await t.waitForText(new RegExp(`running ${pjc}`));
       },
       async idOf(name) {
