@@ -6,6 +6,7 @@
 // and does no I/O of its own.
 import { attemptEnded, type Attempt, type JobRecord, type RunRecord, type Settings } from "../core/types.js";
 import { countStates, type StateCounts } from "../server/api-types.js";
+import { fewestUnits, runLimits } from "../core/pjc-limits.js";
 
 /** What one attempt came to; each has its colour in the page (README, "Reports"). */
 export type Outcome = "success" | "failed" | "timeout" | "killed" | "lost" | "spawn" | "running";
@@ -65,7 +66,7 @@ export interface ReportData {
   start: number;
   end: number;
   counts: StateCounts;
-  /** the jobs-at-once limit that applied to the run (global pjc, jobset pjc, the file's pjc: the smallest), as set now */
+  /** the jobs-at-once limit that applies to the run now (the least of its own, its jobset's and the global pjc and the capacity: src/core/pjc-limits.ts) */
   pjc: number;
   groups: ReportGroup[];
   /** in file order (job numbers follow the file), grouped by blocks */
@@ -133,7 +134,6 @@ export function buildReport(run: RunRecord, records: readonly JobRecord[], setti
   const onPath = new Set(criticalPath);
   for (const j of jobs) j.critical = onPath.has(j.id);
   const end = run.endedAt ?? extras.now;
-  const limits = [settings.pjc, settings.jobsetPjc[run.jobset], run.blockPjc[""]].filter((n): n is number => n !== undefined);
   const header: ReportData["run"] = { id: run.id, jobset: run.jobset, file: run.file, state: run.state };
   if (run.schedule !== undefined) header.schedule = run.schedule;
   return {
@@ -144,7 +144,7 @@ export function buildReport(run: RunRecord, records: readonly JobRecord[], setti
     start: jobs.reduce((t, j) => Math.min(t, j.start ?? t), run.createdAt),
     end,
     counts: countStates(records),
-    pjc: Math.min(...limits),
+    pjc: runLimits(run, settings, fewestUnits(records)).effective,
     groups,
     jobs,
     concurrency: concurrencyOf(jobs, end),
