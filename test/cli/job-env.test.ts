@@ -63,6 +63,13 @@ test("load, a stdin script, a job line and the API: the submitter's environment,
       assert.equal(over.code, 0, over.stderr);
       assert.equal(await seen(home, "over.txt"), `FOO=[file] SERVER=[] CUSTOM=[] HOME=[${home}] JOB=[o]`);
 
+      // A schedule's firings run in the environment of the load that registered it (the first fires at once).
+      await write("sched.pll", `jobset sched\nfired: every 1h $ echo "FOO=[$FOO] SERVER=[$SERVER_ONLY]" > sched.txt\n`);
+      const sched = await runPll(home, ["load", path.join(home, "sched.pll")], { env: { FOO: "scheduled" } });
+      assert.equal(sched.code, 0, sched.stderr);
+      assert.equal(await seen(home, "sched.txt"), "FOO=[scheduled] SERVER=[]");
+      assert.equal((await runPll(home, ["unschedule", "sched/fired"])).code, 0);
+
       const line = await runPll(home, [`$ echo "FOO=[$FOO] SERVER=[$SERVER_ONLY] CUSTOM=[$PLL_CUSTOM]" > line.txt`], {
         env: { FOO: "line", PLL_CUSTOM: "client" },
         cwd: home,
