@@ -355,6 +355,8 @@ describe("pll shell in a terminal: keys that are safe, a screen that reads clear
       await tmux.waitForScreen((s) => /ok1\s+success/.test(s) && /hold1\s+running/.test(s), "one job done and one held");
       const [ok1, hold1] = [await idOf("ok1"), await idOf("hold1")];
       await tmux.keys("Escape");
+      // Let Esc land alone: an ESC followed at once by Home's sequence reads as one Alt-key.
+      await tmux.waitForText("j/k move");
       await tmux.keys("Home");
       await tmux.waitForText(`log #${hold1} hold1`);
       await tmux.type("/", false);
