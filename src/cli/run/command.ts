@@ -8,7 +8,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { homePaths, pllHome } from "../../home.js";
 import { checkHome } from "../../home-check.js";
-import { compileFile, formatDiagnostics } from "../../lang/index.js";
+import { compileFile, compileSource, formatDiagnostics } from "../../lang/index.js";
 import { runLocally } from "./in-process.js";
 import { socketAnswers } from "../../client/socket-probe.js";
 import { UserError } from "../../core/errors.js";
@@ -29,6 +29,8 @@ export interface RunOptions {
   pjc?: number;
   json: boolean;
   haltOnFailure: boolean;
+  /** `pll each`: exit with the number of jobs that did not succeed, at most 101 (GNU parallel's status) */
+  countFailures?: boolean;
 }
 
 /** The options, or "help" for --help, or what is wrong with them. */
@@ -72,6 +74,18 @@ export async function main(args: string[]): Promise<number> {
     process.stderr.write(`pll run: ${opts.error}\n${USAGE}\n`);
     return 2;
   }
+  return runJobset({ file: opts.file }, opts, "pll run");
+}
+
+/** A jobset to run: a file, or a source generated for it (`pll each`), compiled as if it were a file in `cwd`. */
+export interface JobsetInput {
+  file: string;
+  source?: string;
+  cwd?: string;
+}
+
+/** Runs and follows `input` on the home's server if one answers, else in this process; returns the exit status. */
+export async function runJobset(input: JobsetInput, opts: RunOptions, verb: string): Promise<number> {
   // A closed pipe (`pll run x | head`) must not crash the run: stop writing, keep running.
   process.stdout.on("error", () => {});
   const home = pllHome();
@@ -82,9 +96,10 @@ export async function main(args: string[]): Promise<number> {
     const { socket } = homePaths(home);
     if (await socketAnswers(socket)) {
       const [{ Client }, { runRemotely }] = await Promise.all([import("../../client/client.js"), import("./via-server.js")]);
-      return await runRemotely(new Client(socket), path.resolve(opts.file), opts);
+      return await runRemotely(new Client(socket), input.source !== undefined ? input : { file: path.resolve(input.file) }, opts);
     }
-    const compiled = await compileFile(opts.file);
+    const compiled =
+      input.source !== undefined ? { source: input.source, ...compileSource(input.source, input.file, { cwd: input.cwd ?? process.cwd() }) } : await compileFile(input.file);
     const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
     if (compiled.diagnostics.length) process.stderr.write(formatDiagnostics(compiled.diagnostics, compiled.source, { color }));
     if (!compiled.graph) return 2;
@@ -93,7 +108,7 @@ export async function main(args: string[]): Promise<number> {
   } catch (err) {
     // A store the user must act on is said as by every verb (`pll: …`, src/cli/verbs.ts).
     if (err instanceof UserError && !(err instanceof StoreError)) {
-      process.stderr.write(`pll run: ${err.message}\n`);
+      process.stderr.write(`${verb}: ${err.message}\n`);
       return exitCodeOf(err.kind);
     }
     throw err;

@@ -75,6 +75,7 @@ export class RunFollower {
     this.progress?.stop();
     if (!this.opts.json) process.stdout.write(renderSummary(run, jobs, { color: this.color, elapsedMs: Date.now() - this.startedAt }));
     if (this.interrupted) return 130;
+    if (this.opts.countFailures) return Math.min(101, jobs.filter((j) => j.state !== "success" && j.state !== "skipped").length);
     return run.state === "success" && jobs.every((j) => j.state === "success" || j.state === "skipped") ? 0 : 1;
   }
 

@@ -9,7 +9,7 @@ import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
 import type { ScheduleRecord, Submitted } from "../../core/types.js";
 import type { SettingsResponse } from "../../server/api-types.js";
-import type { RunOptions } from "./command.js";
+import type { JobsetInput, RunOptions } from "./command.js";
 import { RunFollower } from "./follower.js";
 
 /** Thrown out of the submit callback to stop following: the server made no run. */
@@ -19,10 +19,11 @@ class SchedulesOnly extends Error {
   }
 }
 
-export async function runRemotely(client: Client, file: string, opts: RunOptions): Promise<number> {
+export async function runRemotely(client: Client, input: JobsetInput, opts: RunOptions): Promise<number> {
+  const { file } = input;
   let source: string;
   try {
-    source = await readFile(file, "utf8");
+    source = input.source ?? (await readFile(file, "utf8"));
   } catch (err) {
     throw new UserError("usage", `can't read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -42,7 +43,9 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
   const unwatch = follower.watchSignals();
   try {
     // haltOnFailure: the server halts the run itself, in the transition that records the failure.
-    const body = { source, path: file, cwd: path.dirname(file), env: process.env as Record<string, string>, haltOnFailure: opts.haltOnFailure };
+    // A generated source has no file: the server names it as it names any source without a path.
+    const where: { path?: string; cwd: string } = input.source !== undefined ? { cwd: input.cwd ?? process.cwd() } : { path: file, cwd: path.dirname(file) };
+    const body = { source, ...where, env: process.env as Record<string, string>, haltOnFailure: opts.haltOnFailure };
     const { run, jobs } = await submitAndFollow(
       client,
       body,

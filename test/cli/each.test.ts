@@ -1,0 +1,135 @@
+// `pll each`: GNU parallel's one-liner as a run of the engine — placeholders on
+// odd file names (always quoted: a name is never code), arguments from stdin
+// and from files, cartesian `:::` groups, and parallel's exit status.
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { withTempHome } from "../helpers/home.js";
+import { runPll, startServer } from "../server/server-process.js";
+
+async function withWorkDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), "pll-each-"));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The files `out.N` the jobs wrote, by N. */
+async function outputs(dir: string): Promise<Map<number, string>> {
+  const found = new Map<number, string>();
+  for (const f of await readdir(dir)) {
+    const m = /^out\.(\d+)$/.exec(f);
+    if (m) found.set(Number(m[1]), await readFile(path.join(dir, f), "utf8"));
+  }
+  return found;
+}
+
+test("placeholders on odd file names: each argument is one quoted word, never code", async () => {
+  await withTempHome((home) =>
+    withWorkDir(async (dir) => {
+      const names = ["a b; touch pwned.tar.gz", "it's $(touch pwned2).txt", "sub dir/x.y", "plain"];
+      const r = await runPll(home, ["each", `printf '%s|' {} {.} {/} {//} {/.} {#} > out.{#}`, ":::", ...names], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      const got = await outputs(dir);
+      assert.deepEqual(
+        [...got.keys()].sort(),
+        [1, 2, 3, 4],
+      );
+      assert.equal(got.get(1), "a b; touch pwned.tar.gz|a b; touch pwned.tar|a b; touch pwned.tar.gz|.|a b; touch pwned.tar|1|");
+      assert.equal(got.get(2), "it's $(touch pwned2).txt|it's $(touch pwned2)|it's $(touch pwned2).txt|.|it's $(touch pwned2)|2|");
+      assert.equal(got.get(3), "sub dir/x.y|sub dir/x|x.y|sub dir|x|3|");
+      assert.equal(got.get(4), "plain|plain|plain|.|plain|4|");
+      const files = await readdir(dir);
+      assert.ok(!files.includes("pwned") && !files.includes("pwned2"), `an argument ran as code: ${files.join(", ")}`);
+    }),
+  );
+});
+
+test("with no placeholder the argument is appended; with no ::: the arguments are stdin's lines", async () => {
+  await withTempHome((home) =>
+    withWorkDir(async (dir) => {
+      await writeFile(path.join(dir, "w"), `#!/bin/sh\nprintf '%s' "$1" > "out.$2"\n`, { mode: 0o755 });
+      const r = await runPll(home, ["each", "./w"], { cwd: dir, input: "first 1\nsecond;2\n" });
+      assert.equal(r.code, 0, r.stderr);
+      // `./w 'first 1'`: a line is one argument, so $2 is empty for both jobs.
+      const files = (await readdir(dir)).filter((f) => f.startsWith("out."));
+      assert.deepEqual(files, ["out."]);
+      const r2 = await runPll(home, ["each", "printf %s {} > out.{#}"], { cwd: dir, input: "first 1\nsecond;2\n" });
+      assert.equal(r2.code, 0, r2.stderr);
+      const got = await outputs(dir);
+      assert.equal(got.get(1), "first 1");
+      assert.equal(got.get(2), "second;2");
+    }),
+  );
+});
+
+test("several ::: groups make every combination, first group outermost; :::: reads a file's lines; {N} picks a group", async () => {
+  await withTempHome((home) =>
+    withWorkDir(async (dir) => {
+      await writeFile(path.join(dir, "hosts"), "h 1\nh2\n");
+      const r = await runPll(home, ["each", "printf '%s/%s/%s' {1} {2} {3} > out.{#}", ":::", "a", "b", "::::", "hosts", ":::", "x"], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      const got = await outputs(dir);
+      assert.deepEqual([...got.entries()].sort(([a], [b]) => a - b).map(([, v]) => v), ["a/h 1/x", "a/h2/x", "b/h 1/x", "b/h2/x"]);
+    }),
+  );
+});
+
+test("the exit status is the number of jobs that failed (at most 101), and the run is a run like any other", async () => {
+  await withTempHome((home) =>
+    withWorkDir(async (dir) => {
+      const r = await runPll(home, ["each", "--retry", "1", "test {} -lt 3", ":::", "1", "2", "3", "4", "5"], { cwd: dir });
+      assert.equal(r.code, 3, r.stderr + r.stdout);
+      const many = await runPll(home, ["each", "--pjc", "8", "false", ":::", ...Array.from({ length: 105 }, (_, i) => String(i))], { cwd: dir });
+      assert.equal(many.code, 101, many.stderr);
+      assert.equal(many.stderr, "");
+    }),
+  );
+});
+
+test("on a running server: the run is the server's, jobset `each`, its jobs listed, retried and logged as any", async () => {
+  await withTempHome((home) =>
+    withWorkDir(async (dir) => {
+      const server = await startServer(home);
+      try {
+        const r = await runPll(home, ["each", "echo {}; test {} != b", ":::", "a", "b"], { cwd: dir });
+        assert.equal(r.code, 1, r.stderr + r.stdout);
+        const listed = await runPll(home, ["status", "--json"]);
+        const jobs = (JSON.parse(listed.stdout) as { jobs: { id: number; name: string; jobset: string; state: string; cwd: string; logOut: string }[] }).jobs;
+        assert.deepEqual(jobs.map((j) => [j.name, j.jobset, j.state, j.cwd]), [["each.1", "each", "success", dir], ["each.2", "each", "errored", dir]]);
+        assert.equal(await readFile(jobs[1]!.logOut, "utf8"), "b\n");
+        const retried = await runPll(home, ["retry", String(jobs[1]!.id)]);
+        assert.equal(retried.code, 0, retried.stderr);
+      } finally {
+        await server.stop();
+      }
+    }),
+  );
+});
+
+test("bad input: one line and exit 2; no arguments runs nothing and succeeds", async () => {
+  await withTempHome((home) =>
+    withWorkDir(async (dir) => {
+      for (const [args, message] of [
+        [["each", "--pjc", "0", "echo", ":::", "a"], /--pjc: expected a whole number of at least 1, got 0/],
+        [["each", "--timeout", "5", "echo", ":::", "a"], /--timeout: expected a duration/],
+        [["each", "--frobnicate", "echo"], /unknown option --frobnicate/],
+        [["each", ":::", "a"], /expected a COMMAND/],
+        [["each", "echo", "::::", "missing"], /can't read missing: no such file/],
+        [["each", "echo", ":::", "a\nb"], /holds a line break/],
+      ] as const) {
+        const r = await runPll(home, [...args], { cwd: dir });
+        assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+        assert.match(r.stderr.split("\n")[0]!, message);
+        assert.ok(!/\bat .*\.js:\d+/.test(r.stderr), r.stderr);
+      }
+      const none = await runPll(home, ["each", "echo"], { cwd: dir, input: "" });
+      assert.equal(none.code, 0, none.stderr);
+      assert.match(none.stderr, /no arguments: nothing to run/);
+    }),
+  );
+});
