@@ -2,12 +2,13 @@
 // odd file names (always quoted: a name is never code), arguments from stdin
 // and from files, cartesian `:::` groups, and parallel's exit status.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { withTempHome } from "../helpers/home.js";
-import { runPll, startServer } from "../server/server-process.js";
+import { waitFor, withTempHome } from "../helpers/home.js";
+import { exitOf, runPll, spawnPll, startServer } from "../server/server-process.js";
 
 async function withWorkDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(tmpdir(), "pll-each-"));
@@ -86,7 +87,7 @@ test("the exit status is the number of jobs that failed (at most 101), and the r
       assert.equal(r.code, 3, r.stderr + r.stdout);
       const many = await runPll(home, ["each", "--pjc", "8", "false", ":::", ...Array.from({ length: 105 }, (_, i) => String(i))], { cwd: dir });
       assert.equal(many.code, 101, many.stderr);
-      assert.equal(many.stderr, "");
+      assert.equal(many.stdout, "");
     }),
   );
 });
@@ -130,6 +131,85 @@ test("bad input: one line and exit 2; no arguments runs nothing and succeeds", a
       const none = await runPll(home, ["each", "echo"], { cwd: dir, input: "" });
       assert.equal(none.code, 0, none.stderr);
       assert.match(none.stderr, /no arguments: nothing to run/);
+    }),
+  );
+});
+
+// ───────────────────────── job output (--output, --keep-order) ─────────────
+
+/** Job N waits until job N+1 has written its mark, so the jobs end in reverse order (no timing involved). */
+const REVERSED = `echo "{} first"; if [ {} -lt 3 ]; then while [ ! -e mark.$(({} + 1)) ]; do sleep 0.02; done; fi; echo "{} second"; echo "{} err" >&2; touch mark.{}`;
+
+test("--output group (the default off a terminal): stdout is the jobs' output only, each job's lines together", async () => {
+  await withTempHome((home) =>
+    withWorkDir(async (dir) => {
+      const r = await runPll(home, ["each", "--pjc", "3", REVERSED, ":::", "1", "2", "3"], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      // Ended 3, 2, 1: grouped, in the order they ended.
+      assert.equal(r.stdout, "3 first\n3 second\n2 first\n2 second\n1 first\n1 second\n");
+      assert.match(r.stderr, /3 err\n[^]*2 err\n[^]*1 err\n/);
+      assert.match(r.stderr, /run \d+ success: 3\/3 succeeded/, "the summary goes to stderr");
+    }),
+  );
+});
+
+test("--keep-order writes in job order although the jobs end in reverse; tag prefixes each line with the job's name", async () => {
+  await withTempHome((home) =>
+    withWorkDir(async (dir) => {
+      const k = await runPll(home, ["each", "--pjc", "3", "--keep-order", REVERSED, ":::", "1", "2", "3"], { cwd: dir });
+      assert.equal(k.code, 0, k.stderr);
+      assert.equal(k.stdout, "1 first\n1 second\n2 first\n2 second\n3 first\n3 second\n");
+      await rm(path.join(dir, "mark.1"));
+      await rm(path.join(dir, "mark.2"));
+      await rm(path.join(dir, "mark.3"));
+      const t = await runPll(home, ["each", "--pjc", "3", "--output", "tag", "--keep-order", `${REVERSED}; printf 'no newline'`, ":::", "1", "2", "3"], { cwd: dir });
+      assert.equal(t.code, 0, t.stderr);
+      assert.equal(t.stdout, ["1 first", "1 second", "no newline", "2 first", "2 second", "no newline", "3 first", "3 second", "no newline"].map((l, i) => `each.${Math.floor(i / 3) + 1}\t${l}\n`).join(""));
+      const live = await runPll(home, ["each", "--output", "tag", "echo a{}; echo b{}", ":::", "1", "2"], { cwd: dir });
+      assert.deepEqual(live.stdout.split("\n").filter(Boolean).sort(), ["each.1\ta1", "each.1\tb1", "each.2\ta2", "each.2\tb2"]);
+      const none = await runPll(home, ["each", "--output", "none", "echo hidden", ":::", "1"], { cwd: dir });
+      assert.equal(none.code, 0, none.stderr);
+      assert.equal(none.stdout, "");
+      const bad = await runPll(home, ["each", "--output", "loud", "echo", ":::", "1"], { cwd: dir });
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /^pll each: --output: expected group, tag or none, got loud\n/);
+    }),
+  );
+});
+
+test("a killed job's output is kept: by its timeout, and by Ctrl-C of pll each", async () => {
+  await withTempHome((home) =>
+    withWorkDir(async (dir) => {
+      const timedOut = await runPll(home, ["each", "--timeout", "1s", "echo before {}; sleep 30; echo never", ":::", "x"], { cwd: dir });
+      assert.equal(timedOut.code, 1, timedOut.stderr);
+      assert.equal(timedOut.stdout, "before x\n");
+      const child = spawnPll(home, ["each", "echo started {}; touch mark.{}; sleep 30", ":::", "y"], {}, "ignore", dir);
+      let out = "";
+      child.stdout!.setEncoding("utf8").on("data", (c: string) => (out += c));
+      child.stderr!.resume();
+      try {
+        await waitFor(() => existsSync(path.join(dir, "mark.y")), "the job to start");
+        child.kill("SIGINT");
+        assert.equal(await exitOf(child), 130);
+        assert.equal(out, "started y\n");
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+    }),
+  );
+});
+
+test("pll run shows job output too: grouped off a terminal, among its event lines; --output none as before", async () => {
+  await withTempHome((home) =>
+    withWorkDir(async (dir) => {
+      await writeFile(path.join(dir, "x.pll"), "a: $ echo one; echo two\nb: after a $ echo oops >&2; exit 3\n");
+      const r = await runPll(home, ["run", "x.pll"], { cwd: dir });
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /^#\d+ a running\n[^]*^one\ntwo\n[^]*^run \d+ failed/m);
+      assert.equal(r.stderr, "oops\n");
+      const none = await runPll(home, ["run", "--output", "none", "x.pll"], { cwd: dir });
+      assert.doesNotMatch(none.stdout, /one/);
+      assert.equal(none.stderr, "");
     }),
   );
 });

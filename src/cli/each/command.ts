@@ -4,7 +4,7 @@
 // Exit status: 0, or the number of jobs that did not succeed, at most 101.
 import { readFile } from "node:fs/promises";
 import type { RunOptions } from "../run/command.js";
-import { runJobset } from "../run/command.js";
+import { OUTPUT_USAGE, outputMode, runJobset } from "../run/command.js";
 import { eachSource, type EachSettings } from "./jobs.js";
 
 export const USAGE = `usage: pll each [OPTIONS] COMMAND… [::: ARG…]… [:::: FILE…]
@@ -21,7 +21,9 @@ export const USAGE = `usage: pll each [OPTIONS] COMMAND… [::: ARG…]… [::::
   --timeout D        kill a job after D (30s, 5m, 1h30m)
   --keep-going       run the rest after a failure (the default)
   --halt-on-failure  after the first failure, start nothing more
-  --json             one JSON object per event instead of the progress line`;
+  --json             one JSON object per event instead of the progress line (on stderr)
+${OUTPUT_USAGE}
+  The jobs' stdout and stderr are pll each's; its progress and summary go to stderr.`;
 
 const DURATION = /^(\d+(ms|s|m|h|d|w))+$/;
 
@@ -34,7 +36,7 @@ interface EachOptions {
 }
 
 function parseEach(argv: string[]): EachOptions | "help" | { error: string } {
-  const run: RunOptions = { file: "<stdin>", json: false, haltOnFailure: false, countFailures: true };
+  const run: RunOptions = { file: "<stdin>", json: false, haltOnFailure: false, countFailures: true, reportTo: "stderr" };
   const settings: EachSettings = {};
   let keepGoing = false;
   let i = 0;
@@ -62,6 +64,14 @@ function parseEach(argv: string[]): EachOptions | "help" | { error: string } {
     else if (name === "--json") run.json = true;
     else if (name === "--keep-going") keepGoing = true;
     else if (name === "--halt-on-failure") run.haltOnFailure = true;
+    else if (name === "--keep-order" || name === "-k") run.keepOrder = true;
+    else if (name === "--output") {
+      const v = value(name, inline);
+      if (typeof v !== "string") return v;
+      const mode = outputMode(v);
+      if (typeof mode !== "string") return mode;
+      run.output = mode;
+    }
     else if (name === "--pjc" || name === "-j" || name === "--retry") {
       const v = value(name, inline);
       if (typeof v !== "string") return v;

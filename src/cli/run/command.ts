@@ -14,13 +14,25 @@ import { socketAnswers } from "../../client/socket-probe.js";
 import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
 import { StoreError } from "../../store/store-error.js";
+import type { OutputMode } from "./job-output.js";
 
-export const USAGE = `usage: pll run FILE [--pjc N] [--json] [--keep-going|--halt-on-failure]
+/** The lines of both verbs' usage that say how job output is shown. */
+export const OUTPUT_USAGE = `  --output MODE      job output: group (each job's together when it ends; the default when stdout is
+                     not a terminal), tag (each line as it comes, after the job's name and a tab; the
+                     default on a terminal, above the progress line), none (progress only)
+  --keep-order       job output in job order, as each job and those before it end (the run never waits)`;
+
+export function outputMode(value: string): OutputMode | { error: string } {
+  return value === "group" || value === "tag" || value === "none" ? value : { error: `--output: expected group, tag or none, got ${value}` };
+}
+
+export const USAGE = `usage: pll run FILE [--pjc N] [--json] [--output group|tag|none] [--keep-order] [--keep-going|--halt-on-failure]
   runs the jobset in FILE and follows it to the end: on the server if one runs for $PLL_HOME,
   else in this process (serving the socket meanwhile, so \`pll shell\` can attach)
   exit 0 if every job succeeded, 1 if one did not, 2 for a bad file or option, 130 on Ctrl-C
   --pjc N            at most N of the file's jobs at once (sets its jobset's pjc, as \`pll pjc N JOBSET\`)
   --json             one JSON object per event instead of the progress line
+${OUTPUT_USAGE}
   --keep-going       run what does not depend on a failed job (the default)
   --halt-on-failure  after the first failure, start nothing more`;
 
@@ -31,6 +43,12 @@ export interface RunOptions {
   haltOnFailure: boolean;
   /** `pll each`: exit with the number of jobs that did not succeed, at most 101 (GNU parallel's status) */
   countFailures?: boolean;
+  /** job output on the terminal (job-output.ts); default: none with --json, tag on a terminal, else group */
+  output?: OutputMode;
+  /** write job output in job order (`parallel -k`) */
+  keepOrder?: boolean;
+  /** where pll's own progress and summary go: `pll each` keeps stdout for the jobs' output */
+  reportTo?: "stdout" | "stderr";
 }
 
 /** The options, or "help" for --help, or what is wrong with them. */
@@ -43,6 +61,8 @@ export function parseRunOptions(args: string[]): RunOptions | "help" | { error: 
       options: {
         pjc: { type: "string" },
         json: { type: "boolean", default: false },
+        output: { type: "string" },
+        "keep-order": { type: "boolean", default: false },
         "keep-going": { type: "boolean", default: false },
         "halt-on-failure": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -55,7 +75,12 @@ export function parseRunOptions(args: string[]): RunOptions | "help" | { error: 
   if (values.help) return "help";
   if (positionals.length !== 1) return { error: positionals.length ? `expected one file, got ${positionals.length}` : "expected a FILE" };
   if (values["keep-going"] && values["halt-on-failure"]) return { error: "--keep-going and --halt-on-failure exclude each other" };
-  const opts: RunOptions = { file: positionals[0]!, json: values.json, haltOnFailure: values["halt-on-failure"] };
+  const opts: RunOptions = { file: positionals[0]!, json: values.json, haltOnFailure: values["halt-on-failure"], keepOrder: values["keep-order"] };
+  if (values.output !== undefined) {
+    const mode = outputMode(values.output);
+    if (typeof mode !== "string") return mode;
+    opts.output = mode;
+  }
   if (values.pjc !== undefined) {
     const n = Number(values.pjc);
     if (!Number.isInteger(n) || n < 1) return { error: `--pjc: expected a whole number of at least 1, got ${values.pjc}` };

@@ -2,6 +2,7 @@
 // mode, Ctrl-C handling, the --halt-on-failure notice and the exit status.
 import type { EngineEvent, JobRecord, RunRecord, ScheduleRecord } from "../../core/types.js";
 import type { RunOptions } from "./command.js";
+import { JobOutput } from "./job-output.js";
 import { RunProgress } from "./progress.js";
 import { renderSchedulesOnly, renderSummary } from "./summary.js";
 
@@ -13,6 +14,7 @@ export interface RunControl {
 export class RunFollower {
   readonly startedAt = Date.now();
   progress?: RunProgress;
+  private output?: JobOutput;
   interrupted = false;
   private halted = false;
   private run?: RunRecord;
@@ -24,8 +26,13 @@ export class RunFollower {
     private readonly opts: RunOptions,
     private readonly control: RunControl,
   ) {
-    this.tty = Boolean(process.stdout.isTTY) && !opts.json;
+    this.tty = Boolean(this.report.isTTY) && !opts.json;
     this.color = this.tty && !process.env.NO_COLOR;
+  }
+
+  /** Where progress and the summary go. */
+  private get report(): NodeJS.WriteStream {
+    return this.opts.reportTo === "stderr" ? process.stderr : process.stdout;
   }
 
   /** The run exists: start rendering from this snapshot of its jobs. */
@@ -35,16 +42,26 @@ export class RunFollower {
     this.progress = new RunProgress({
       runId: run.id,
       mode: this.opts.json ? "json" : this.tty ? "tty" : "lines",
-      write: (text) => process.stdout.write(text),
+      write: (text) => this.report.write(text),
       color: this.color,
     });
+    const mode = this.opts.output ?? (this.opts.json ? "none" : this.tty ? "tag" : "group");
+    this.output = new JobOutput(mode, this.opts.keepOrder === true, {
+      write: async (stream, text) => {
+        // The live progress line gives way to the output and is drawn again under it.
+        if (this.tty) this.progress?.clearLine();
+        await writeOut(stream === "out" ? process.stdout : process.stderr, text);
+      },
+    });
     this.progress.init(jobs, run);
+    this.output.init(jobs);
     if (this.interrupted) this.cancelAll();
   }
 
   onEvent = (e: EngineEvent): void => {
     this.progress?.onEvent(e);
     if (e.type !== "job" || e.job.runId !== this.run?.id) return;
+    this.output?.update(e.job);
     this.open.set(e.job.id, e.job.state);
     // The engine halts the run (it was submitted with haltOnFailure); here it is only told.
     if (this.opts.haltOnFailure && !this.halted && e.job.state === "errored") {
@@ -70,10 +87,12 @@ export class RunFollower {
     };
   }
 
-  /** Renders the summary and returns the exit status. */
-  end(run: RunRecord, jobs: JobRecord[]): number {
+  /** Writes what job output is left, renders the summary and returns the exit status. */
+  async end(run: RunRecord, jobs: JobRecord[]): Promise<number> {
+    for (const j of jobs) this.output?.update(j);
+    await this.output?.finish();
     this.progress?.stop();
-    if (!this.opts.json) process.stdout.write(renderSummary(run, jobs, { color: this.color, elapsedMs: Date.now() - this.startedAt }));
+    if (!this.opts.json) this.report.write(renderSummary(run, jobs, { color: this.color, elapsedMs: Date.now() - this.startedAt }));
     if (this.interrupted) return 130;
     if (this.opts.countFailures) return Math.min(101, jobs.filter((j) => j.state !== "success" && j.state !== "skipped").length);
     return run.state === "success" && jobs.every((j) => j.state === "success" || j.state === "skipped") ? 0 : 1;
@@ -82,7 +101,7 @@ export class RunFollower {
   /** The file held only schedules: no run to follow. Exit status 0 (unless interrupted). */
   schedulesOnly(schedules: ScheduleRecord[], where: "server" | "this process"): number {
     if (this.opts.json) for (const schedule of schedules) process.stdout.write(`${JSON.stringify({ type: "schedule", schedule })}\n`);
-    else process.stdout.write(renderSchedulesOnly(this.opts.file, schedules, where));
+    else this.report.write(renderSchedulesOnly(this.opts.file, schedules, where));
     return this.interrupted ? 130 : 0;
   }
 
@@ -93,4 +112,17 @@ export class RunFollower {
   private idsIn(...states: JobRecord["state"][]): number[] {
     return [...this.open].filter(([, s]) => states.includes(s)).map(([id]) => id);
   }
+}
+
+/** Writes and waits while the stream's buffer is full; a closed stream (`| head`) takes nothing more. */
+async function writeOut(stream: NodeJS.WriteStream, text: string | Buffer): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) return;
+  if (stream.write(text)) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      stream.off("drain", done).off("close", done).off("error", done);
+      resolve();
+    };
+    stream.on("drain", done).on("close", done).on("error", done);
+  });
 }

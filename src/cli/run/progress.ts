@@ -90,6 +90,14 @@ export class RunProgress {
     this.flush(false);
   }
 
+  /** Takes the live line off the screen so other text can be written; it is drawn again shortly after. */
+  clearLine(): void {
+    if (!this.lineShown) return;
+    this.opts.write("\r\x1b[K");
+    this.lineShown = false;
+    this.schedule();
+  }
+
   /** The one-line state of the run: done/total, running, failed, elapsed, ETA. */
   statusLine(): string {
     const c = this.counts;

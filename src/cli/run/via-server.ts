@@ -59,7 +59,7 @@ export async function runRemotely(client: Client, input: JobsetInput, opts: RunO
         follower.begin(submitted.run, s.jobs);
       },
     );
-    return follower.end(run, jobs);
+    return await follower.end(run, jobs);
   } catch (err) {
     if (err instanceof SchedulesOnly) return follower.schedulesOnly(err.schedules, "server");
     // The server's answer (diagnostics of a bad file, file:line:col…) as it is, without a prefix.
