@@ -3,6 +3,7 @@
 // `help` and `quit` live here because help reads the table; `version` because it is as small.
 import { readFileSync } from "node:fs";
 import { cancel, kill, priority, retry, start } from "./cmd-actions.js";
+import { joblog } from "./cmd-joblog.js";
 import { jobLine, load } from "./cmd-load.js";
 import { runs, schedules, show, status } from "./cmd-listing.js";
 import { capacity, pause, pjc, resume, unschedule } from "./cmd-settings.js";
@@ -76,6 +77,7 @@ export const commands: readonly Command<unknown>[] = [
   priority,
   cancel,
   runs,
+  joblog,
   schedules,
   unschedule,
   wait,

@@ -213,3 +213,58 @@ test("pll run shows job output too: grouped off a terminal, among its event line
     }),
   );
 });
+
+// ───────────────────────── joblog ─────────────────────────
+
+interface JoblogRow { seq: number; host: string; start: number; runtime: number; send: number; receive: number; exitval: number; signal: number; command: string }
+
+/** Parses a joblog as a script reading parallel's would: split on tabs, the header names the columns. */
+function parseJoblog(text: string): JoblogRow[] {
+  const [header, ...rows] = text.trimEnd().split("\n");
+  assert.deepEqual(header!.split("\t"), ["Seq", "Host", "Starttime", "JobRuntime", "Send", "Receive", "Exitval", "Signal", "Command"]);
+  return rows.map((r) => {
+    const f = r.split("\t");
+    assert.equal(f.length, 9, r);
+    assert.match(f[2]!, /^\d+\.\d{3}$/);
+    assert.match(f[3]!, /^ *\d+\.\d{3}$/);
+    return { seq: Number(f[0]), host: f[1]!, start: Number(f[2]), runtime: Number(f[3]), send: Number(f[4]), receive: Number(f[5]), exitval: Number(f[6]), signal: Number(f[7]), command: f[8]! };
+  });
+}
+
+test("--joblog FILE and `pll joblog RUN` write GNU parallel's joblog; its columns parse back", async () => {
+  await withTempHome((home) =>
+    withWorkDir(async (dir) => {
+      const server = await startServer(home);
+      try {
+        const before = Date.now() / 1000;
+        const r = await runPll(home, ["each", "--joblog", "jl", "--timeout", "1s", "sh -c {}", ":::", "exit 0", "exit 3", "sleep 30"], { cwd: dir });
+        assert.equal(r.code, 2, r.stderr);
+        const rows = parseJoblog(await readFile(path.join(dir, "jl"), "utf8")).sort((a, b) => a.seq - b.seq);
+        assert.deepEqual(rows.slice(0, 2).map((x) => [x.seq, x.host, x.send, x.receive, x.exitval, x.command]), [
+          [1, ":", 0, 0, 0, "sh -c 'exit 0'"],
+          [2, ":", 0, 0, 3, "sh -c 'exit 3'"],
+        ]);
+        // Killed by its timeout: SIGTERM (15), and not a success whatever its shell made of it (-1, or 143 when it saw its child die).
+        const killed = rows[2]!;
+        assert.deepEqual([killed.seq, killed.command], [3, "sh -c 'sleep 30'"]);
+        assert.ok(killed.signal === 15 && killed.exitval !== 0, JSON.stringify(killed));
+        assert.deepEqual(rows.map((x) => x.signal).slice(0, 2), [0, 0]);
+        for (const x of rows) assert.ok(x.start >= before - 1 && x.start <= Date.now() / 1000 && x.runtime >= 0, JSON.stringify(x));
+        const runId = /run (\d+) failed/.exec(r.stderr)![1]!;
+        for (const ref of [`r${runId}`, runId, undefined]) {
+          const j = await runPll(home, ref === undefined ? ["joblog"] : ["joblog", ref]);
+          assert.equal(j.code, 0, j.stderr);
+          assert.deepEqual(parseJoblog(j.stdout).sort((a, b) => a.seq - b.seq), rows);
+        }
+        const bad = await runPll(home, ["joblog", "x12"]);
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, /expected a run \(r12 or 12\), got 'x12'/);
+        const missing = await runPll(home, ["joblog", "999"]);
+        assert.equal(missing.code, 1);
+        assert.match(missing.stderr, /no such run: 999/);
+      } finally {
+        await server.stop();
+      }
+    }),
+  );
+});

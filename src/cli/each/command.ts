@@ -65,7 +65,11 @@ function parseEach(argv: string[]): EachOptions | "help" | { error: string } {
     else if (name === "--keep-going") keepGoing = true;
     else if (name === "--halt-on-failure") run.haltOnFailure = true;
     else if (name === "--keep-order" || name === "-k") run.keepOrder = true;
-    else if (name === "--output") {
+    else if (name === "--joblog") {
+      const v = value(name, inline);
+      if (typeof v !== "string") return v;
+      run.joblog = v;
+    } else if (name === "--output") {
       const v = value(name, inline);
       if (typeof v !== "string") return v;
       const mode = outputMode(v);

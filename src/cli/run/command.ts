@@ -20,13 +20,14 @@ import type { OutputMode } from "./job-output.js";
 export const OUTPUT_USAGE = `  --output MODE      job output: group (each job's together when it ends; the default when stdout is
                      not a terminal), tag (each line as it comes, after the job's name and a tab; the
                      default on a terminal, above the progress line), none (progress only)
-  --keep-order       job output in job order, as each job and those before it end (the run never waits)`;
+  --keep-order       job output in job order, as each job and those before it end (the run never waits)
+  --joblog FILE      write GNU parallel's --joblog lines to FILE as jobs end (also \`pll joblog RUN\`)`;
 
 export function outputMode(value: string): OutputMode | { error: string } {
   return value === "group" || value === "tag" || value === "none" ? value : { error: `--output: expected group, tag or none, got ${value}` };
 }
 
-export const USAGE = `usage: pll run FILE [--pjc N] [--json] [--output group|tag|none] [--keep-order] [--keep-going|--halt-on-failure]
+export const USAGE = `usage: pll run FILE [--pjc N] [--json] [--output group|tag|none] [--keep-order] [--joblog FILE] [--keep-going|--halt-on-failure]
   runs the jobset in FILE and follows it to the end: on the server if one runs for $PLL_HOME,
   else in this process (serving the socket meanwhile, so \`pll shell\` can attach)
   exit 0 if every job succeeded, 1 if one did not, 2 for a bad file or option, 130 on Ctrl-C
@@ -45,6 +46,8 @@ export interface RunOptions {
   countFailures?: boolean;
   /** job output on the terminal (job-output.ts); default: none with --json, tag on a terminal, else group */
   output?: OutputMode;
+  /** --joblog FILE: GNU parallel's joblog, written as jobs end */
+  joblog?: string;
   /** write job output in job order (`parallel -k`) */
   keepOrder?: boolean;
   /** where pll's own progress and summary go: `pll each` keeps stdout for the jobs' output */
@@ -63,6 +66,7 @@ export function parseRunOptions(args: string[]): RunOptions | "help" | { error: 
         json: { type: "boolean", default: false },
         output: { type: "string" },
         "keep-order": { type: "boolean", default: false },
+        joblog: { type: "string" },
         "keep-going": { type: "boolean", default: false },
         "halt-on-failure": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -75,7 +79,7 @@ export function parseRunOptions(args: string[]): RunOptions | "help" | { error: 
   if (values.help) return "help";
   if (positionals.length !== 1) return { error: positionals.length ? `expected one file, got ${positionals.length}` : "expected a FILE" };
   if (values["keep-going"] && values["halt-on-failure"]) return { error: "--keep-going and --halt-on-failure exclude each other" };
-  const opts: RunOptions = { file: positionals[0]!, json: values.json, haltOnFailure: values["halt-on-failure"], keepOrder: values["keep-order"] };
+  const opts: RunOptions = { file: positionals[0]!, json: values.json, haltOnFailure: values["halt-on-failure"], keepOrder: values["keep-order"], ...(values.joblog !== undefined ? { joblog: values.joblog } : {}) };
   if (values.output !== undefined) {
     const mode = outputMode(values.output);
     if (typeof mode !== "string") return mode;

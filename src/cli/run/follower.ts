@@ -2,6 +2,9 @@
 // mode, Ctrl-C handling, the --halt-on-failure notice and the exit status.
 import type { EngineEvent, JobRecord, RunRecord, ScheduleRecord } from "../../core/types.js";
 import type { RunOptions } from "./command.js";
+import { closeSync, openSync, writeSync } from "node:fs";
+import { UserError } from "../../core/errors.js";
+import { JOBLOG_HEADER, joblogLine, seqOf } from "../../commands/joblog-format.js";
 import { JobOutput } from "./job-output.js";
 import { RunProgress } from "./progress.js";
 import { renderSchedulesOnly, renderSummary } from "./summary.js";
@@ -15,6 +18,8 @@ export class RunFollower {
   readonly startedAt = Date.now();
   progress?: RunProgress;
   private output?: JobOutput;
+  /** --joblog FILE: its descriptor, and the jobs written to it */
+  private joblog?: { fd: number; seq: (job: JobRecord) => number; written: Set<number> };
   interrupted = false;
   private halted = false;
   private run?: RunRecord;
@@ -28,6 +33,16 @@ export class RunFollower {
   ) {
     this.tty = Boolean(this.report.isTTY) && !opts.json;
     this.color = this.tty && !process.env.NO_COLOR;
+    if (opts.joblog !== undefined) {
+      let fd: number;
+      try {
+        fd = openSync(opts.joblog, "w");
+      } catch (err) {
+        throw new UserError("usage", `--joblog: can't write ${opts.joblog}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      writeSync(fd, JOBLOG_HEADER);
+      this.joblog = { fd, seq: () => 0, written: new Set() };
+    }
   }
 
   /** Where progress and the summary go. */
@@ -38,6 +53,7 @@ export class RunFollower {
   /** The run exists: start rendering from this snapshot of its jobs. */
   begin(run: RunRecord, jobs: JobRecord[]): void {
     this.run = run;
+    if (this.joblog) this.joblog.seq = seqOf(run);
     for (const j of jobs) this.open.set(j.id, j.state);
     this.progress = new RunProgress({
       runId: run.id,
@@ -62,6 +78,7 @@ export class RunFollower {
     this.progress?.onEvent(e);
     if (e.type !== "job" || e.job.runId !== this.run?.id) return;
     this.output?.update(e.job);
+    this.logJob(e.job);
     this.open.set(e.job.id, e.job.state);
     // The engine halts the run (it was submitted with haltOnFailure); here it is only told.
     if (this.opts.haltOnFailure && !this.halted && e.job.state === "errored") {
@@ -89,8 +106,12 @@ export class RunFollower {
 
   /** Writes what job output is left, renders the summary and returns the exit status. */
   async end(run: RunRecord, jobs: JobRecord[]): Promise<number> {
-    for (const j of jobs) this.output?.update(j);
+    for (const j of jobs) {
+      this.output?.update(j);
+      this.logJob(j);
+    }
     await this.output?.finish();
+    if (this.joblog) closeSync(this.joblog.fd);
     this.progress?.stop();
     if (!this.opts.json) this.report.write(renderSummary(run, jobs, { color: this.color, elapsedMs: Date.now() - this.startedAt }));
     if (this.interrupted) return 130;
@@ -103,6 +124,16 @@ export class RunFollower {
     if (this.opts.json) for (const schedule of schedules) process.stdout.write(`${JSON.stringify({ type: "schedule", schedule })}\n`);
     else this.report.write(renderSchedulesOnly(this.opts.file, schedules, where));
     return this.interrupted ? 130 : 0;
+  }
+
+  /** --joblog: a job's line once it has ended for good (a job waiting to retry has not). */
+  private logJob(job: JobRecord): void {
+    const log = this.joblog;
+    if (!log || log.written.has(job.id) || !["success", "errored", "cancelled"].includes(job.state)) return;
+    const line = joblogLine(job, log.seq(job));
+    if (line === undefined) return;
+    log.written.add(job.id);
+    writeSync(log.fd, line);
   }
 
   private cancelAll(): void {
