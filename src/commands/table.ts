@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { cancel, kill, priority, retry, start } from "./cmd-actions.js";
 import { joblog } from "./cmd-joblog.js";
 import { jobLine, load } from "./cmd-load.js";
+import { rerun } from "./cmd-rerun.js";
 import { runs, schedules, show, status } from "./cmd-listing.js";
 import { capacity, pause, pjc, resume, unschedule } from "./cmd-settings.js";
 import { tail } from "./cmd-tail.js";
@@ -78,6 +79,7 @@ export const commands: readonly Command<unknown>[] = [
   cancel,
   runs,
   joblog,
+  rerun,
   schedules,
   unschedule,
   wait,

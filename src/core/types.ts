@@ -313,6 +313,8 @@ export interface JobFilter {
 export interface SubmitOptions {
   allowNoRun?: boolean;
   haltOnFailure?: boolean;
+  /** `rerun`: a new run of a stored graph, which leaves its jobset's schedules as they are */
+  keepSchedules?: boolean;
 }
 
 /** What loading a graph did. */
