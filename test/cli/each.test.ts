@@ -165,7 +165,8 @@ test("--keep-order writes in job order although the jobs end in reverse; tag pre
       const t = await runPll(home, ["each", "--pjc", "3", "--output", "tag", "--keep-order", `${REVERSED}; printf 'no newline'`, ":::", "1", "2", "3"], { cwd: dir });
       assert.equal(t.code, 0, t.stderr);
       assert.equal(t.stdout, ["1 first", "1 second", "no newline", "2 first", "2 second", "no newline", "3 first", "3 second", "no newline"].map((l, i) => `each.${Math.floor(i / 3) + 1}\t${l}\n`).join(""));
-      const live = await runPll(home, ["each", "--output", "tag", "echo a{}; echo b{}", ":::", "1", "2"], { cwd: dir });
+      // Live: a line's start read while the job still runs (it sleeps) is ended when the job ends.
+      const live = await runPll(home, ["each", "--output", "tag", "echo a{}; printf b{}; sleep 0.3", ":::", "1", "2"], { cwd: dir });
       assert.deepEqual(live.stdout.split("\n").filter(Boolean).sort(), ["each.1\ta1", "each.1\tb1", "each.2\ta2", "each.2\tb2"]);
       const none = await runPll(home, ["each", "--output", "none", "echo hidden", ":::", "1"], { cwd: dir });
       assert.equal(none.code, 0, none.stderr);

@@ -6,7 +6,7 @@
 // never waits for it. A killed, cancelled or timed-out job's output is written
 // like any other: it is in its log files. A job's stdout goes to stdout, its
 // stderr to stderr.
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
 import type { JobRecord } from "../../core/types.js";
 
@@ -118,31 +118,37 @@ export class JobOutput {
   /** Copies each log from its offset to its end; `last`: the job is done, end a partial line. */
   private async copy(t: Tracked, last: boolean): Promise<void> {
     for (const stream of ["out", "err"] as const) {
-      const file = stream === "out" ? t.job.logOut : t.job.logErr;
-      let fh;
-      try {
-        fh = await open(file, "r");
-      } catch {
-        continue; // never started: no log
-      }
-      try {
-        const buf = Buffer.alloc(CHUNK);
-        for (;;) {
-          const { bytesRead } = await fh.read(buf, 0, CHUNK, t.offset[stream]);
-          if (bytesRead === 0) break;
-          t.offset[stream] += bytesRead;
-          const chunk = buf.subarray(0, bytesRead);
-          if (this.mode === "tag") await this.tagged(t, stream, t.decoder[stream].write(chunk));
-          else await this.sink.write(stream, Buffer.from(chunk));
-        }
-      } finally {
-        await fh.close();
-      }
+      await this.copyStream(t, stream);
       if (last && this.mode === "tag" && t.partial[stream]) {
         const rest = t.partial[stream];
         t.partial[stream] = "";
         await this.sink.write(stream, `${t.job.name}\t${rest}\n`);
       }
+    }
+  }
+
+  private async copyStream(t: Tracked, stream: "out" | "err"): Promise<void> {
+    const file = stream === "out" ? t.job.logOut : t.job.logErr;
+    let fh;
+    try {
+      // Most jobs of a big run write nothing: one stat, not an open, read and close, for those.
+      if ((await stat(file)).size <= t.offset[stream]) return;
+      fh = await open(file, "r");
+    } catch {
+      return; // never started: no log
+    }
+    try {
+      const buf = Buffer.alloc(CHUNK);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, CHUNK, t.offset[stream]);
+        if (bytesRead === 0) break;
+        t.offset[stream] += bytesRead;
+        const chunk = buf.subarray(0, bytesRead);
+        if (this.mode === "tag") await this.tagged(t, stream, t.decoder[stream].write(chunk));
+        else await this.sink.write(stream, Buffer.from(chunk));
+      }
+    } finally {
+      await fh.close();
     }
   }
 
