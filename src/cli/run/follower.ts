@@ -64,8 +64,8 @@ export class RunFollower {
     const mode = this.opts.output ?? (this.opts.json ? "none" : this.tty ? "tag" : "group");
     this.output = new JobOutput(mode, this.opts.keepOrder === true, {
       write: async (stream, text) => {
-        // The live progress line gives way to the output and is drawn again under it.
-        if (this.tty) this.progress?.clearLine();
+        // The event lines so far come first; the live progress line gives way and is drawn again under the output.
+        this.progress?.makeRoom();
         await writeOut(stream === "out" ? process.stdout : process.stderr, text);
       },
     });

@@ -90,12 +90,13 @@ export class RunProgress {
     this.flush(false);
   }
 
-  /** Takes the live line off the screen so other text can be written; it is drawn again shortly after. */
-  clearLine(): void {
-    if (!this.lineShown) return;
-    this.opts.write("\r\x1b[K");
-    this.lineShown = false;
-    this.schedule();
+  /** Writes the event lines waiting and takes the live line off the screen, so other text can follow; the line is drawn again shortly after. */
+  makeRoom(): void {
+    if (this.opts.mode === "json" || (!this.lineShown && !this.buffered.length)) return;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flush(false);
+    if (this.opts.mode === "tty") this.schedule();
   }
 
   /** The one-line state of the run: done/total, running, failed, elapsed, ETA. */
