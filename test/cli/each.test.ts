@@ -85,7 +85,7 @@ test("the exit status is the number of jobs that failed (at most 101), and the r
     withWorkDir(async (dir) => {
       const r = await runPll(home, ["each", "--retry", "1", "test {} -lt 3", ":::", "1", "2", "3", "4", "5"], { cwd: dir });
       assert.equal(r.code, 3, r.stderr + r.stdout);
-      const many = await runPll(home, ["each", "--pjc", "8", "false", ":::", ...Array.from({ length: 105 }, (_, i) => String(i))], { cwd: dir });
+      const many = await runPll(home, ["each", "-j8", "false", ":::", ...Array.from({ length: 105 }, (_, i) => String(i))], { cwd: dir });
       assert.equal(many.code, 101, many.stderr);
       assert.equal(many.stdout, "");
     }),

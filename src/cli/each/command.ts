@@ -58,8 +58,10 @@ function parseEach(argv: string[]): EachOptions | "help" | { error: string } {
     }
     if (!a.startsWith("-") || a === "-" || a === ":::" || a === "::::") break;
     const eq = a.indexOf("=");
-    const name = a.startsWith("--") && eq > 0 ? a.slice(0, eq) : a;
-    const inline = a.startsWith("--") && eq > 0 ? a.slice(eq + 1) : undefined;
+    // `--pjc=4`, and parallel's `-j4`
+    const short = /^-j(\d+)$/.exec(a);
+    const name = short ? "-j" : a.startsWith("--") && eq > 0 ? a.slice(0, eq) : a;
+    const inline = short ? short[1] : a.startsWith("--") && eq > 0 ? a.slice(eq + 1) : undefined;
     if (name === "--help" || name === "-h") return "help";
     else if (name === "--json") run.json = true;
     else if (name === "--keep-going") keepGoing = true;
