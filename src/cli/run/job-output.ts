@@ -35,6 +35,8 @@ interface Tracked {
 
 export class JobOutput {
   private readonly jobs = new Map<number, Tracked>();
+  /** jobs whose output is written: forgotten but for their number */
+  private readonly done = new Set<number>();
   /** job ids in job order, for keepOrder */
   private order: number[] = [];
   private nextInOrder = 0;
@@ -50,10 +52,6 @@ export class JobOutput {
     if (mode === "tag" && !keepOrder) this.poller = setInterval(() => this.poll(), POLL_MS).unref();
   }
 
-  get shows(): boolean {
-    return this.mode !== "none";
-  }
-
   /** The run's jobs as they are when following starts. */
   init(jobs: JobRecord[]): void {
     this.order = jobs.map((j) => j.id).sort((a, b) => a - b);
@@ -61,8 +59,10 @@ export class JobOutput {
   }
 
   update(job: JobRecord): void {
-    if (this.mode === "none") return;
+    if (this.mode === "none" || this.done.has(job.id)) return;
     let t = this.jobs.get(job.id);
+    // Only jobs that started or ended are tracked: a 100,000-job run's pending jobs cost nothing here.
+    if (!t && job.state === "pending" && job.attempts.length === 0) return;
     if (!t) {
       t = { job, offset: { out: 0, err: 0 }, partial: { out: "", err: "" }, decoder: { out: new StringDecoder("utf8"), err: new StringDecoder("utf8") }, ended: false, written: false };
       this.jobs.set(job.id, t);
@@ -113,6 +113,8 @@ export class JobOutput {
     if (t.written) return;
     t.written = true;
     await this.copy(t, true);
+    this.jobs.delete(t.job.id);
+    this.done.add(t.job.id);
   }
 
   /** Copies each log from its offset to its end; `last`: the job is done, end a partial line. */
