@@ -1,13 +1,13 @@
 // `npm run bench`: the `pll run` benchmarks in order — throughput against
-// xargs and GNU parallel, a 1 GB output, a 100k-job jobset — each in its own
+// xargs and GNU parallel (of `pll run` and of `pll each`), a 1 GB output, a 100k-job jobset — each in its own
 // process (so one's memory does not weigh on the next), with their defaults.
-// Usage: node dist/bench/run.js [--only throughput,output,100k]
+// Usage: node dist/bench/run.js [--only throughput,each,output,100k]
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-const BENCHES = { throughput: "run-throughput.js", output: "run-output.js", "100k": "run-100k.js" } as const;
+const BENCHES = { throughput: "run-throughput.js", each: "each-throughput.js", output: "run-output.js", "100k": "run-100k.js" } as const;
 type Name = keyof typeof BENCHES;
 const names = Object.keys(BENCHES) as Name[];
 const usage = `usage: node dist/bench/run.js [--only ${names.join(",")}]`;

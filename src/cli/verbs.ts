@@ -53,6 +53,7 @@ type Entry = () => Promise<{ main(args: string[]): Promise<number>; USAGE: strin
 /** The CLI's own verbs, in the order `pll help` lists them; each summary is its line there. */
 export const cliVerbs: Record<string, { load: Entry; summary: string }> = {
   run: { load: () => import("./run/command.js"), summary: "run a jobset file and follow it to the end (on the server if one runs)" },
+  each: { load: () => import("./each/command.js"), summary: "run a command once per argument, like GNU parallel (::: ARG…, :::: FILE, stdin)" },
   check: { load: () => import("./check.js"), summary: "check files without running them" },
   graph: { load: () => import("./graph.js"), summary: "a file's job graph, as Graphviz DOT or a text tree" },
   shell: { load: () => import("./shell.js"), summary: "the full-screen shell; reading stdin: one command per line" },

@@ -28,7 +28,7 @@ async function submittedFile(file: string, arg: string): Promise<{ source?: stri
   }
 }
 
-function describe(s: SubmitResponse, style: Style): string {
+export function describe(s: SubmitResponse, style: Style): string {
   const jobs = s.jobs.length === 0 ? "no jobs" : `${s.jobs.length} job${s.jobs.length === 1 ? "" : "s"} ${listIds(s.jobs, 6)}`;
   const names = (s.schedules ?? []).map((r) => r.name).join(", ");
   const lines = s.run

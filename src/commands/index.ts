@@ -33,7 +33,7 @@ export async function execute(line: string, ctx: CommandContext): Promise<Execut
     };
     const result = await command.handler(inv, { ...ctx, json }, out);
     if (command.name === "load") for (const r of result as SubmitResponse[]) if (r.run) rememberRun(ctx.client, r.run.id);
-    if (command.name === "$") {
+    if (command.name === "$" || command.name === "rerun") {
       const r = result as SubmitResponse;
       if (r.run) rememberRun(ctx.client, r.run.id);
     }

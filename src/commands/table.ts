@@ -3,7 +3,9 @@
 // `help` and `quit` live here because help reads the table; `version` because it is as small.
 import { readFileSync } from "node:fs";
 import { cancel, kill, priority, retry, start } from "./cmd-actions.js";
+import { joblog } from "./cmd-joblog.js";
 import { jobLine, load } from "./cmd-load.js";
+import { rerun } from "./cmd-rerun.js";
 import { runs, schedules, show, status } from "./cmd-listing.js";
 import { capacity, pause, pjc, resume, unschedule } from "./cmd-settings.js";
 import { prune } from "./cmd-prune.js";
@@ -78,6 +80,8 @@ export const commands: readonly Command<unknown>[] = [
   priority,
   cancel,
   runs,
+  joblog,
+  rerun,
   schedules,
   unschedule,
   prune,

@@ -13,7 +13,8 @@ export function unscheduledGraph(graph: JobGraph): JobGraph {
   return restrictGraph(graph, new Set(graph.jobs.map((j) => j.key).filter((k) => !scheduled.has(k))));
 }
 
-function restrictGraph(graph: JobGraph, keep: Set<string>): JobGraph {
+/** `graph` with only the jobs in `keep` (deps on the others dropped) and no schedules; also `rerun`'s part of a run. */
+export function restrictGraph(graph: JobGraph, keep: ReadonlySet<string>): JobGraph {
   const jobs = graph.jobs
     .filter((j) => keep.has(j.key))
     .map((j) => ({ ...j, deps: j.deps.filter((d) => keep.has(d)) }));

@@ -336,6 +336,8 @@ export interface SubmitOptions {
   haltOnFailure?: boolean;
   /** `pll run --pjc N`: this run's own pjc, over the file's (never stored for the jobset) */
   pjc?: number;
+  /** `rerun`: a new run of a stored graph, which leaves its jobset's schedules as they are */
+  keepSchedules?: boolean;
 }
 
 /** What loading a graph did. */

@@ -42,6 +42,8 @@ interface Parent {
 }
 
 const LABEL = /^(?:[A-Za-z0-9_.-]|\{[A-Za-z_][A-Za-z0-9_]*\})+$/;
+/** A character a job or block name cannot hold. */
+const NOT_IN_NAME = /[^A-Za-z0-9_.-]/;
 const GLOB = /[*?[]/;
 
 export class GraphCompiler {
@@ -100,7 +102,7 @@ export class GraphCompiler {
       checkPlacement(line, outer.depth, this.report);
       if (line.type !== "item") continue;
       index++;
-      for (const vars of forInstances(line, parent.scope.vars, this.report)) frags.push(this.item(line, parent, index, vars));
+      for (const vars of forInstances(line, parent.scope.vars, this.report, parent.scope.cwd)) frags.push(this.item(line, parent, index, vars));
     }
     return chainFrags(frags, kind, batch, this.addDep);
   }
@@ -108,7 +110,8 @@ export class GraphCompiler {
   private expand = (w: Word, vars: Record<string, string>): string => expandVars(w, vars, this.report);
 
   private itemName(item: ItemLine, parent: Parent, index: number, vars: Record<string, string>, forVars: string[]): string {
-    if (!item.label) return [`${parent.base}.${index}`, ...forVars.map((v) => vars[v]!)].join(".");
+    // A generated name takes a value's characters that a name cannot hold as `_` (`for f in glob "d/*.txt"`).
+    if (!item.label) return [`${parent.base}.${index}`, ...forVars.map((v) => vars[v]!.replace(new RegExp(NOT_IN_NAME, "g"), "_"))].join(".");
     const raw = item.label.text;
     if (!LABEL.test(raw) || /^[-.]/.test(raw)) {
       this.report(item.label.span, `\`${raw}\` is not a valid label: use letters, digits, _, - and . (and \`{var}\` for a \`for\` variable)`);
@@ -116,6 +119,9 @@ export class GraphCompiler {
       this.report(item.label.span, `a label can't be a plain number (\`${raw}\` would look like job #${raw})`);
     }
     const name = this.expand(item.label, vars);
+    // A value spliced into a label must leave a valid name (a path's `/` does not).
+    if (name !== raw && LABEL.test(raw) && (NOT_IN_NAME.test(name) || /^[-.]/.test(name)))
+      this.report(item.label.span, `label \`${raw}\` makes \`${name}\`, which is not a valid name (letters, digits, _, - and .): use a variable whose values fit, or leave the item unlabeled`);
     for (const v of forVars) {
       if (!raw.includes(`{${v}}`)) {
         this.labelReported.add(`${item.label.span.line}:${item.label.span.col}`);

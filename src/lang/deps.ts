@@ -36,7 +36,8 @@ export interface DepTarget {
   report(span: Span, message: string): void;
 }
 
-function globRegExp(glob: string): RegExp {
+/** A glob (`*`, `?`, `[…]`) as an anchored RegExp: `after` refs, and `for … in glob` segments (for-sources.ts). */
+export function globRegExp(glob: string): RegExp {
   let re = "";
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;

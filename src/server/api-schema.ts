@@ -36,6 +36,14 @@ export const submitRunBody = z
   })
   .refine((b) => b.source !== undefined || b.path !== undefined, { message: "give `source` or `path`" });
 
+/** POST /runs/ID/rerun — which part of the run to run again, and whether to compile its file anew. */
+export const rerunBody = z.strictObject({
+  failed: z.boolean().optional(),
+  from: z.string().min(1).max(1000).optional(),
+  reload: z.boolean().optional(),
+  env: env.optional(),
+});
+
 /** POST /jobs — one job line, exactly as typed (`priority high after 12 $ ./x.sh`). */
 export const submitLineBody = z.strictObject({
   line: z.string().min(1).max(64 * 1024),

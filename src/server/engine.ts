@@ -232,7 +232,7 @@ export class Engine implements EngineControl {
     let schedules: ScheduleRecord[] | undefined;
     // A file load replaces its jobset's schedules, with none too: a reload drops the schedules the file no longer has.
     // A job line typed in the shell leaves its jobset's schedules alone unless it brings its own.
-    if (graph.file !== "<shell>" || graph.schedules.length) {
+    if ((graph.file !== "<shell>" && !opts.keepSchedules) || graph.schedules.length) {
       const registered = await this.schedules.register(graph);
       notices.push(...registered.notices);
       schedules = registered.records;

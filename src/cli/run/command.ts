@@ -8,19 +8,32 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { homePaths, pllHome } from "../../home.js";
 import { checkHome } from "../../home-check.js";
-import { compileFile, formatDiagnostics } from "../../lang/index.js";
+import { compileFile, compileSource, formatDiagnostics } from "../../lang/index.js";
 import { runLocally } from "./in-process.js";
 import { socketAnswers } from "../../client/socket-probe.js";
 import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
 import { StoreError } from "../../store/store-error.js";
+import type { OutputMode } from "./job-output.js";
 
-export const USAGE = `usage: pll run FILE [--pjc N] [--json] [--keep-going|--halt-on-failure]
+/** The lines of both verbs' usage that say how job output is shown. */
+export const OUTPUT_USAGE = `  --output MODE      job output: group (each job's together when it ends; the default when stdout is
+                     not a terminal), tag (each line as it comes, after the job's name and a tab; the
+                     default on a terminal, above the progress line), none (progress only)
+  --keep-order       job output in job order, as each job and those before it end (the run never waits)
+  --joblog FILE      write GNU parallel's --joblog lines to FILE as jobs end (also \`pll joblog RUN\`)`;
+
+export function outputMode(value: string): OutputMode | { error: string } {
+  return value === "group" || value === "tag" || value === "none" ? value : { error: `--output: expected group, tag or none, got ${value}` };
+}
+
+export const USAGE = `usage: pll run FILE [--pjc N] [--json] [--output group|tag|none] [--keep-order] [--joblog FILE] [--keep-going|--halt-on-failure]
   runs the jobset in FILE and follows it to the end: on the server if one runs for $PLL_HOME,
   else in this process (serving the socket meanwhile, so \`pll shell\` can attach)
   exit 0 if every job succeeded, 1 if one did not, 2 for a bad file or option, 130 on Ctrl-C
   --pjc N            this run's pjc, over the file's (this run only; a global or jobset pjc still caps it)
   --json             one JSON object per event instead of the progress line
+${OUTPUT_USAGE}
   --keep-going       run what does not depend on a failed job (the default)
   --halt-on-failure  after the first failure, start nothing more`;
 
@@ -29,6 +42,16 @@ export interface RunOptions {
   pjc?: number;
   json: boolean;
   haltOnFailure: boolean;
+  /** `pll each`: exit with the number of jobs that did not succeed, at most 101 (GNU parallel's status) */
+  countFailures?: boolean;
+  /** job output on the terminal (job-output.ts); default: none with --json, tag on a terminal, else group */
+  output?: OutputMode;
+  /** --joblog FILE: GNU parallel's joblog, written as jobs end */
+  joblog?: string;
+  /** write job output in job order (`parallel -k`) */
+  keepOrder?: boolean;
+  /** where pll's own progress and summary go: `pll each` keeps stdout for the jobs' output */
+  reportTo?: "stdout" | "stderr";
 }
 
 /** The options, or "help" for --help, or what is wrong with them. */
@@ -41,6 +64,9 @@ export function parseRunOptions(args: string[]): RunOptions | "help" | { error: 
       options: {
         pjc: { type: "string" },
         json: { type: "boolean", default: false },
+        output: { type: "string" },
+        "keep-order": { type: "boolean", default: false },
+        joblog: { type: "string" },
         "keep-going": { type: "boolean", default: false },
         "halt-on-failure": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -53,7 +79,12 @@ export function parseRunOptions(args: string[]): RunOptions | "help" | { error: 
   if (values.help) return "help";
   if (positionals.length !== 1) return { error: positionals.length ? `expected one file, got ${positionals.length}` : "expected a FILE" };
   if (values["keep-going"] && values["halt-on-failure"]) return { error: "--keep-going and --halt-on-failure exclude each other" };
-  const opts: RunOptions = { file: positionals[0]!, json: values.json, haltOnFailure: values["halt-on-failure"] };
+  const opts: RunOptions = { file: positionals[0]!, json: values.json, haltOnFailure: values["halt-on-failure"], keepOrder: values["keep-order"], ...(values.joblog !== undefined ? { joblog: values.joblog } : {}) };
+  if (values.output !== undefined) {
+    const mode = outputMode(values.output);
+    if (typeof mode !== "string") return mode;
+    opts.output = mode;
+  }
   if (values.pjc !== undefined) {
     const n = Number(values.pjc);
     if (!Number.isInteger(n) || n < 1) return { error: `--pjc: expected a whole number of at least 1, got ${values.pjc}` };
@@ -72,6 +103,18 @@ export async function main(args: string[]): Promise<number> {
     process.stderr.write(`pll run: ${opts.error}\n${USAGE}\n`);
     return 2;
   }
+  return runJobset({ file: opts.file }, opts, "pll run");
+}
+
+/** A jobset to run: a file, or a source generated for it (`pll each`), compiled as if it were a file in `cwd`. */
+export interface JobsetInput {
+  file: string;
+  source?: string;
+  cwd?: string;
+}
+
+/** Runs and follows `input` on the home's server if one answers, else in this process; returns the exit status. */
+export async function runJobset(input: JobsetInput, opts: RunOptions, verb: string): Promise<number> {
   // A closed pipe (`pll run x | head`) must not crash the run: stop writing, keep running.
   process.stdout.on("error", () => {});
   const home = pllHome();
@@ -82,9 +125,10 @@ export async function main(args: string[]): Promise<number> {
     const { socket } = homePaths(home);
     if (await socketAnswers(socket)) {
       const [{ Client }, { runRemotely }] = await Promise.all([import("../../client/client.js"), import("./via-server.js")]);
-      return await runRemotely(new Client(socket), path.resolve(opts.file), opts);
+      return await runRemotely(new Client(socket), input.source !== undefined ? input : { file: path.resolve(input.file) }, opts);
     }
-    const compiled = await compileFile(opts.file);
+    const compiled =
+      input.source !== undefined ? { source: input.source, ...compileSource(input.source, input.file, { cwd: input.cwd ?? process.cwd() }) } : await compileFile(input.file);
     const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
     if (compiled.diagnostics.length) process.stderr.write(formatDiagnostics(compiled.diagnostics, compiled.source, { color }));
     if (!compiled.graph) return 2;
@@ -93,7 +137,7 @@ export async function main(args: string[]): Promise<number> {
   } catch (err) {
     // A store the user must act on is said as by every verb (`pll: …`, src/cli/verbs.ts).
     if (err instanceof UserError && !(err instanceof StoreError)) {
-      process.stderr.write(`pll run: ${err.message}\n`);
+      process.stderr.write(`${verb}: ${err.message}\n`);
       return exitCodeOf(err.kind);
     }
     throw err;

@@ -60,7 +60,7 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
       const now = engine.getRun(runId)!;
       if (now.state !== "running") finish(now);
       const final = await ended;
-      return follower.end(final, engine.listJobs({ runId }));
+      return await follower.end(final, engine.listJobs({ runId }));
     } finally {
       unsubscribe();
     }

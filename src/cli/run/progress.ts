@@ -90,6 +90,15 @@ export class RunProgress {
     this.flush(false);
   }
 
+  /** Writes the event lines waiting and takes the live line off the screen, so other text can follow; the line is drawn again shortly after. */
+  makeRoom(): void {
+    if (this.opts.mode === "json" || (!this.lineShown && !this.buffered.length)) return;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flush(false);
+    if (this.opts.mode === "tty") this.schedule();
+  }
+
   /** The one-line state of the run: done/total, running, failed, elapsed, ETA. */
   statusLine(): string {
     const c = this.counts;

@@ -10,7 +10,7 @@ import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
 import type { ScheduleRecord, Submitted } from "../../core/types.js";
 import type { SettingsResponse } from "../../server/api-types.js";
-import type { RunOptions } from "./command.js";
+import type { JobsetInput, RunOptions } from "./command.js";
 import { sayBinding } from "./binding.js";
 import { RunFollower } from "./follower.js";
 
@@ -21,10 +21,11 @@ class SchedulesOnly extends Error {
   }
 }
 
-export async function runRemotely(client: Client, file: string, opts: RunOptions): Promise<number> {
+export async function runRemotely(client: Client, input: JobsetInput, opts: RunOptions): Promise<number> {
+  const { file } = input;
   let source: string;
   try {
-    source = await readFile(file, "utf8");
+    source = input.source ?? (await readFile(file, "utf8"));
   } catch (err) {
     throw new UserError("usage", `can't read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -36,7 +37,9 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
   const unwatch = follower.watchSignals();
   try {
     // haltOnFailure: the server halts the run itself, in the transition that records the failure; --pjc is this run's own.
-    const body = { source, path: file, cwd: path.dirname(file), env: clientEnv(), haltOnFailure: opts.haltOnFailure, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) };
+    // A generated source has no file: the server names it as it names any source without a path.
+    const where: { path?: string; cwd: string } = input.source !== undefined ? { cwd: input.cwd ?? process.cwd() } : { path: file, cwd: path.dirname(file) };
+    const body = { source, ...where, env: clientEnv(), haltOnFailure: opts.haltOnFailure, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) };
     const { run, jobs } = await submitAndFollow(
       client,
       body,
@@ -51,7 +54,7 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
         follower.begin(submitted.run, s.jobs);
       },
     );
-    return follower.end(run, jobs);
+    return await follower.end(run, jobs);
   } catch (err) {
     if (err instanceof SchedulesOnly) return follower.schedulesOnly(err.schedules, "server");
     // The server's answer (diagnostics of a bad file, file:line:col…) as it is, without a prefix.
