@@ -10,6 +10,9 @@ import { isJobLine, jobLineOfArgs, quoteWord } from "../commands/words.js";
 import { describeError } from "./exit-codes.js";
 import { homePaths, pllHome } from "../home.js";
 
+/** The first line of formatted diagnostics (src/lang/diagnostics.ts): FILE[:LINE:COL]: error|warning: … */
+const DIAGNOSTIC = /^\S+?(:\d+:\d+)?: (error|warning): /;
+
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "--version") argv = ["version", ...argv.slice(1)];
   // A job line (`pll '$ make test'`, `pll priority high '$' ./x.sh "a  b"`) keeps its arguments' boundaries.
@@ -20,10 +23,12 @@ export async function main(argv: string[]): Promise<number> {
       client,
       cwd: process.cwd(),
       env: clientEnv(),
+      stdin: true,
       color: wantsColor(),
       write: (text) => void process.stdout.write(text),
     });
-    if (result.error !== undefined && !argv.includes("--json")) process.stderr.write(`pll: ${result.error}\n`);
+    // A compiler's diagnostics name their place themselves (`x.pll:1:13: error: …`), as `pll check` prints them.
+    if (result.error !== undefined && !argv.includes("--json")) process.stderr.write(`${DIAGNOSTIC.test(result.error) ? "" : "pll: "}${result.error}\n`);
     else if (result.output !== "") process.stdout.write(result.output + "\n");
     return result.code;
   });

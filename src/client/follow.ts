@@ -11,8 +11,8 @@ import { jobKeyOf, LiveState, runKeyOf } from "./live-state.js";
 export interface SubmitBody {
   /** the file's text; the server compiles it */
   source: string;
-  /** absolute path of the file (names it in diagnostics; its directory is the default cwd) */
-  path: string;
+  /** absolute path of the file (names it in diagnostics; its directory is the default cwd); none for stdin */
+  path?: string;
   cwd?: string;
   env?: Record<string, string>;
   /** stop dispatching the run's pending jobs at its first failure (the engine does it, in the same transition) */

@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { waitFor } from "../helpers/home.js";
+import { spawn } from "node:child_process";
+import { pllBin } from "../helpers/home.js";
 import { raw, runPll, startServer, type ServerProcess } from "../server/server-process.js";
 
 describe("the doors, against a server", () => {
@@ -45,4 +46,64 @@ describe("the doors, against a server", () => {
     assert.equal(written.code, 0, written.stderr);
     assert.equal(await outputOf(Number(/#(\d+)/.exec(written.stdout)![1])), "one two x  y\n");
   });
+
+  /** The jobset and working directory of the run a `pll run`/`pll load` printed (its job prints `pwd`). */
+  const ranIn = async (printed: string): Promise<{ jobset: string; pwd: string }> => {
+    const id = Number((/#(\d+)/.exec(printed) ?? [])[1]);
+    assert.ok(id > 0, printed);
+    const job = (await raw(server, "GET", `/jobs/${id}`)).json.job;
+    const run = (await raw(server, "GET", `/runs/${job.runId}`)).json.run;
+    return { jobset: run.jobset, pwd: (await outputOf(id)).trimEnd() };
+  };
+
+  test("`pll run -`, `pll load -`, /dev/stdin and `<(…)` read the text and run it in the caller's directory", async () => {
+    const caller = path.join(home, "caller");
+    await mkdir(caller, { recursive: true });
+    const text = "a: $ pwd\n";
+    const ran = await pll(["run", "-"], { input: text, cwd: caller });
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.deepEqual(await ranIn(ran.stdout), { jobset: "stdin", pwd: caller });
+    const loaded = await pll(["load", "-"], { input: text, cwd: caller });
+    assert.equal(loaded.code, 0, loaded.stderr);
+    assert.match(loaded.stdout, /^run \d+ stdin: 1 job #\d+\n$/);
+    assert.deepEqual(await ranIn(loaded.stdout), { jobset: "stdin", pwd: caller });
+    for (const verb of ["run", "load"]) {
+      const devStdin = await pll([verb, "/dev/stdin"], { input: text, cwd: caller });
+      assert.equal(devStdin.code, 0, devStdin.stderr);
+      assert.deepEqual(await ranIn(devStdin.stdout), { jobset: "stdin", pwd: caller }, verb);
+      // Process substitution, as a shell does it: a pipe named /dev/fd/N.
+      const piped = await inBash(home, `exec "$0" ${verb} <(printf 'a: $ pwd\\n')`, caller);
+      assert.equal(piped.code, 0, piped.stderr);
+      assert.deepEqual(await ranIn(piped.stdout), { jobset: "pipe", pwd: caller }, verb);
+    }
+    // check and graph read stdin too.
+    const checked = await pll(["check", "-"], { input: text });
+    assert.equal(checked.stdout, "-: ok — jobset stdin: 1 job, 0 blocks, 0 dependencies, 0 schedules\n");
+    assert.match((await pll(["graph", "-"], { input: text })).stdout, /^digraph "stdin"/);
+  });
+
+  test("a file that does not exist or does not parse: exit 2 and one message, from check, graph, run and load", async () => {
+    const missing = path.join(home, "missing.pll");
+    const bad = path.join(home, "bad.pll");
+    await writeFile(bad, "a: priority bogus $ x\n");
+    for (const [file, message] of [
+      [missing, `pll: can't read ${missing}: no such file\n`],
+      [bad, `${bad}:1:13: error: unknown priority \`bogus\`: use \`high\`, \`normal\` or \`low\` or a whole number\n   1 | a: priority bogus $ x\n     |             ^^^^^\n`],
+    ] as const) {
+      for (const verb of ["check", "graph", "run", "load"]) {
+        const r = await pll([verb, file]);
+        assert.deepEqual([r.code, r.stderr], [2, message], `${verb} ${file}`);
+      }
+    }
+  });
 });
+
+/** `script` run by bash (`$0` is pll) in `cwd`, for what only a shell does: process substitution. */
+function inBash(home: string, script: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn("bash", ["-c", script, pllBin], { cwd, env: { ...process.env, PLL_HOME: home, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+}

@@ -4,11 +4,10 @@
 // With a server running on $PLL_HOME the run goes there (via-server.ts);
 // otherwise this process hosts the engine for the length of the run
 // (in-process.ts). Both render through the same RunProgress subscriber.
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { homePaths, pllHome } from "../../home.js";
 import { checkHome } from "../../home-check.js";
-import { compileFile, formatDiagnostics } from "../../lang/index.js";
+import { compileSource, formatDiagnostics, jobsetInput, readJobset } from "../../lang/index.js";
 import { runLocally } from "./in-process.js";
 import { socketAnswers } from "../../client/socket-probe.js";
 import { UserError } from "../../core/errors.js";
@@ -16,7 +15,7 @@ import { exitCodeOf } from "../exit-codes.js";
 import { StoreError } from "../../store/store-error.js";
 
 export const USAGE = `usage: pll run FILE [--pjc N] [--json] [--keep-going|--halt-on-failure]
-  runs the jobset in FILE and follows it to the end: on the server if one runs for $PLL_HOME,
+  runs the jobset in FILE (- reads stdin) and follows it to the end: on the server if one runs for $PLL_HOME,
   else in this process (serving the socket meanwhile, so \`pll shell\` can attach)
   exit 0 if every job succeeded, 1 if one did not, 2 for a bad file or option, 130 on Ctrl-C
   --pjc N            at most N of the file's jobs at once (sets its jobset's pjc, as \`pll pjc N JOBSET\`)
@@ -75,6 +74,14 @@ export async function main(args: string[]): Promise<number> {
   // A closed pipe (`pll run x | head`) must not crash the run: stop writing, keep running.
   process.stdout.on("error", () => {});
   const home = pllHome();
+  // Read first, whoever runs it: a file that cannot be read is said as by check, graph and load (exit 2).
+  const input = await jobsetInput(opts.file, process.cwd());
+  const read = await readJobset(input);
+  const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+  if (read.diagnostics.length) {
+    process.stderr.write(formatDiagnostics(read.diagnostics, read.source, { color }));
+    return 2;
+  }
   try {
     // Before its socket is trusted or its store opened: a home someone else could change is refused.
     checkHome(home, { create: true, engine: true });
@@ -82,10 +89,9 @@ export async function main(args: string[]): Promise<number> {
     const { socket } = homePaths(home);
     if (await socketAnswers(socket)) {
       const [{ Client }, { runRemotely }] = await Promise.all([import("../../client/client.js"), import("./via-server.js")]);
-      return await runRemotely(new Client(socket), path.resolve(opts.file), opts);
+      return await runRemotely(new Client(socket), input, read.source, opts);
     }
-    const compiled = await compileFile(opts.file);
-    const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+    const compiled = { source: read.source, ...compileSource(read.source, input.label, { cwd: input.cwd }) };
     if (compiled.diagnostics.length) process.stderr.write(formatDiagnostics(compiled.diagnostics, compiled.source, { color }));
     if (!compiled.graph) return 2;
     // Handed over, not kept: a 100k-job graph need not outlive its submission.

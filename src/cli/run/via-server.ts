@@ -1,15 +1,13 @@
 // `pll run` with a server running on $PLL_HOME: the server compiles and runs
 // the file; we follow its events over the socket.
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import type { Client } from "../../client/client.js";
 import { ApiError } from "../../client/errors.js";
 import { submitAndFollow } from "../../client/follow.js";
-import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
 import type { ScheduleRecord, Submitted } from "../../core/types.js";
 import type { SettingsResponse } from "../../server/api-types.js";
 import type { RunOptions } from "./command.js";
+import type { JobsetInput } from "../../lang/jobset-input.js";
 import { RunFollower } from "./follower.js";
 
 /** Thrown out of the submit callback to stop following: the server made no run. */
@@ -19,16 +17,10 @@ class SchedulesOnly extends Error {
   }
 }
 
-export async function runRemotely(client: Client, file: string, opts: RunOptions): Promise<number> {
-  let source: string;
-  try {
-    source = await readFile(file, "utf8");
-  } catch (err) {
-    throw new UserError("usage", `can't read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+export async function runRemotely(client: Client, input: JobsetInput, source: string, opts: RunOptions): Promise<number> {
   // --pjc limits this file's jobset, not the server's other work; set before submitting so the run starts under it.
   if (opts.pjc !== undefined) {
-    const jobset = await jobsetOf(source, file);
+    const jobset = await jobsetOf(source, input.label);
     if (jobset !== undefined) {
       const { settings } = await client.request<SettingsResponse>("POST", "/settings/pjc", { pjc: opts.pjc, jobset });
       // The server's global limit is other users' too: say so rather than raise it.
@@ -42,7 +34,7 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
   const unwatch = follower.watchSignals();
   try {
     // haltOnFailure: the server halts the run itself, in the transition that records the failure.
-    const body = { source, path: file, cwd: path.dirname(file), env: process.env as Record<string, string>, haltOnFailure: opts.haltOnFailure };
+    const body = { source, ...(input.path !== undefined ? { path: input.path } : {}), cwd: input.cwd, env: process.env as Record<string, string>, haltOnFailure: opts.haltOnFailure };
     const { run, jobs } = await submitAndFollow(
       client,
       body,
