@@ -39,6 +39,7 @@ import { filterJobs, resolveRef } from "./engine-queries.js";
 import { scheduleHost } from "./engine-schedules.js";
 import { instantiate } from "./engine-submit.js";
 import { ScheduleRunner } from "./schedule-runner.js";
+import { refuseUnrunnable } from "./unrunnable.js";
 
 export interface EngineOptions {
   home: string;
@@ -216,6 +217,7 @@ export class Engine implements EngineControl {
   submit(graph: JobGraph, source: string, opts: SubmitOptions & { allowNoRun: true }): Promise<Submitted>;
   async submit(graph: JobGraph, source: string, opts: SubmitOptions = {}): Promise<Submitted> {
     this.refuseIfClosing();
+    refuseUnrunnable(graph, this.sched.settings, this.clock());
     const notices: string[] = [];
     let schedules: ScheduleRecord[] | undefined;
     // A file load replaces its jobset's schedules, with none too: a reload drops the schedules the file no longer has.

@@ -96,6 +96,52 @@ describe("the doors, against a server", () => {
       }
     }
   });
+
+  test("acting on a job in the wrong state is 409, `cancel` of an ended job too, with a message", async () => {
+    const queued = await pll(["$", "true"]);
+    const id = Number(/#(\d+)/.exec(queued.stdout)![1]);
+    await outputOf(id);
+    for (const [action, body, message] of [
+      ["retry", undefined, /is success; only errored or cancelled/],
+      ["kill", undefined, /is success, not running/],
+      ["start", undefined, /is success, not pending/],
+      ["priority", '{"priority": "high"}', /only a pending job's priority/],
+      ["cancel", undefined, new RegExp(`^job #${id} is success; only pending, blocked or running jobs can be cancelled$`)],
+    ] as const) {
+      const res = await raw(server, "POST", `/jobs/${id}/${action}`, body);
+      assert.deepEqual([res.status, res.json?.kind], [409, "conflict"], `${action}: ${res.text}`);
+      assert.match(res.json.error, message, action);
+    }
+    const cli = await pll(["cancel", String(id)]);
+    assert.deepEqual([cli.code, cli.stderr], [1, `pll: job #${id} is success; only pending, blocked or running jobs can be cancelled\n`]);
+  });
+
+  test("load errors: an `at` time in the past, a job that needs more units than the capacity — and nothing is recorded", async () => {
+    const past = path.join(home, "past.pll");
+    await writeFile(past, 'jobset past\nat "2020-01-01 00:00" $ echo never\n');
+    const loaded = await pll(["load", past]);
+    assert.equal(loaded.code, 2, loaded.stdout + loaded.stderr);
+    assert.match(loaded.stderr, new RegExp(`^${past}:2:1: error: at "2020-01-01T00:00:00" is in the past \\(it is now .+\\): the schedule would never fire\n$`));
+    assert.ok(!(await raw(server, "GET", "/schedules")).json.schedules.some((s: { jobset: string }) => s.jobset === "past"));
+    const ran = await pll(["run", past]);
+    assert.equal(ran.code, 2, ran.stdout + ran.stderr);
+
+    const big = path.join(home, "big.pll");
+    await writeFile(big, "jobset big\nsmall: $ true\nhuge: units 3 $ true\n");
+    assert.equal((await raw(server, "POST", "/settings/capacity", '{"capacity": 2}')).status, 200);
+    try {
+      const runsBefore = (await raw(server, "GET", "/runs")).json.runs.length;
+      const res = await raw(server, "POST", "/runs", JSON.stringify({ path: big }));
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.json.error, `${big}:3:1: error: job \`huge\` needs 3 units, more than the capacity (2): it could never start (\`pll capacity 3\` raises it)`);
+      const line = await raw(server, "POST", "/jobs", JSON.stringify({ line: "units 5 $ true", cwd: home }));
+      assert.equal(line.status, 400, line.text);
+      assert.equal((await raw(server, "GET", "/runs")).json.runs.length, runsBefore, "no run made");
+      assert.equal((await pll(["load", big])).code, 2);
+    } finally {
+      await raw(server, "POST", "/settings/capacity", '{"capacity": null}');
+    }
+  });
 });
 
 /** `script` run by bash (`$0` is pll) in `cwd`, for what only a shell does: process substitution. */
