@@ -184,7 +184,7 @@ export class Engine implements EngineControl {
         spawnerPidFile: spawnerPidFileOf(this.logsDir),
       },
     );
-    this.hooks = new HookRunner(undefined, killGraceMs);
+    this.hooks = new HookRunner(undefined, killGraceMs, (job, hook) => this.events.emit({ type: "hook", jobId: job.id, hook }));
     const byRun = new Map<number, JobRecord[]>();
     for (const job of contents.jobs) {
       const list = byRun.get(job.runId);

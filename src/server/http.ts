@@ -15,11 +15,12 @@ import { eventRoutes } from "./events.js";
 import { logRoutes } from "./job-log.js";
 import { jobRoutes } from "./routes-jobs.js";
 import { runRoutes } from "./routes-runs.js";
+import { hookRoutes } from "./routes-hooks.js";
 import { settingsRoutes } from "./routes-settings.js";
 import { UserError, type ErrorKind } from "../core/errors.js";
 import { matchPath, readJsonBody, type Route, type RouteContext } from "./routing.js";
 
-const routes: Route[] = [...jobRoutes, ...logRoutes, ...runRoutes, ...settingsRoutes, ...eventRoutes];
+const routes: Route[] = [...jobRoutes, ...logRoutes, ...hookRoutes, ...runRoutes, ...settingsRoutes, ...eventRoutes];
 // GET / — what a curl user finds first: every route, and where they are explained.
 routes.push({ method: "GET", path: "/", handler: () => ({ body: { docs: "docs/api.md", routes: routes.map((r) => `${r.method} ${r.path}`) } }) });
 

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { spawn } from "node:child_process";
-import { pllBin } from "../helpers/home.js";
+import http from "node:http";
+import { pllBin, waitFor } from "../helpers/home.js";
 import { raw, runPll, startServer, type ServerProcess } from "../server/server-process.js";
 
 describe("the doors, against a server", () => {
@@ -142,6 +143,33 @@ describe("the doors, against a server", () => {
       await raw(server, "POST", "/settings/capacity", '{"capacity": null}');
     }
   });
+
+  test("a hook's output and exit status show in `pll show`, in the API and as a `hook` event", async () => {
+    const events = subscribe(server.socket);
+    try {
+      await events.ready;
+      const file = path.join(home, "hooky.pll");
+      await writeFile(file, "jobset hooky\non failure $ echo hooked out; echo hooked err >&2; exit 3\nboom: $ exit 4\n");
+      const loaded = await pll(["load", file]);
+      assert.equal(loaded.code, 0, loaded.stderr);
+      const [, runId, id] = /^run (\d+) hooky: 1 job #(\d+)/.exec(loaded.stdout)!.map(Number);
+      const ended = await waitFor(async () => {
+        const { hooks } = (await raw(server, "GET", `/jobs/${id}/hooks`)).json;
+        return hooks.length === 1 && hooks[0].endedAt !== undefined ? hooks : undefined;
+      }, "the hook to end");
+      assert.equal(ended[0].on, "failure");
+      assert.equal(ended[0].exitCode, 3);
+      assert.equal(ended[0].output, "hooked out\nhooked err\n");
+      const run = (await raw(server, "GET", `/runs/${runId}`)).json;
+      assert.deepEqual(run.hooks.map((h: { jobId: number; exitCode: number }) => [h.jobId, h.exitCode]), [[id, 3]]);
+      const event = await waitFor(() => events.seen.find((e) => e.type === "hook" && e.jobId === id), "the hook event");
+      assert.deepEqual([event.hook.on, event.hook.exitCode, event.hook.command], ["failure", 3, "echo hooked out; echo hooked err >&2; exit 3"]);
+      const shown = await pll(["show", String(id)]);
+      assert.match(shown.stdout, /\nhook 1 +on failure \$ echo hooked out; echo hooked err >&2; exit 3 .* exit 3\n  │ hooked out\n  │ hooked err\n$/);
+    } finally {
+      events.close();
+    }
+  });
 });
 
 /** `script` run by bash (`$0` is pll) in `cwd`, for what only a shell does: process substitution. */
@@ -152,4 +180,28 @@ function inBash(home: string, script: string, cwd: string): Promise<{ code: numb
   child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
   child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
   return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+/** The server's event stream from now on: `seen` collects each event's data. */
+function subscribe(socket: string): { ready: Promise<void>; seen: any[]; close(): void } {
+  const seen: any[] = [];
+  let req!: http.ClientRequest;
+  const ready = new Promise<void>((resolve, reject) => {
+    req = http.get({ socketPath: socket, path: "/events", agent: false }, (res) => {
+      let buffer = "";
+      res.setEncoding("utf8").on("data", (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (/^event: ready$/m.test(frame)) resolve();
+          const data = /^data: (.*)$/m.exec(frame)?.[1];
+          if (data !== undefined) seen.push(JSON.parse(data));
+        }
+      });
+    });
+    req.on("error", reject);
+  });
+  return { ready, seen, close: () => req.destroy() };
 }
