@@ -11,11 +11,12 @@ import { defineCommand, type CommandContext, type Style } from "./types.js";
  * What of a jobset input to send. The server is on this host and reads a regular
  * file itself (a 100,000-job file is then no bigger a request than a small one);
  * anything else — stdin, a pipe like `<(gen.sh)` — only this process can read, so its
- * text is sent, with the directory its jobs run in (ours).
+ * text is sent, with the directory its jobs run in (ours) — and so is a file's to a TCP server.
  */
 async function submitBody(arg: string, ctx: CommandContext): Promise<Record<string, unknown>> {
   const input = await jobsetInput(arg, ctx.cwd, { stdin: ctx.stdin === true });
-  if (input.regular) return { path: input.path, env: ctx.env };
+  // A TCP server (PLL_SERVER) may be on another host: it gets the text.
+  if (input.regular && !ctx.client.tcp) return { path: input.path, env: ctx.env };
   // The compiler's module only when it is needed (it is large; `pll status` never loads it).
   const { formatDiagnostics, readJobset } = await import("../lang/index.js");
   const read = await readJobset(input);

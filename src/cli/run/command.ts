@@ -10,6 +10,7 @@ import { checkHome } from "../../home-check.js";
 import { compileSource, formatDiagnostics, jobsetInput, readJobset } from "../../lang/index.js";
 import { runLocally } from "./in-process.js";
 import { socketAnswers } from "../../client/socket-probe.js";
+import { tcpServerFromEnv } from "../../client/server-address.js";
 import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
 import { StoreError } from "../../store/store-error.js";
@@ -84,12 +85,14 @@ export async function main(args: string[]): Promise<number> {
   }
   try {
     // Before its socket is trusted or its store opened: a home someone else could change is refused.
-    checkHome(home, { create: true, engine: true });
+    // PLL_SERVER names a TCP server to run on (src/client/server-address.ts): nothing is made here.
+    const tcp = tcpServerFromEnv(home);
+    if (!tcp) checkHome(home, { create: true, engine: true });
     // The client's modules (HTTP, SSE) are loaded only when a server answers: a local run starts sooner without them.
     const { socket } = homePaths(home);
-    if (await socketAnswers(socket)) {
+    if (tcp || (await socketAnswers(socket))) {
       const [{ Client }, { runRemotely }] = await Promise.all([import("../../client/client.js"), import("./via-server.js")]);
-      return await runRemotely(new Client(socket), input, read.source, opts);
+      return await runRemotely(new Client(tcp ?? socket), input, read.source, opts);
     }
     const compiled = { source: read.source, ...compileSource(read.source, input.label, { cwd: input.cwd }) };
     if (compiled.diagnostics.length) process.stderr.write(formatDiagnostics(compiled.diagnostics, compiled.source, { color }));
