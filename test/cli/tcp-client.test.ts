@@ -6,6 +6,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { stopServerOf } from "../helpers/home.js";
 import { raw, runPll, startServer, type ServerProcess } from "../server/server-process.js";
 
 const TOKEN = "tcp-client-test-token";
@@ -29,6 +30,8 @@ describe("the CLI against a TCP server", () => {
       await api("POST", "/jobs/all/kill").catch(() => {});
     } finally {
       await server?.stop();
+      // Only a client that ignored PLL_SERVER would have started one here; stopped even then.
+      await stopServerOf(clientHome);
       await rm(serverHome, { recursive: true, force: true });
       await rm(clientHome, { recursive: true, force: true });
     }
