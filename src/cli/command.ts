@@ -9,9 +9,7 @@ import type { ServerNeed } from "../commands/types.js";
 import { isJobLine, jobLineOfArgs, quoteWord } from "../commands/words.js";
 import { describeError } from "./exit-codes.js";
 import { homePaths, pllHome } from "../home.js";
-
-/** The first line of formatted diagnostics (src/lang/diagnostics.ts): FILE[:LINE:COL]: error|warning: … */
-const DIAGNOSTIC = /^\S+?(:\d+:\d+)?: (error|warning): /;
+import { isDiagnostic } from "../lang/diagnostics.js";
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "--version") argv = ["version", ...argv.slice(1)];
@@ -28,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
       write: (text) => void process.stdout.write(text),
     });
     // A compiler's diagnostics name their place themselves (`x.pll:1:13: error: …`), as `pll check` prints them.
-    if (result.error !== undefined && !argv.includes("--json")) process.stderr.write(`${DIAGNOSTIC.test(result.error) ? "" : "pll: "}${result.error}\n`);
+    if (result.error !== undefined && !argv.includes("--json")) process.stderr.write(`${isDiagnostic(result.error) ? "" : "pll: "}${result.error}\n`);
     else if (result.output !== "") process.stdout.write(result.output + "\n");
     return result.code;
   });

@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { spawn } from "node:child_process";
 import http from "node:http";
-import { pllBin, waitFor } from "../helpers/home.js";
+import { pllBin, stopServerOf, waitFor, withTempHome } from "../helpers/home.js";
 import { raw, runPll, startServer, type ServerProcess } from "../server/server-process.js";
 
 describe("the doors, against a server", () => {
@@ -169,6 +169,29 @@ describe("the doors, against a server", () => {
     } finally {
       events.close();
     }
+  });
+});
+
+describe("the doors, with no server: `pll run` hosting its own engine", () => {
+  test("`pll run -` runs in the caller's directory as jobset `stdin`; an `at` in the past is the same load error", async () => {
+    await withTempHome(async (home) => {
+      try {
+        const caller = path.join(home, "caller");
+        await mkdir(caller);
+        const ran = await runPll(home, ["run", "--json", "-"], { input: "a: $ pwd\n", cwd: caller });
+        assert.equal(ran.code, 0, ran.stderr);
+        const job = ran.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.type === "job" && e.job.state === "success").job;
+        assert.deepEqual([job.jobset, job.cwd], ["stdin", caller]);
+        assert.equal(await readFile(job.logOut, "utf8"), `${caller}\n`);
+        const past = path.join(home, "past.pll");
+        await writeFile(past, 'jobset past\nat "2020-01-01 00:00" $ echo never\n');
+        const refused = await runPll(home, ["run", past]);
+        assert.equal(refused.code, 2);
+        assert.match(refused.stderr, new RegExp(`^${past}:2:1: error: at "2020-01-01T00:00:00" is in the past`));
+      } finally {
+        await stopServerOf(home);
+      }
+    });
   });
 });
 

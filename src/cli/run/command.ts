@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { homePaths, pllHome } from "../../home.js";
 import { checkHome } from "../../home-check.js";
 import { compileSource, formatDiagnostics, jobsetInput, readJobset } from "../../lang/index.js";
+import { isDiagnostic } from "../../lang/diagnostics.js";
 import { runLocally } from "./in-process.js";
 import { socketAnswers } from "../../client/socket-probe.js";
 import { tcpServerFromEnv } from "../../client/server-address.js";
@@ -102,7 +103,8 @@ export async function main(args: string[]): Promise<number> {
   } catch (err) {
     // A store the user must act on is said as by every verb (`pll: …`, src/cli/verbs.ts).
     if (err instanceof UserError && !(err instanceof StoreError)) {
-      process.stderr.write(`pll run: ${err.message}\n`);
+      // A load error in the compiler's form (`x.pll:2:1: error: …`) as the server's is printed: unprefixed.
+      process.stderr.write(`${isDiagnostic(err.message) ? "" : "pll run: "}${err.message}\n`);
       return exitCodeOf(err.kind);
     }
     throw err;
