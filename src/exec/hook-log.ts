@@ -3,7 +3,7 @@
 // `<job>.hook-<n>`, and in `<job>.hooks` one JSON line when it starts and one
 // when it ends (its exit status). A hook cut short by a crash has no end line: its
 // exitCode stays undefined.
-import { closeSync, constants, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import type { HookRun, JobRecord } from "../core/types.js";
 
 export type { HookRun };
@@ -61,11 +61,22 @@ export function hookRunCount(job: Pick<JobRecord, "logOut">): number {
   }
 }
 
+/** The last OUTPUT_TAIL bytes only: a hook's output may be large. */
 function tailOf(file: string): string {
+  let fd: number;
   try {
-    const bytes = readFileSync(file);
-    return bytes.subarray(Math.max(0, bytes.length - OUTPUT_TAIL)).toString("utf8");
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
     return "";
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(size, OUTPUT_TAIL));
+    const n = readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf.subarray(0, n).toString("utf8");
+  } catch {
+    return "";
+  } finally {
+    closeSync(fd);
   }
 }
