@@ -4,10 +4,11 @@
 // compiled graph (an array of graphs for several files).
 import { compileFile, formatDiagnostics } from "../lang/index.js";
 import type { JobGraph } from "../core/types.js";
+import { UserError } from "../core/errors.js";
 
 export const USAGE = [
   "usage: pll check FILE.pll… [--json]",
-  "  checks each file; prints a summary per valid file, or every error (exit 2)",
+  "  checks each file (- reads stdin); prints a summary per valid file, or every error (exit 2)",
   "  --json  print the compiled job graph (an array for several files)",
   "",
 ].join("\n");
@@ -19,7 +20,16 @@ export async function main(args: string[]): Promise<number> {
   let failed = false;
   const graphs: JobGraph[] = [];
   for (const file of parsed.files) {
-    const r = await compileFile(file);
+    let r: Awaited<ReturnType<typeof compileFile>>;
+    try {
+      r = await compileFile(file);
+    } catch (err) {
+      // A file that cannot be read is said as by graph, run and load; the others are still checked.
+      if (!(err instanceof UserError)) throw err;
+      process.stderr.write(`pll: ${err.message}\n`);
+      failed = true;
+      continue;
+    }
     if (r.diagnostics.length) process.stderr.write(formatDiagnostics(r.diagnostics, r.source, { color: useColor(process.stderr) }));
     if (!r.graph) {
       failed = true;

@@ -6,24 +6,27 @@ import { Client, connect } from "../client/client.js";
 import { clientEnv, wantsColor } from "../client/env.js";
 import { execute, serverNeed } from "../commands/index.js";
 import type { ServerNeed } from "../commands/types.js";
-import { isJobLine, quoteWord } from "../commands/words.js";
+import { isJobLine, jobLineOfArgs, quoteWord } from "../commands/words.js";
 import { describeError } from "./exit-codes.js";
 import { homePaths, pllHome } from "../home.js";
+import { isDiagnostic } from "../lang/diagnostics.js";
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "--version") argv = ["version", ...argv.slice(1)];
-  // A job line is passed verbatim (`pll '$ make test'` or `pll priority high '$' ./x.sh`).
+  // A job line (`pll '$ make test'`, `pll priority high '$' ./x.sh "a  b"`) keeps its arguments' boundaries.
   // `pll help $` asks about job lines: it is not one.
-  const line = argv[0] !== "help" && argv.some(isJobLine) ? argv.join(" ") : argv.map(quoteWord).join(" ");
+  const line = argv[0] !== "help" && argv.some(isJobLine) ? jobLineOfArgs(argv) : argv.map(quoteWord).join(" ");
   return withClient(pllHome(), serverNeed(line), async (client) => {
     const result = await execute(line, {
       client,
       cwd: process.cwd(),
       env: clientEnv(),
+      stdin: true,
       color: wantsColor(),
       write: (text) => void process.stdout.write(text),
     });
-    if (result.error !== undefined && !argv.includes("--json")) process.stderr.write(`pll: ${result.error}\n`);
+    // A compiler's diagnostics name their place themselves (`x.pll:1:13: error: …`), as `pll check` prints them.
+    if (result.error !== undefined && !argv.includes("--json")) process.stderr.write(`${isDiagnostic(result.error) ? "" : "pll: "}${result.error}\n`);
     else if (result.output !== "") process.stdout.write(result.output + "\n");
     return result.code;
   });

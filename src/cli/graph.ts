@@ -7,6 +7,7 @@ import { parseFileArgs, useColor } from "./check.js";
 export const USAGE = [
   "usage: pll graph FILE.pll [--format dot|text]",
   "  dot (default): Graphviz, e.g. `pll graph x.pll | dot -Tsvg > x.svg`; text: an indented tree",
+  "  FILE - reads stdin",
   "",
 ].join("\n");
 

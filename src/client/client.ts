@@ -8,6 +8,7 @@ import { checkHome } from "../home-check.js";
 import { startBackgroundServer, socketAnswers } from "./autostart.js";
 import { ApiError, ServerUnreachable } from "./errors.js";
 import { parseSse } from "./sse.js";
+import { tcpServerFromEnv, type TcpServer } from "./server-address.js";
 
 export { ApiError, ServerUnreachable };
 
@@ -19,10 +20,16 @@ export interface ConnectOptions {
   quiet?: boolean;
 }
 
-/** Refuses (HomeError) a home someone else could change: its socket may not be your server's. */
+/**
+ * The server of a home — or the TCP server PLL_SERVER names (./server-address.ts).
+ * Refuses (HomeError) a home someone else could change: its socket may not be your server's.
+ */
 export async function connect(opts: ConnectOptions): Promise<Client> {
   const { socket } = homePaths(opts.home);
   const exists = checkHome(opts.home);
+  // PLL_SERVER names a TCP server: never started from here; its first answer (or none) says the rest.
+  const tcp = tcpServerFromEnv(opts.home);
+  if (tcp) return new Client(tcp);
   if (!exists || !(await socketAnswers(socket))) {
     if (!opts.autostart) throw new ServerUnreachable(`no pll server is running for ${opts.home} (start one with \`pll start\`)`);
     const { pid } = await startBackgroundServer(opts.home);
@@ -78,12 +85,33 @@ export interface RequestOptions {
 export class Client {
   private readonly agent = new http.Agent({ keepAlive: true });
   private readonly streams = new Set<http.ClientRequest>();
+  /** what each request is sent to: the socket, or host and port */
+  private readonly where: { socketPath: string } | { host: string; port: number };
+  /** the bearer token's header over TCP */
+  private readonly auth: Record<string, string>;
+  /** a TCP server (PLL_SERVER), which may not share this host's files: send text, not paths */
+  readonly tcp: TcpServer | undefined;
+  /** what messages name the server by: the socket's path, or HOST:PORT */
+  readonly address: string;
 
   constructor(
-    readonly socketPath: string,
+    /** the home's socket, or a TCP server (src/client/server-address.ts) */
+    server: string | TcpServer,
     /** a request silent this long fails with ServerUnreachable (exit 3); streams only until they start */
     readonly timeoutMs = requestTimeoutMs(),
-  ) {}
+  ) {
+    this.tcp = typeof server === "string" ? undefined : server;
+    this.where = typeof server === "string" ? { socketPath: server } : { host: server.host, port: server.port };
+    this.auth = typeof server === "string" ? {} : { authorization: `Bearer ${server.token}` };
+    this.address = typeof server === "string" ? server : `${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`;
+  }
+
+  /** An answer's error: over TCP a 401 says whose token was refused, in one line. */
+  private refused(status: number, body: unknown): ApiError {
+    if (status === 401 && this.tcp)
+      return new ApiError(401, `the pll server at ${this.address} refused the token from ${this.tcp.tokenFrom} (PLL_SERVER): use the token it was started with`, "unauthorized");
+    return ApiError.fromBody(status, body);
+  }
 
   /** One JSON request; throws ApiError on a 4xx/5xx answer and ServerUnreachable when the socket is gone or the server does not answer. */
   request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
@@ -92,23 +120,23 @@ export class Client {
 
   /** A hung server (stopped, wedged) must not hang the CLI: a request silent for `ms` is given up. */
   private guard(req: http.ClientRequest, ms: number, what: string): void {
-    req.setTimeout(ms, () => req.destroy(new ServerUnreachable(`the pll server did not answer ${what} within ${formatSeconds(ms)} (${this.socketPath})`)));
+    req.setTimeout(ms, () => req.destroy(new ServerUnreachable(`the pll server did not answer ${what} within ${formatSeconds(ms)} (${this.address})`)));
   }
 
   private send<T>(method: string, path: string, payload: string | undefined, mayRetry: boolean, timeoutMs: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const req = http.request(
         {
-          socketPath: this.socketPath,
+          ...this.where,
           agent: this.agent,
           method,
           path,
-          headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+          headers: { ...this.auth, ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }) },
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("error", (err) => reject(unreachable(err)));
+          res.on("error", (err) => reject(this.unreachable(err)));
           // Cut off mid-answer (its timeout, or the server gone): no 'end' comes.
           res.on("close", () => res.complete || reject(new ServerUnreachable(`the pll server stopped answering ${method} ${path.split("?")[0]}`)));
           res.on("end", () => {
@@ -120,7 +148,7 @@ export class Client {
               return reject(new ApiError(res.statusCode ?? 500, `the server sent something that is not JSON: ${text.slice(0, 200)}`, "internal"));
             }
             const status = res.statusCode ?? 500;
-            if (status >= 400) return reject(ApiError.fromBody(status, parsed));
+            if (status >= 400) return reject(this.refused(status, parsed));
             resolve(parsed as T);
           });
         },
@@ -131,7 +159,7 @@ export class Client {
         if (mayRetry && req.reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET") {
           return resolve(this.send<T>(method, path, payload, false, timeoutMs));
         }
-        reject(unreachable(err));
+        reject(this.unreachable(err));
       });
       this.guard(req, timeoutMs, `${method} ${path.split("?")[0]}`);
       req.end(payload);
@@ -143,12 +171,12 @@ export class Client {
     let markReady!: (info: StreamReady) => void;
     const ready = new Promise<StreamReady>((r) => (markReady = r));
     let req!: http.ClientRequest;
-    const headers = opts.lastEventId === undefined ? {} : { "last-event-id": String(opts.lastEventId) };
+    const headers = { ...this.auth, ...(opts.lastEventId === undefined ? {} : { "last-event-id": String(opts.lastEventId) }) };
     const done = new Promise<void>((resolve, reject) => {
-      req = http.get({ socketPath: this.socketPath, path: "/events", agent: false, headers }, (res) => {
+      req = http.get({ ...this.where, path: "/events", agent: false, headers }, (res) => {
         if ((res.statusCode ?? 500) >= 400) {
           res.resume();
-          return reject(new ApiError(res.statusCode ?? 500, "the server refused the event stream", undefined));
+          return reject(res.statusCode === 401 ? this.refused(401, undefined) : new ApiError(res.statusCode ?? 500, "the server refused the event stream", undefined));
         }
         const feed = parseSse((type, data, id) => {
           if (type === "ready") {
@@ -168,9 +196,9 @@ export class Client {
         res.on("data", feed);
         res.on("end", resolve);
         res.on("close", resolve);
-        res.on("error", (err) => reject(unreachable(err)));
+        res.on("error", (err) => reject(this.unreachable(err)));
       });
-      req.on("error", (err) => reject(unreachable(err)));
+      req.on("error", (err) => reject(this.unreachable(err)));
       this.guard(req, this.timeoutMs, "the event stream");
     });
     this.streams.add(req);
@@ -191,14 +219,14 @@ export class Client {
    */
   lines<T>(path: string, onLine: (value: T) => void, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const req = http.get({ socketPath: this.socketPath, path, agent: false, ...(signal ? { signal } : {}) }, (res) => {
+      const req = http.get({ ...this.where, path, agent: false, headers: this.auth, ...(signal ? { signal } : {}) }, (res) => {
         req.setTimeout(0); // answered: a followed log may then be quiet for as long as its job is
         const status = res.statusCode ?? 500;
         let buffered = "";
         res.setEncoding("utf8");
         if (status >= 400) {
           res.on("data", (c: string) => (buffered += c));
-          res.on("end", () => reject(ApiError.fromBody(status, safeJson(buffered))));
+          res.on("end", () => reject(this.refused(status, safeJson(buffered))));
           return;
         }
         // Only the new chunk is searched for line ends: a long record costs its length once, not once per chunk.
@@ -214,13 +242,21 @@ export class Client {
           if (start < chunk.length) pending.push(chunk.slice(start));
         });
         res.on("end", () => resolve());
-        res.on("error", (err) => reject(unreachable(err)));
+        res.on("error", (err) => reject(this.unreachable(err)));
       });
       this.streams.add(req);
       req.on("close", () => this.streams.delete(req));
-      req.on("error", (err) => (signal?.aborted ? resolve() : reject(unreachable(err))));
+      req.on("error", (err) => (signal?.aborted ? resolve() : reject(this.unreachable(err))));
       this.guard(req, this.timeoutMs, path.split("?")[0]!);
     });
+  }
+
+  /** A lost connection, said with where the server was looked for over TCP. */
+  private unreachable(err: Error): Error {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (this.tcp && (code === "ECONNREFUSED" || code === "EHOSTUNREACH" || code === "ENOTFOUND" || code === "ETIMEDOUT"))
+      return new ServerUnreachable(`no pll server answers at ${this.address} (PLL_SERVER): ${code}`);
+    return unreachable(err);
   }
 
   /** Ends open streams and idle connections. */

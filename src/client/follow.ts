@@ -11,7 +11,7 @@ import { jobKeyOf, LiveState, runKeyOf } from "./live-state.js";
 export interface SubmitBody {
   /** the file's text; the server compiles it */
   source: string;
-  /** absolute path of the file (names it in diagnostics; its directory is the default cwd); none for a generated source (`pll each`) */
+  /** absolute path of the file (names it in diagnostics; its directory is the default cwd); none for stdin or a generated source (`pll each`) */
   path?: string;
   cwd?: string;
   env?: Record<string, string>;

@@ -7,6 +7,7 @@ import { countStates, jobStates } from "../server/api-types.js";
 import { displayPath, formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
 import { fetchJobs, requireJobset, resolveJob } from "./jobs-api.js";
 import { fewestUnits, limitsLine, runLimits } from "../core/pjc-limits.js";
+import { hookLines, withHookRuns, type JobWithHooks } from "./hook-runs.js";
 import { defineCommand, type Style } from "./types.js";
 
 const exitText = (j: JobRecord) => (j.state !== "running" && j.exitCode !== undefined && j.exitCode !== null ? String(j.exitCode) : (j.reason ?? "-"));
@@ -86,11 +87,11 @@ export const status = defineCommand<StatusResult>({
     summaryLine(r, style),
 });
 
-export const show = defineCommand<JobRecord>({
+export const show = defineCommand<JobWithHooks>({
   name: "show",
   args: [{ name: "N", kind: "job" }],
   summary: "one job in full: command, cwd, env, dependencies, attempts, log paths",
-  handler: (inv, ctx) => resolveJob(ctx.client, inv.args[0]!),
+  handler: async (inv, ctx) => withHookRuns(ctx.client, await resolveJob(ctx.client, inv.args[0]!)),
   format(j, style) {
     const b = style.chalk.bold;
     const lines = [
@@ -111,6 +112,7 @@ export const show = defineCommand<JobRecord>({
       const how = !attemptEnded(a) ? "running" : (a.reason ?? (a.signal ? `signal ${a.signal}` : `exit ${a.exitCode}`));
       lines.push(`attempt ${a.n}  ${formatTime(a.startedAt)}  ${formatDuration(attemptEnded(a) ? a.endedAt - a.startedAt : undefined)}  ${how}`);
     }
+    lines.push(...hookLines(j, style));
     return lines.join("\n");
   },
 });

@@ -1,31 +1,28 @@
 // Putting work in: `load FILE…` (alias `run`) and job lines (`$ make test`,
 // `priority high after 12 $ ./x.sh`). The server compiles; a bad file or line
 // comes back as formatted diagnostics and is a parse error (exit 2).
-import { constants } from "node:fs";
-import { access, readFile, stat } from "node:fs/promises";
-import path from "node:path";
+import { UserError } from "../core/errors.js";
+import { jobsetInput } from "../lang/jobset-input.js";
 import type { SubmitResponse } from "../server/api-types.js";
 import { listIds } from "./format.js";
-import { CommandFailed, defineCommand, type Style } from "./types.js";
+import { defineCommand, type CommandContext, type Style } from "./types.js";
 
 /**
- * What of a file to send. The server is on this host and reads a regular file
- * itself (a 100,000-job file is then no bigger a request than a small one);
- * anything else — a pipe like `<(gen.sh)`, a /dev/fd — only this process can
- * read, so its text is sent.
+ * What of a jobset input to send. The server is on this host and reads a regular
+ * file itself (a 100,000-job file is then no bigger a request than a small one);
+ * anything else — stdin, a pipe like `<(gen.sh)` — only this process can read, so its
+ * text is sent, with the directory its jobs run in (ours) — and so is a file's to a TCP server.
  */
-async function submittedFile(file: string, arg: string): Promise<{ source?: string }> {
-  const cannot = (err: unknown) =>
-    new CommandFailed(`cannot read ${arg}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
-  try {
-    if ((await stat(file)).isFile()) {
-      await access(file, constants.R_OK);
-      return {};
-    }
-    return { source: await readFile(file, "utf8") };
-  } catch (err) {
-    throw cannot(err);
-  }
+async function submitBody(arg: string, ctx: CommandContext): Promise<Record<string, unknown>> {
+  const input = await jobsetInput(arg, ctx.cwd, { stdin: ctx.stdin === true });
+  // A TCP server (PLL_SERVER) may be on another host: it gets the text.
+  if (input.regular && !ctx.client.tcp) return { path: input.path, env: ctx.env };
+  // The compiler's module only when it is needed (it is large; `pll status` never loads it).
+  const { formatDiagnostics, readJobset } = await import("../lang/index.js");
+  const read = await readJobset(input);
+  // Bytes that are not text: the one diagnostic check gives, a parse error (exit 2).
+  if (read.diagnostics.length) throw new UserError("usage", formatDiagnostics(read.diagnostics, read.source).trimEnd());
+  return { source: read.source, ...(input.path !== undefined ? { path: input.path } : {}), cwd: input.cwd, env: ctx.env };
 }
 
 export function describe(s: SubmitResponse, style: Style): string {
@@ -45,12 +42,11 @@ export const load = defineCommand<SubmitResponse[]>({
   server: "start",
   summary: "parse, store and start a jobset; prints the run and job numbers",
   details:
-    "Relative paths are taken from the current directory. Jobs run in the file's directory unless it says `cwd`.\nThe server reads the file itself (it runs on this host); what is not a regular file (`<(gen.sh)`) is sent as text.",
+    "Relative paths are taken from the current directory. Jobs run in the file's directory unless it says `cwd`.\nThe server reads the file itself (it runs on this host); what is not a regular file (`-` for stdin, `<(gen.sh)`) is sent as text, and its jobs run in the current directory.",
   async handler(inv, ctx) {
     const results: SubmitResponse[] = [];
     for (const arg of inv.args) {
-      const file = path.resolve(ctx.cwd, arg);
-      const body = { ...(await submittedFile(file, arg)), path: file, env: ctx.env };
+      const body = await submitBody(arg, ctx);
       // A file that does not compile comes back as a "usage" error: exit 2.
       results.push(await ctx.client.request<SubmitResponse>("POST", "/runs", body, { slow: true }));
     }

@@ -1,16 +1,15 @@
 // `report [RUN] [-o FILE.html]`: one self-contained HTML page of a run (a
 // Gantt of every attempt, concurrency against pjc, the critical path, the job
 // table, failed jobs' stderr, hook runs), built from the run's records, its
-// jobs' stderr tails and their hook logs. With --json, the same data instead
+// jobs' stderr tails and their hook runs (all from the server: the same over TCP). With --json, the same data instead
 // (and the page too only when -o names a file).
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { ApiError } from "../client/errors.js";
 import { localZone } from "../core/recurrence.js";
 import type { JobRecord } from "../core/types.js";
-import { sibling } from "../exec/job-files.js";
-import { buildReport, parseHookLog, type HookRun, type ReportData } from "../report/model.js";
+import { buildReport, type HookRun, type ReportData } from "../report/model.js";
 import { reportHtml } from "../report/html.js";
 import type { LogLine, RunListResponse, RunResponse, SettingsResponse } from "../server/api-types.js";
 import { CommandFailed, defineCommand, UsageError, type CommandContext } from "./types.js";
@@ -54,7 +53,7 @@ export const report = defineCommand<ReportResult>({
       timeZone: localZone(),
       now: Date.now(),
       stderr: await stderrTails(ctx, got.jobs.filter((j) => j.state === "errored").slice(0, STDERR_JOBS)),
-      hooks: await hookRuns(got.jobs),
+      hooks: hookRuns(got.hooks),
     });
     const out = typeof inv.options.output === "string" ? inv.options.output : ctx.json ? undefined : `pll-report-${data.run.jobset.replace(/[^\w.-]/g, "_")}-r${runId}.html`;
     if (out !== undefined) {
@@ -98,16 +97,15 @@ async function stderrTails(ctx: CommandContext, jobs: readonly JobRecord[]): Pro
   return tails;
 }
 
-/** Hook runs from the `.hooks` logs beside the jobs' logs (readable where the report is made on the server's host). */
-async function hookRuns(jobs: readonly JobRecord[]): Promise<Map<number, HookRun[]>> {
+/** The run's hook runs as the server gives them (GET /runs/ID: read from the hook logs on its host), by job. */
+function hookRuns(hooks: RunResponse["hooks"]): Map<number, HookRun[]> {
   const runs = new Map<number, HookRun[]>();
-  for (const job of jobs) {
-    if (!job.hooks.length) continue;
-    try {
-      runs.set(job.id, parseHookLog(await readFile(sibling(job.logOut, "hooks"), "utf8")));
-    } catch {
-      // no hook ran (no log), or the log is not on this host
-    }
+  for (const h of hooks ?? []) {
+    const exit = h.exitCode !== undefined && h.exitCode !== null ? String(h.exitCode) : (h.signal ?? h.error ?? undefined);
+    const run: HookRun = { event: h.on, command: h.command, output: (h.output ?? "").split("\n").filter((l) => l !== ""), ...(exit !== undefined ? { exit } : {}) };
+    const list = runs.get(h.jobId);
+    if (list) list.push(run);
+    else runs.set(h.jobId, [run]);
   }
   return runs;
 }

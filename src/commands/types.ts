@@ -10,6 +10,8 @@ export interface CommandContext {
   cwd: string;
   /** the client's environment: job lines run with it */
   env: Record<string, string>;
+  /** whether `load -` may read this process's stdin (the CLI's `pll load -`; not a script read from stdin) */
+  stdin?: boolean;
   /** answer with JSON instead of text */
   json?: boolean;
   /** colour the text (default: off) */

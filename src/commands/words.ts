@@ -42,7 +42,21 @@ export function splitWords(line: string): string[] {
   return words;
 }
 
-/** Quotes a word back so that splitWords gives it again (CLI argv → one line). */
+/**
+ * Quotes a word so that both splitWords and a POSIX shell give it back as one word,
+ * unchanged (CLI argv → one line; a job line's arguments → its shell command).
+ */
 export function quoteWord(word: string): string {
-  return /^[\w@%+=:,./#-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return /^[\w@%+=:,./-][\w@%+=:,./#-]*$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The CLI's argv of a job line → the line, keeping argument boundaries: the words
+ * before the first one with a `$` word (modifiers: `priority high`) as they are, that
+ * one as written (`'$ make test'`, or `$` alone), and each argument after it quoted
+ * for the shell (`pll '$' printf '[%s]\n' "a  b"` runs printf with two arguments).
+ */
+export function jobLineOfArgs(argv: string[]): string {
+  const at = argv.findIndex(isJobLine);
+  return [...argv.slice(0, at + 1), ...argv.slice(at + 1).map(quoteWord)].join(" ");
 }

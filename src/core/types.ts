@@ -311,11 +311,32 @@ export interface Settings {
 
 // ───────────────────────── events (engine → subscribers) ───────────────────
 
+/** One run of a job's hook (src/exec/hook-log.ts keeps them beside the job's logs). */
+export interface HookRun {
+  /** its number among the job's hook runs, from 1 */
+  n: number;
+  on: HookEvent;
+  command: string;
+  /** the job's attempt it ran after */
+  attempt: number;
+  startedAt: number;
+  endedAt?: number;
+  /** null: ended by a signal (`signal`), or it could not start (`error`) */
+  exitCode?: number | null;
+  signal?: string | null;
+  error?: string;
+  /** the file its output went to */
+  log: string;
+  /** the output's last 16 KiB, as text (in answers only; not on disk) */
+  output?: string;
+}
+
 export type EngineEvent =
   | { type: "run"; run: RunRecord }
   | { type: "job"; job: JobRecord }
   | { type: "settings"; settings: Settings }
   | { type: "overrun"; jobId: number; what: "time" | "output"; limit: number }
+  | { type: "hook"; jobId: number; hook: HookRun }
   | { type: "schedule"; schedule: ScheduleRecord; fired?: number; skippedReason?: string }
   | { type: "notice"; level: "info" | "warn" | "error"; message: string };
 

@@ -3,6 +3,9 @@
 import { Chalk } from "chalk";
 import { escapeControls, showLine, stripBom } from "./source-text.js";
 
+/** Whether a message is formatted diagnostics (`FILE[:LINE:COL]: error|warning: …`): it names its place itself, unprefixed. */
+export const isDiagnostic = (text: string): boolean => /^\S+?(:\d+:\d+)?: (error|warning): /.test(text);
+
 export interface Diagnostic {
   file: string;
   /** 1-based; 0 when the problem has no position (an unreadable file) */

@@ -2,19 +2,20 @@
 // Syntax (syntax.ts) → AST (cst-to-ast.ts) → graph and checks (compile.ts).
 // Semantic checks run only on a file without syntax errors, so every error
 // reported is real and not an echo of a broken line.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { JobGraph } from "../core/types.js";
 import type { Line } from "./ast.js";
 import { GraphCompiler, type CompileContext } from "./compile.js";
 import { toAst } from "./cst-to-ast.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { jobsetInput, type JobsetInput } from "./jobset-input.js";
 import { JOBSET_NAME, JOBSET_NAME_RULE } from "./jobset-name.js";
 import { rootScope } from "./scope.js";
 import { decodeSource, escapeControls, firstNul, stripBom } from "./source-text.js";
 import { parseSource } from "./syntax.js";
 
 export { formatDiagnostics, type Diagnostic } from "./diagnostics.js";
+export { jobsetInput, type JobsetInput } from "./jobset-input.js";
 
 function parseLines(source: string, file: string): { lines?: Line[]; diagnostics: Diagnostic[] } {
   const lines: Line[] = [];
@@ -38,7 +39,9 @@ function jobsetName(lines: Line[], file: string, diagnostics: Diagnostic[]): str
     else name = l.name.text;
   }
   if (name !== undefined) return name;
-  const base = path.basename(file).replace(/\.pll$/, "").replace(/^<(.*)>$/, "$1");
+  // A pipe has no name of its own: `<(gen.sh)` is /dev/fd/63 — stdin's is fd 0.
+  const fd = /^\/(?:dev|proc\/[^/]+)\/fd\/(\d+)$/.exec(file)?.[1];
+  const base = fd !== undefined ? (fd === "0" ? "stdin" : "pipe") : path.basename(file).replace(/\.pll$/, "").replace(/^<(.*)>$/, "$1");
   return JOBSET_NAME.test(base) ? base : base.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^[-.]/, "_") || "jobset";
 }
 
@@ -79,21 +82,23 @@ export function compileSource(
 const notTextError = (file: string, why: string): Diagnostic => ({ file, line: 0, col: 0, severity: "error", message: `not a text file: ${why}` });
 
 /**
- * Read and compile a file; a missing or unreadable file is a diagnostic, not a throw.
- * `source` is the text the positions refer to (without a BOM).
+ * A jobset input's text, without a BOM — or, for bytes that are not text, the one
+ * diagnostic that says so. `source` is the text the positions refer to.
  */
-export async function compileFile(file: string): Promise<{ graph?: JobGraph; source: string; diagnostics: Diagnostic[] }> {
-  let source: string;
-  try {
-    const decoded = decodeSource(await readFile(file));
-    if ("notText" in decoded) return { source: "", diagnostics: [notTextError(file, decoded.notText)] };
-    source = decoded.text;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String((e as Error).message);
-    return { source: "", diagnostics: [{ file, line: 0, col: 0, severity: "error", message: `can't read ${file}: ${why}` }] };
-  }
-  return { source, ...compileSource(source, file) };
+export async function readJobset(input: JobsetInput): Promise<{ source: string; diagnostics: Diagnostic[] }> {
+  const decoded = decodeSource(await input.read());
+  return "notText" in decoded ? { source: "", diagnostics: [notTextError(input.label, decoded.notText)] } : { source: decoded.text, diagnostics: [] };
+}
+
+/**
+ * Read and compile a FILE argument (`-`: stdin) as check, graph and run do (./jobset-input.ts);
+ * a file that cannot be read throws a usage error, one that is not text is a diagnostic.
+ */
+export async function compileFile(file: string | JobsetInput): Promise<{ graph?: JobGraph; source: string; diagnostics: Diagnostic[] }> {
+  const input = typeof file === "string" ? await jobsetInput(file, process.cwd()) : file;
+  const read = await readJobset(input);
+  if (read.diagnostics.length) return read;
+  return { source: read.source, ...compileSource(read.source, input.label, { cwd: input.cwd }) };
 }
 
 /** A name for an unlabeled shell job: the command's first word, without its directory. */

@@ -189,25 +189,3 @@ function criticalPathOf(jobs: readonly ReportJob[]): number[] {
   }
   return path.reverse();
 }
-
-/** The hook runs in a job's `.hooks` log: each `--- pll: on EVENT $ CMD`, its output, and its `--- pll: exit X (on EVENT $ CMD)`. */
-export function parseHookLog(text: string): HookRun[] {
-  const runs: HookRun[] = [];
-  let current: HookRun | undefined;
-  for (const line of text.split("\n")) {
-    const start = /^--- pll: on (\S+) \$ (.*)$/.exec(line);
-    if (start) {
-      current = { event: start[1]!, command: start[2]!, output: [] };
-      runs.push(current);
-      continue;
-    }
-    const end = /^--- pll: exit (\S+) \(on (\S+) \$ (.*)\)$/.exec(line);
-    if (end) {
-      const run = runs.find((r) => r.exit === undefined && r.event === end[2] && r.command === end[3]);
-      if (run) run.exit = end[1]!;
-      continue;
-    }
-    if (current && line !== "") current.output.push(line);
-  }
-  return runs;
-}

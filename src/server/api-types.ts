@@ -1,7 +1,7 @@
 // The control API's response shapes and the job states, shared by server and
 // client so the protocol cannot drift. No zod here: clients load this module,
 // and the request schemas (api-schema.ts) load only when a request needs them.
-import type { JobRecord, JobState, RunRecord, ScheduleRecord, Settings } from "../core/types.js";
+import type { HookRun, JobRecord, JobState, RunRecord, ScheduleRecord, Settings } from "../core/types.js";
 
 export const jobStates = ["pending", "running", "success", "errored", "blocked", "skipped", "cancelled"] as const satisfies readonly JobState[];
 
@@ -52,6 +52,11 @@ export interface RunListResponse extends Consistent {
 export interface RunResponse extends Consistent {
   run: RunSummary;
   jobs: JobRecord[];
+  /** what its jobs' hooks did, each with its job's number */
+  hooks: (HookRun & { jobId: number })[];
+}
+export interface JobHooksResponse extends Consistent {
+  hooks: HookRun[];
 }
 export interface SettingsResponse extends Consistent {
   settings: Settings;

@@ -42,6 +42,7 @@ import { scheduleHost } from "./engine-schedules.js";
 import { instantiate } from "./engine-submit.js";
 import { ScheduleRunner } from "./schedule-runner.js";
 import { finishPrune, Pruner } from "./prune.js";
+import { refuseUnrunnable } from "./unrunnable.js";
 
 export interface EngineOptions {
   home: string;
@@ -179,7 +180,7 @@ export class Engine implements EngineControl {
         envOf: (job, attempt) => this.envOf(job, attempt),
       },
     );
-    this.hooks = new HookRunner(undefined, killGraceMs);
+    this.hooks = new HookRunner(undefined, killGraceMs, (job, hook) => this.events.emit({ type: "hook", jobId: job.id, hook }));
     const byRun = new Map<number, JobRecord[]>();
     for (const job of contents.jobs) {
       const list = byRun.get(job.runId);
@@ -228,6 +229,7 @@ export class Engine implements EngineControl {
   submit(graph: JobGraph, source: string, opts: SubmitOptions & { allowNoRun: true }): Promise<Submitted>;
   async submit(graph: JobGraph, source: string, opts: SubmitOptions = {}): Promise<Submitted> {
     this.refuseIfClosing();
+    refuseUnrunnable(graph, this.sched.settings, this.clock());
     const notices: string[] = [];
     let schedules: ScheduleRecord[] | undefined;
     // A file load replaces its jobset's schedules, with none too: a reload drops the schedules the file no longer has.

@@ -65,6 +65,8 @@ async function kill(ctx: RouteContext): Promise<{ body: JobsResponse }> {
   return { body: jobsNow(ctx, await ctx.engine.kill(target)) };
 }
 
+const CANCELLABLE = new Set<JobRecord["state"]>(["pending", "blocked", "running"]);
+
 /** `cancel N|NAME|JOBSET`: a job reference first, else every pending job of that jobset. */
 async function cancel(ctx: RouteContext): Promise<{ body: JobsResponse }> {
   const ref = ctx.params.ref!;
@@ -74,6 +76,10 @@ async function cancel(ctx: RouteContext): Promise<{ body: JobsResponse }> {
     if (ofJobset.length === 0) throw new UserError("not-found", /^#?\d+$/.test(ref) ? `no such job: #${ref.replace(/^#/, "")}` : `no job or jobset matches '${ref}'`);
     jobs = ofJobset.filter((j) => j.state === "pending" || j.state === "blocked");
     if (jobs.length === 0) throw new UserError("conflict", `jobset '${ref}' has no pending jobs to cancel`);
+  } else if (!jobs.some((j) => CANCELLABLE.has(j.state))) {
+    // Nothing to do is not a silent success: the job ended already (docs/api.md: wrong state is 409).
+    const states = jobs.map((j) => `#${j.id} is ${j.state}`).join(", ");
+    throw new UserError("conflict", `job ${states}; only pending, blocked or running jobs can be cancelled`);
   }
   return { body: jobsNow(ctx, await ctx.engine.cancel(ids(jobs))) };
 }

@@ -7,6 +7,7 @@ import { seqNow } from "./event-log.js";
 import { jobsNow } from "./routes-jobs.js";
 import { idParam, MAX_SOURCE_BODY_BYTES, queryObject, validate, type Route, type RouteContext } from "./routing.js";
 import { compileRun } from "./submit.js";
+import { hookRunsOf } from "./routes-hooks.js";
 
 function summarise(engine: EngineControl, run: RunRecord): { run: RunSummary; jobs: JobRecord[] } {
   const counts: StateCounts = {};
@@ -44,7 +45,8 @@ function getRun(ctx: RouteContext): { body: RunResponse } {
   const id = idParam(ctx);
   const run = ctx.engine.getRun(id);
   if (!run) throw new UserError("not-found", `no such run: ${id}`);
-  return { body: { ...summarise(ctx.engine, run), seq: seqNow(ctx.engine) } };
+  const summary = summarise(ctx.engine, run);
+  return { body: { ...summary, hooks: hookRunsOf(summary.jobs), seq: seqNow(ctx.engine) } };
 }
 
 export const runRoutes: Route[] = ["/runs", "/jobsets"].flatMap((base): Route[] => [

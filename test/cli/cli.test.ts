@@ -87,7 +87,7 @@ describe("pll COMMAND from the CLI", () => {
     assert.deepEqual([refused.status, refused.json.kind], [400, "usage"], refused.text);
     const loaded = await run("load", bad);
     assert.equal(loaded.code, 2, loaded.stderr);
-    assert.match(loaded.stderr, /^pll: .*kinds-bad\.pll:2:\d+: error: /);
+    assert.match(loaded.stderr, /^\/.*kinds-bad\.pll:2:\d+: error: /);
     assert.doesNotMatch(loaded.stderr, /\n\s+at /);
   });
 
@@ -238,7 +238,7 @@ describe("pll COMMAND from the CLI", () => {
       [["pjc", "1", "a", "b"], 2, /too many arguments/],
       [["tail", "-x", "1"], 2, /Unknown option '-x'/],
       [["priority", "1", "sky"], 2, /priority must be high, normal, low/],
-      [["load", "no-such-file.pll"], 1, /cannot read no-such-file\.pll: no such file/],
+      [["load", "no-such-file.pll"], 2, /can't read no-such-file\.pll: no such file/],
       [["show", "999999"], 1, /no such job: #999999/],
       [["retry", "no_such_job"], 1, /no job matches 'no_such_job'/],
       [["kill", "999999"], 1, /no such job/],

@@ -45,7 +45,7 @@ describe("execute() and complete() against a real server", () => {
   });
 
   test("user mistakes come back as results, never as exceptions — including an unreachable server", async () => {
-    for (const [line, code] of [["nope", 2], ["show 'unterminated", 2], ["show 424242", 1], ["load missing.pll", 1]] as const) {
+    for (const [line, code] of [["nope", 2], ["show 'unterminated", 2], ["show 424242", 1], ["load missing.pll", 2]] as const) {
       const r = await execute(line, ctx());
       assert.deepEqual([r.ok, r.code], [false, code], line);
       assert.ok(r.error && r.output.startsWith("error: "), line);

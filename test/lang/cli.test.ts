@@ -63,7 +63,7 @@ describe("pll check", () => {
   it("reports a missing file as an error, exit 2", async () => {
     const r = await pll(["check", "/nonexistent/x.pll"]);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "/nonexistent/x.pll: error: can't read /nonexistent/x.pll: no such file\n");
+    assert.equal(r.stderr, "pll: can't read /nonexistent/x.pll: no such file\n");
   });
 
   it("exits 2 on usage errors", async () => {

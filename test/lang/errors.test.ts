@@ -189,11 +189,8 @@ describe("rendering and files", () => {
     assert.ok(formatDiagnostics(r.diagnostics, src, { color: true }).includes("\u001b["));
   });
 
-  it("turns a missing file into a diagnostic, not a throw", async () => {
-    const r = await compileFile("/nonexistent/x.pll");
-    assert.equal(r.graph, undefined);
-    assert.deepEqual(r.diagnostics.map((d) => [d.line, d.message]), [[0, "can't read /nonexistent/x.pll: no such file"]]);
-    assert.equal(formatDiagnostics(r.diagnostics, r.source), "/nonexistent/x.pll: error: can't read /nonexistent/x.pll: no such file\n");
+  it("refuses a missing file with a usage error (exit 2), as check, graph, run and load say it", async () => {
+    await assert.rejects(compileFile("/nonexistent/x.pll"), { kind: "usage", message: "can't read /nonexistent/x.pll: no such file" });
   });
 
   it("warns about an empty block without failing", () => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { JobRecord, RunRecord, Settings } from "../../src/core/types.js";
-import { buildReport, parseHookLog } from "../../src/report/model.js";
+import { buildReport } from "../../src/report/model.js";
 
 const settings: Settings = { pjc: 4, capacity: null, paused: [], jobsetPjc: {} };
 const run: RunRecord = { id: 3, jobset: "s", file: "/f.pll", state: "failed", createdAt: 1000, endedAt: 1100, jobIds: [10, 11, 12, 13], blockPjc: { "": 6, "3:b": 2 } };
@@ -29,19 +29,3 @@ test("jobs in number order, grouped by block path; bars per attempt; concurrency
   assert.deepEqual([r.start, r.end], [1000, 1100]);
 });
 
-test("hook logs: each run with its output and its exit, matched by event and command when hooks overlap", () => {
-  const log = [
-    "--- pll: on failure $ notify a",
-    "--- pll: on failure $ notify b",
-    "sent",
-    "--- pll: exit 0 (on failure $ notify b)",
-    "--- pll: exit 7 (on failure $ notify a)",
-    "--- pll: on done $ sleep 100",
-    "",
-  ].join("\n");
-  assert.deepEqual(parseHookLog(log), [
-    { event: "failure", command: "notify a", output: [], exit: "7" },
-    { event: "failure", command: "notify b", output: ["sent"], exit: "0" },
-    { event: "done", command: "sleep 100", output: [] },
-  ]);
-});

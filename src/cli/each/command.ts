@@ -151,5 +151,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`pll each: ${source.error}\n`);
     return 2;
   }
-  return runJobset({ file: opts.run.file, source, cwd: process.cwd() }, opts.run, "pll each");
+  // A generated source, compiled as a file in the caller's directory would be; without a path the server names it by its `jobset` line.
+  const text = Buffer.from(source);
+  return runJobset({ label: opts.run.file, regular: false, cwd: process.cwd(), read: async () => text }, opts.run, "pll each");
 }

@@ -4,13 +4,14 @@
 // With a server running on $PLL_HOME the run goes there (via-server.ts);
 // otherwise this process hosts the engine for the length of the run
 // (in-process.ts). Both render through the same RunProgress subscriber.
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { homePaths, pllHome } from "../../home.js";
 import { checkHome } from "../../home-check.js";
-import { compileFile, compileSource, formatDiagnostics } from "../../lang/index.js";
+import { compileSource, formatDiagnostics, jobsetInput, readJobset, type JobsetInput } from "../../lang/index.js";
+import { isDiagnostic } from "../../lang/diagnostics.js";
 import { runLocally } from "./in-process.js";
 import { socketAnswers } from "../../client/socket-probe.js";
+import { tcpServerFromEnv } from "../../client/server-address.js";
 import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
 import { StoreError } from "../../store/store-error.js";
@@ -28,7 +29,7 @@ export function outputMode(value: string): OutputMode | { error: string } {
 }
 
 export const USAGE = `usage: pll run FILE [--pjc N] [--json] [--output group|tag|none] [--keep-order] [--joblog FILE] [--keep-going|--halt-on-failure]
-  runs the jobset in FILE and follows it to the end: on the server if one runs for $PLL_HOME,
+  runs the jobset in FILE (- reads stdin) and follows it to the end: on the server if one runs for $PLL_HOME,
   else in this process (serving the socket meanwhile, so \`pll shell\` can attach)
   exit 0 if every job succeeded, 1 if one did not, 2 for a bad file or option, 130 on Ctrl-C
   --pjc N            this run's pjc, over the file's (this run only; a global or jobset pjc still caps it)
@@ -103,33 +104,33 @@ export async function main(args: string[]): Promise<number> {
     process.stderr.write(`pll run: ${opts.error}\n${USAGE}\n`);
     return 2;
   }
-  return runJobset({ file: opts.file }, opts, "pll run");
+  return runJobset(await jobsetInput(opts.file, process.cwd()), opts, "pll run");
 }
 
-/** A jobset to run: a file, or a source generated for it (`pll each`), compiled as if it were a file in `cwd`. */
-export interface JobsetInput {
-  file: string;
-  source?: string;
-  cwd?: string;
-}
-
-/** Runs and follows `input` on the home's server if one answers, else in this process; returns the exit status. */
+/** Runs and follows `input` (a file, stdin, or a source generated for it: `pll each`) on the home's server if one answers, else in this process; returns the exit status. */
 export async function runJobset(input: JobsetInput, opts: RunOptions, verb: string): Promise<number> {
   // A closed pipe (`pll run x | head`) must not crash the run: stop writing, keep running.
   process.stdout.on("error", () => {});
   const home = pllHome();
+  // Read first, whoever runs it: a file that cannot be read was said as by check, graph and load (exit 2).
+  const read = await readJobset(input);
+  const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+  if (read.diagnostics.length) {
+    process.stderr.write(formatDiagnostics(read.diagnostics, read.source, { color }));
+    return 2;
+  }
   try {
     // Before its socket is trusted or its store opened: a home someone else could change is refused.
-    checkHome(home, { create: true, engine: true });
+    // PLL_SERVER names a TCP server to run on (src/client/server-address.ts): nothing is made here.
+    const tcp = tcpServerFromEnv(home);
+    if (!tcp) checkHome(home, { create: true, engine: true });
     // The client's modules (HTTP, SSE) are loaded only when a server answers: a local run starts sooner without them.
     const { socket } = homePaths(home);
-    if (await socketAnswers(socket)) {
+    if (tcp || (await socketAnswers(socket))) {
       const [{ Client }, { runRemotely }] = await Promise.all([import("../../client/client.js"), import("./via-server.js")]);
-      return await runRemotely(new Client(socket), input.source !== undefined ? input : { file: path.resolve(input.file) }, opts);
+      return await runRemotely(new Client(tcp ?? socket), input, read.source, opts);
     }
-    const compiled =
-      input.source !== undefined ? { source: input.source, ...compileSource(input.source, input.file, { cwd: input.cwd ?? process.cwd() }) } : await compileFile(input.file);
-    const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+    const compiled = { source: read.source, ...compileSource(read.source, input.label, { cwd: input.cwd }) };
     if (compiled.diagnostics.length) process.stderr.write(formatDiagnostics(compiled.diagnostics, compiled.source, { color }));
     if (!compiled.graph) return 2;
     // Handed over, not kept: a 100k-job graph need not outlive its submission.
@@ -137,7 +138,8 @@ export async function runJobset(input: JobsetInput, opts: RunOptions, verb: stri
   } catch (err) {
     // A store the user must act on is said as by every verb (`pll: …`, src/cli/verbs.ts).
     if (err instanceof UserError && !(err instanceof StoreError)) {
-      process.stderr.write(`${verb}: ${err.message}\n`);
+      // A load error in the compiler's form (`x.pll:2:1: error: …`) as the server's is printed: unprefixed.
+      process.stderr.write(`${isDiagnostic(err.message) ? "" : `${verb}: `}${err.message}\n`);
       return exitCodeOf(err.kind);
     }
     throw err;

@@ -1,16 +1,14 @@
 // `pll run` with a server running on $PLL_HOME: the server compiles and runs
 // the file; we follow its events over the socket.
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import type { Client } from "../../client/client.js";
 import { ApiError } from "../../client/errors.js";
 import { clientEnv } from "../../client/env.js";
 import { submitAndFollow } from "../../client/follow.js";
-import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
 import type { ScheduleRecord, Submitted } from "../../core/types.js";
 import type { SettingsResponse } from "../../server/api-types.js";
-import type { JobsetInput, RunOptions } from "./command.js";
+import type { RunOptions } from "./command.js";
+import type { JobsetInput } from "../../lang/jobset-input.js";
 import { sayBinding } from "./binding.js";
 import { RunFollower } from "./follower.js";
 
@@ -21,14 +19,7 @@ class SchedulesOnly extends Error {
   }
 }
 
-export async function runRemotely(client: Client, input: JobsetInput, opts: RunOptions): Promise<number> {
-  const { file } = input;
-  let source: string;
-  try {
-    source = input.source ?? (await readFile(file, "utf8"));
-  } catch (err) {
-    throw new UserError("usage", `can't read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+export async function runRemotely(client: Client, input: JobsetInput, source: string, opts: RunOptions): Promise<number> {
   // Read before submitting, to say at the start which limit binds (the server's limits are other work's too: said, not changed).
   const { settings } = await client.request<SettingsResponse>("GET", "/settings");
   const follower = new RunFollower(opts, {
@@ -37,9 +28,8 @@ export async function runRemotely(client: Client, input: JobsetInput, opts: RunO
   const unwatch = follower.watchSignals();
   try {
     // haltOnFailure: the server halts the run itself, in the transition that records the failure; --pjc is this run's own.
-    // A generated source has no file: the server names it as it names any source without a path.
-    const where: { path?: string; cwd: string } = input.source !== undefined ? { cwd: input.cwd ?? process.cwd() } : { path: file, cwd: path.dirname(file) };
-    const body = { source, ...where, env: clientEnv(), haltOnFailure: opts.haltOnFailure, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) };
+    // Without a path (stdin, a generated source) the server names the jobset as it names any source without one.
+    const body = { source, ...(input.path !== undefined ? { path: input.path } : {}), cwd: input.cwd, env: clientEnv(), haltOnFailure: opts.haltOnFailure, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) };
     const { run, jobs } = await submitAndFollow(
       client,
       body,
