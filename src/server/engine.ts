@@ -35,7 +35,7 @@ import { countersBehindLogs } from "../store/integrity.js";
 import { damagedError, Store, type Counters, type StoreContents } from "../store/store.js";
 import { EventHub } from "./engine-events.js";
 import { TickLoop } from "./engine-ticks.js";
-import { filterJobs, resolveRef } from "./engine-queries.js";
+import { filterJobs } from "./engine-queries.js";
 import { scheduleHost } from "./engine-schedules.js";
 import { instantiate } from "./engine-submit.js";
 import { ScheduleRunner } from "./schedule-runner.js";
@@ -269,10 +269,6 @@ export class Engine implements EngineControl {
 
   getJob(id: number): JobRecord | undefined {
     return this.sched.jobs.get(id);
-  }
-
-  resolveJobs(ref: string): JobRecord[] {
-    return resolveRef(this.sched.jobs, ref);
   }
 
   settings(): Settings {
