@@ -155,8 +155,9 @@ export class ShellModel {
     return this.scopeCounts()[state];
   }
 
-  /** Per state, the jobs of the current runs. */
+  /** Per state, the jobs of the current runs (all jobs while no run is known yet). */
   private scopeCounts(): Record<JobState, number> {
+    if (this.runs.size === 0) return { ...this.counts };
     const counts = emptyCounts();
     for (const run of this.currentRuns()) {
       const p = this.runProgress.get(run.id);

@@ -282,7 +282,7 @@ test("a job line with no server running starts one in the background and says so
       assert.equal(r.code, 0, r.stderr);
       pid = Number(/pid (\d+)/.exec(r.stderr)?.[1]);
       assert.match(r.stderr, /started a background server for .* \(pid \d+/);
-      assert.match(r.stdout, /^#1 true: queued \(run 1\)\n$/);
+      assert.match(r.stdout, /^#1 true: queued \(run r1\)\n$/);
       assert.equal((await raw({ socket: homePaths(home).socket }, "GET", "/health")).json.pid, pid);
       const quiet = await pll(home, ["status"]);
       assert.equal(quiet.stderr, "", "the next command finds it");
@@ -326,7 +326,7 @@ test("CLI commands racing to autostart on a fresh home end up sharing one server
       const results = await Promise.all(Array.from({ length: 5 }, (_, i) => pll(home, [`$ echo ${i + 1}`])));
       for (const [i, r] of results.entries()) {
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, /^#\d+ echo: queued \(run \d+\)\n$/, `job line ${i + 1}`);
+        assert.match(r.stdout, /^#\d+ echo: queued \(run r\d+\)\n$/, `job line ${i + 1}`);
         const started = /pid (\d+)/.exec(r.stderr);
         if (started) pids.add(Number(started[1]));
       }
