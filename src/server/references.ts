@@ -11,6 +11,7 @@
 import { UserError } from "../core/errors.js";
 import { currentRunsOf, jobRef, parseRef, runRef, type ParsedRef } from "../core/ref-syntax.js";
 import type { EngineControl, JobRecord, JobState, RunRecord } from "../core/types.js";
+import { didYouMean } from "../lang/suggest.js";
 import { jobStates } from "./api-types.js";
 
 /** Where a set is taken from; at most one of run, jobset and all. */
@@ -119,7 +120,8 @@ export function resolveRef(engine: EngineControl, ref: string | undefined, scope
       if (ofJobset.length > 0) return ofJobset;
     }
   }
-  throw new UserError("not-found", `no job${use === "set" ? " or jobset" : ""} named '${word}' ${scopeWords(engine, scope, runs)}`);
+  const known = [...(use === "set" ? SET_WORDS : []), ...new Set(engine.listRuns().map((r) => r.jobset)), ...new Set(inScope.map((j) => j.name))];
+  throw new UserError("not-found", `no job${use === "set" ? " or jobset" : ""} named '${word}' ${scopeWords(engine, scope, runs)}${didYouMean(word, known)}`);
 }
 
 /** Of jobs with one name, those of the newest run among them. */
