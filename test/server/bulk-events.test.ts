@@ -56,7 +56,7 @@ test(`${BULK} jobs loaded and cancelled in bulk: every subscriber stays connecte
       let runOut = "";
       follower.stdout!.setEncoding("utf8").on("data", (c: string) => (runOut += c));
       follower.stderr!.setEncoding("utf8").on("data", (c: string) => (runOut += c));
-      await waitFor(async () => (await raw(server, "GET", "/jobs?jobset=few&state=running")).json.jobs.length === 3, "the followed run's jobs to start");
+      await waitFor(async () => (await raw(server, "GET", "/jobs?jobset=few&state=running")).json.jobs?.length === 3, "the followed run's jobs to start");
 
       // the first bulk: 25,000 jobs created
       const loaded = await raw(server, "POST", "/runs", JSON.stringify({ path: bulkFile }));
