@@ -342,7 +342,7 @@ export interface EngineControl {
   listJobs(filter?: JobFilter): JobRecord[];
   getJob(id: number): JobRecord | undefined;
   retry(ids: number[]): Promise<JobRecord[]>;
-  kill(ids: number[] | "all"): Promise<JobRecord[]>;
+  kill(ids: number[]): Promise<JobRecord[]>;
   /** start a pending job now, past pjc limits but not past its dependencies */
   start(id: number): Promise<JobRecord>;
   cancel(ids: number[]): Promise<JobRecord[]>;

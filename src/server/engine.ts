@@ -299,8 +299,7 @@ export class Engine implements EngineControl {
     return ids.map((id) => this.need(id));
   }
 
-  async kill(ids: number[] | "all"): Promise<JobRecord[]> {
-    const targets = ids === "all" ? this.listJobs({ state: "running" }).map((j) => j.id) : ids;
+  async kill(targets: number[]): Promise<JobRecord[]> {
     for (const id of targets) {
       const job = this.need(id);
       if (job.state !== "running") throw new UserError("conflict", `job #${id} is ${job.state}, not running`);
