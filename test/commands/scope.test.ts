@@ -13,7 +13,8 @@ import { ShellModel } from "../../src/shell/model.js";
 import { waitFor } from "../helpers/home.js";
 import { raw, runPll, startServer, type ServerProcess } from "../server/server-process.js";
 
-describe("the scope of commands that take a set", () => {
+// A test that fails must not hang the others (on the code before this change, a bare `wait` waited for every blocked job ever).
+describe("the scope of commands that take a set", { timeout: 120_000 }, () => {
   let home: string;
   let server: ServerProcess;
   const pll = (...args: string[]) => runPll(home, args);
@@ -22,10 +23,10 @@ describe("the scope of commands that take a set", () => {
   const load = async (file: string): Promise<number> => {
     const r = await pll("load", path.join(home, file));
     assert.equal(r.code, 0, r.stderr);
-    const m = /^run r(\d+) /.exec(r.stdout);
-    assert.ok(m, `load prints the run as rN: ${r.stdout}`);
-    return Number(m[1]);
+    loadSaid.push(r.stdout);
+    return Number(/^run r?(\d+) /.exec(r.stdout)![1]);
   };
+  const loadSaid: string[] = [];
   let oldRun: number;
   let newRun: number;
   const jobId = async (run: number, name: string) => (await runOf(run)).jobs.find((j) => j.name === name)!.id;
@@ -83,6 +84,7 @@ describe("the scope of commands that take a set", () => {
   });
 
   test("run and job references cannot be confused, and a wrong one says which was meant", async () => {
+    for (const said of loadSaid) assert.match(said, /^run r\d+ /, "load prints the run as rN");
     const show = await pll("show", `r${newRun}`);
     assert.equal(show.code, 2);
     assert.match(show.stderr, new RegExp(`r${newRun} is a run; .*\`status r${newRun}\``));
@@ -103,15 +105,18 @@ describe("the scope of commands that take a set", () => {
     await writeFile(path.join(home, "held.pll"), "jobset held\npjc 1\nfirst: $ true\nsecond: after first $ true\n");
     await pll("pause", "held");
     const run = await load("held.pll");
-    const res = await raw(server, "POST", "/jobs/second/priority", JSON.stringify({ priority: "high" }));
-    assert.equal(res.status, 200, res.text);
-    assert.equal(res.json.job.runId, run);
-    assert.equal(res.json.job.name, "second");
-    const cli = await pll("priority", "first", "low");
-    assert.equal(cli.code, 0, cli.stderr);
-    assert.match(cli.stdout, /first: priority low/);
-    await pll("resume", "held");
-    await ended(run);
+    try {
+      const res = await raw(server, "POST", "/jobs/second/priority", JSON.stringify({ priority: "high" }));
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json.job.runId, run);
+      assert.equal(res.json.job.name, "second");
+      const cli = await pll("priority", "first", "low");
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, /first: priority low/);
+    } finally {
+      await pll("resume", "held");
+      await ended(run);
+    }
   });
 
   test("`status` shows the current run, with a RUN column; `status rN` one run's jobs; --all history, newest run first", async () => {
@@ -148,7 +153,7 @@ describe("the scope of commands that take a set", () => {
     assert.match(cli.stdout, new RegExp(`older runs: \`runs --before r${ids[0]}\``));
   });
 
-  test("bare `wait` waits for what is active now: finished old runs, failed or not, never fail it", async () => {
+  test("bare `wait` waits for what is active now: finished old runs, failed or not, never fail it", { timeout: 30_000 }, async () => {
     // Every run has ended; the old ones failed and left a blocked job.
     const r = await pll("wait");
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -159,7 +164,9 @@ describe("the scope of commands that take a set", () => {
     assert.match(old.stdout, /failed: 2 jobs/);
   });
 
-  test("in a stdin script, bare `wait` waits for what the script loaded and exits by that", async () => {
+  test("in a stdin script, bare `wait` waits for what the script loaded and exits by that", { timeout: 30_000 }, async () => {
+    const none = await runPll(home, ["shell"], { input: "wait\n" });
+    assert.equal(none.code, 0, none.stdout + none.stderr);
     const good = await runPll(home, ["shell"], { input: `load ${path.join(home, "good.pll")}\nwait\n` });
     assert.equal(good.code, 0, good.stdout + good.stderr);
     assert.match(good.stdout, /done: 1 job \(1 success\)/);
