@@ -6,7 +6,7 @@ import type { JobListResponse, RunListResponse, ScheduleListResponse, SettingsRe
 import { countStates, jobStates } from "../server/api-types.js";
 import { displayPath, formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
 import { runRef } from "../core/ref-syntax.js";
-import { getJob, resolveJobs } from "./jobs-api.js";
+import { getJob } from "./jobs-api.js";
 import { parseCount } from "./args.js";
 import { SCOPE_OPTIONS, scopeQuery } from "./scope-options.js";
 import { defineCommand, UsageError, type Style } from "./types.js";
