@@ -108,6 +108,7 @@ export type ModifierCstChildren = {
   envMod?: EnvModCstNode[];
   cwdMod?: CwdModCstNode[];
   forMod?: ForModCstNode[];
+  keepMod?: KeepModCstNode[];
 };
 
 export interface PriorityModCstNode extends CstNode {
@@ -297,6 +298,17 @@ export type EnvModCstChildren = {
   value: IToken[];
 };
 
+export interface KeepModCstNode extends CstNode {
+  name: "keepMod";
+  children: KeepModCstChildren;
+}
+
+export type KeepModCstChildren = {
+  Keep: IToken[];
+  value?: (IToken)[];
+  unit?: IToken[];
+};
+
 export interface ForModCstNode extends CstNode {
   name: "forMod";
   children: ForModCstChildren;
@@ -336,5 +348,6 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   retryMod(children: RetryModCstChildren, param?: IN): OUT;
   expectMod(children: ExpectModCstChildren, param?: IN): OUT;
   envMod(children: EnvModCstChildren, param?: IN): OUT;
+  keepMod(children: KeepModCstChildren, param?: IN): OUT;
   forMod(children: ForModCstChildren, param?: IN): OUT;
 }

@@ -40,6 +40,7 @@ const VALUE_OF: Record<string, string> = {
   unitsMod: "a whole number",
   roleMod: "a role name",
   cwdMod: "a directory",
+  keepMod: "a duration (e.g. 30d), a number of runs (e.g. 100 runs) or `forever`",
 };
 
 function expectedValue(ruleName: string, previous: IToken | undefined): string | undefined {

@@ -117,6 +117,7 @@ export class PllParser extends CstParser {
         { ALT: () => this.SUBRULE(this.envMod) },
         { ALT: () => this.SUBRULE(this.cwdMod) },
         { ALT: () => this.SUBRULE(this.forMod) },
+        { ALT: () => this.SUBRULE(this.keepMod) },
       ],
       ERR_MSG: "a modifier",
     });
@@ -171,6 +172,13 @@ export class PllParser extends CstParser {
     this.CONSUME(AnyWord, { LABEL: "name" });
     this.CONSUME(Equals);
     this.CONSUME(Value, { LABEL: "value" });
+  });
+
+  /** keep := 'keep' (DURATION | INT 'runs' | 'forever') — how much of the jobset's history to keep */
+  public keepMod = this.RULE("keepMod", () => {
+    this.CONSUME(K.keep);
+    this.OR([{ ALT: () => this.CONSUME(Name, { LABEL: "value" }) }, { ALT: () => this.CONSUME(Int, { LABEL: "value" }) }]);
+    this.OPTION(() => this.CONSUME2(Name, { LABEL: "unit" }));
   });
 
   /** for := 'for' NAME 'in' (WORD | STRING | INT)+ */

@@ -25,7 +25,7 @@ export const Int = createToken({ name: "Int", pattern: /-?\d+/, longer_alt: Name
 
 const keywordNames = [
   "jobset", "on", "seq", "par", "priority", "after", "every", "cron", "at", "tz", "overlap", "catchup",
-  "pjc", "batch", "timeout", "retry", "backoff", "expect", "fresh", "units", "role", "env", "cwd", "for", "in",
+  "pjc", "batch", "timeout", "retry", "backoff", "expect", "fresh", "units", "role", "env", "cwd", "for", "in", "keep",
 ] as const;
 export type Keyword = (typeof keywordNames)[number];
 
@@ -46,7 +46,7 @@ export const KEYWORDS: readonly string[] = keywordNames;
 /** Words that start a modifier: the "did you mean" candidates for a misspelt one. */
 export const MODIFIER_WORDS: readonly string[] = [
   "priority", "after", "every", "cron", "at", "tz", "overlap", "catchup", "pjc", "batch",
-  "timeout", "retry", "expect", "fresh", "units", "role", "env", "cwd", "for",
+  "timeout", "retry", "expect", "fresh", "units", "role", "env", "cwd", "for", "keep",
 ];
 
 export const Newline = createToken({ name: "Newline", pattern: /\r?\n/, line_breaks: true, label: "the end of the line" });

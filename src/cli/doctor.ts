@@ -69,6 +69,7 @@ async function check(paths: ReturnType<typeof homePaths>): Promise<number> {
       return 1;
     }
     say(`pll doctor: the store ${paths.db} is sound: ${contents.runs.length} runs, ${contents.jobs.length} jobs, ${contents.schedules.length} schedules; next run ${contents.counters.nextRunId}, next job ${contents.counters.nextJobId}`);
+    if (contents.prune) say(`  a prune of ${contents.prune.runs.length} runs was cut short; the next server (or pll run) finishes it before anything else`);
     return 0;
   } catch (err) {
     return damaged(err);

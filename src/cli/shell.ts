@@ -12,6 +12,8 @@ import { withClient } from "./command.js";
 
 export const USAGE = `usage: pll shell [--json]
   on a terminal: the full-screen shell (? lists its keys); starts a background server if none runs
+    keys: Esc to the job table (j/k move, x kill and c cancel ask y/N, : back to typing), q quits;
+    Ctrl-C stops a tail -f or wait and never quits
   reading a pipe: one command per line (\`pll help\` lists them; # comments and blank lines skipped),
   each answered in turn; a bad line says so and the rest still run; exit 0 only if every line succeeded
   --json  answer each line with one JSON object`;

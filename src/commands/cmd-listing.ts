@@ -2,12 +2,13 @@
 import { homedir } from "node:os";
 import { describeSchedule, formatTime as formatZoned, zoneOf } from "../core/recurrence.js";
 import { attemptEnded, type JobRecord, type ScheduleRecord, type Settings } from "../core/types.js";
-import type { JobListResponse, RunListResponse, ScheduleListResponse, SettingsResponse, StateCounts } from "../server/api-types.js";
+import type { JobListResponse, RunListResponse, RunSummary, ScheduleListResponse, SettingsResponse, StateCounts } from "../server/api-types.js";
 import { countStates, jobStates } from "../server/api-types.js";
 import { displayPath, formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
 import { runRef } from "../core/ref-syntax.js";
 import { getJob } from "./jobs-api.js";
 import { parseCount } from "./args.js";
+import { fewestUnits, limitsLine, runLimits } from "../core/pjc-limits.js";
 import { SCOPE_OPTIONS, scopeQuery } from "./scope-options.js";
 import { defineCommand, UsageError, type Style } from "./types.js";
 
@@ -36,6 +37,8 @@ interface StatusResult {
   /** matching jobs not printed (older than those shown) */
   omitted: number;
   settings: Settings;
+  /** the active runs, for the limits that bind them */
+  active: RunSummary[];
 }
 
 function summaryLine(r: StatusResult, style: Style): string {
@@ -43,7 +46,7 @@ function summaryLine(r: StatusResult, style: Style): string {
   const s = r.settings;
   const paused = s.paused.length === 0 ? "" : s.paused.includes("*") ? " · paused" : ` · paused: ${s.paused.join(", ")}`;
   const capacity = s.capacity === null ? "" : ` · capacity ${s.capacity}`;
-  return `${parts.join(" · ") || "no jobs"} · pjc ${s.pjc}${capacity}${paused}`;
+  return `${parts.join(" · ") || "no jobs"} · pjc ${s.pjc ?? "none"}${capacity}${paused}`;
 }
 
 /** Newest run first; within a run, in job order. */
@@ -65,15 +68,22 @@ export const status = defineCommand<StatusResult>({
     const limit = typeof inv.options.limit === "string" ? Number(inv.options.limit) : STATUS_SHOWN;
     // The argument (a run, a jobset, a state in the scope) is a reference the server resolves.
     const query = scopeQuery(inv, { ref: inv.args[0] ?? "all", counts: "1", last: String(limit) });
-    const [page, { settings }] = await Promise.all([
+    const [page, { settings }, { runs: active }] = await Promise.all([
       ctx.client.request<JobListResponse>("GET", `/jobs${query}`),
       ctx.client.request<SettingsResponse>("GET", "/settings"),
+      ctx.client.request<RunListResponse>("GET", "/runs?state=running"),
     ]);
-    return { jobs: newestRunFirst(page.jobs), counts: page.counts ?? countStates(page.jobs), omitted: (page.total ?? page.jobs.length) - page.jobs.length, settings };
+    return { jobs: newestRunFirst(page.jobs), counts: page.counts ?? countStates(page.jobs), omitted: (page.total ?? page.jobs.length) - page.jobs.length, settings, active };
   },
   format: (r, style) =>
     (r.omitted > 0 ? style.chalk.dim(`… ${r.omitted} more (older); \`status --limit N\` lists more`) + "\n" : "") +
     (r.jobs.length ? renderTable(r.jobs, jobColumns(style), style) + "\n" : "") +
+    // A run held below its own pjc by a wider limit: which, and by how much (`pll pjc` shows every active run's).
+    r.active
+      .map((run) => runLimits(run, r.settings, fewestUnits(r.jobs.filter((j) => j.runId === run.id))))
+      .filter((l) => l.binds !== "run")
+      .map((l) => style.chalk.dim(limitsLine(l)) + "\n")
+      .join("") +
     summaryLine(r, style),
 });
 

@@ -1,34 +1,64 @@
 // Changing how the server dispatches: pjc, capacity, pause/resume, unschedule.
-import type { Settings } from "../core/types.js";
-import type { ScheduleListResponse, SettingsResponse } from "../server/api-types.js";
+import { limitsLine, runLimits } from "../core/pjc-limits.js";
+import type { RunRecord, Settings } from "../core/types.js";
+import type { RunListResponse, ScheduleListResponse, SettingsResponse } from "../server/api-types.js";
 import { requireJobset } from "./jobs-api.js";
 import { CommandFailed, defineCommand, type Command, type CommandContext } from "./types.js";
 
 const post = async (ctx: CommandContext, path: string, body: unknown) =>
   (await ctx.client.request<SettingsResponse>("POST", path, body)).settings;
 
-export const pjc = defineCommand<{ settings: Settings; jobset?: string }>({
+type PjcResult = { settings: Settings; jobset?: string; runs?: RunRecord[] };
+
+export const pjc = defineCommand<PjcResult>({
   name: "pjc",
   args: [
-    { name: "N", kind: "number", min: 1 },
+    { name: "N|reset", kind: "number", min: 1, optional: true, words: ["reset"] },
     { name: "JOBSET", kind: "jobset", optional: true },
   ],
-  summary: "set the parallel job count — global, or of one jobset; takes effect at once",
+  summary: "show or set the parallel job count — global, or of one jobset; takes effect at once",
+  details: [
+    "pjc: the limits now, and each active run's: its own pjc, its jobset's, the global one, the capacity, and which binds.",
+    "pjc N: a global cap over every job (there is none unless set). pjc N JOBSET: a cap over all runs of JOBSET together.",
+    "pjc reset [JOBSET]: remove that cap. A run's own pjc is `pll run --pjc N`, else its file's `pjc`, else the CPU count.",
+  ].join("\n"),
   async handler(inv, ctx) {
-    const n = Number(inv.args[0]);
-    const jobset = inv.args[1];
-    if (jobset !== undefined) await requireJobset(ctx.client, jobset);
+    const [what, jobset] = inv.args;
+    if (what === undefined) {
+      const [{ settings }, { runs }] = await Promise.all([
+        ctx.client.request<SettingsResponse>("GET", "/settings"),
+        ctx.client.request<RunListResponse>("GET", "/runs?state=running"),
+      ]);
+      return { settings, runs };
+    }
+    const n = what === "reset" ? null : Number(what);
+    if (jobset !== undefined && n === null) {
+      const { settings } = await ctx.client.request<SettingsResponse>("GET", "/settings");
+      if (settings.jobsetPjc[jobset] === undefined) throw new CommandFailed(`jobset ${jobset} has no pjc of its own to reset`);
+    } else if (jobset !== undefined) await requireJobset(ctx.client, jobset);
     return { settings: await post(ctx, "/settings/pjc", { pjc: n, ...(jobset ? { jobset } : {}) }), ...(jobset ? { jobset } : {}) };
   },
-  format: (r) => (r.jobset ? `pjc of ${r.jobset}: ${r.settings.jobsetPjc[r.jobset] ?? "?"}` : `pjc: ${r.settings.pjc}`),
+  format: (r) => (r.runs ? pjcNow(r.settings, r.runs) : r.jobset ? `pjc of ${r.jobset}: ${r.settings.jobsetPjc[r.jobset] ?? "none"}` : `pjc: ${r.settings.pjc ?? "none"}`),
 });
+
+/** `pjc` with no argument: every limit there is, and what binds each active run. */
+function pjcNow(s: Settings, runs: RunRecord[]): string {
+  const jobsets = Object.entries(s.jobsetPjc).map(([name, n]) => `${name} ${n}`);
+  return [
+    `global pjc: ${s.pjc ?? "none"}${s.pjc === null ? " (each run is held to its own: --pjc, its file's pjc, else the CPU count)" : ""}`,
+    `jobset pjc: ${jobsets.length ? jobsets.join(", ") : "none"}`,
+    `capacity: ${s.capacity === null ? "unlimited" : s.capacity}`,
+    ...runs.map((run) => limitsLine(runLimits(run, s))),
+  ].join("\n");
+}
 
 export const capacity = defineCommand<Settings>({
   name: "capacity",
-  args: [{ name: "N|unlimited", kind: "number", words: ["unlimited"] }],
-  summary: "resource units available for `units`",
+  args: [{ name: "N|unlimited", kind: "number", words: ["unlimited"], optional: true }],
+  summary: "show or set the resource units available for `units`",
   async handler(inv, ctx) {
-    const arg = inv.args[0]!;
+    const arg = inv.args[0];
+    if (arg === undefined) return (await ctx.client.request<SettingsResponse>("GET", "/settings")).settings;
     const value = arg === "unlimited" ? null : Number(arg);
     return post(ctx, "/settings/capacity", { capacity: value });
   },

@@ -6,6 +6,8 @@ import { cancel, kill, priority, retry, start } from "./cmd-actions.js";
 import { jobLine, load } from "./cmd-load.js";
 import { runs, schedules, show, status } from "./cmd-listing.js";
 import { capacity, pause, pjc, resume, unschedule } from "./cmd-settings.js";
+import { prune } from "./cmd-prune.js";
+import { report } from "./cmd-report.js";
 import { tail } from "./cmd-tail.js";
 import { wait } from "./cmd-wait.js";
 import { defineCommand, UsageError, type Command } from "./types.js";
@@ -78,8 +80,10 @@ export const commands: readonly Command<unknown>[] = [
   runs,
   schedules,
   unschedule,
+  prune,
   wait,
   capacity,
+  report,
   help,
   version,
   quit,

@@ -1,6 +1,7 @@
 // PJC and units accounting. Every limit a job is under (each enclosing block's
-// pjc, its run's file-level pjc unless its jobset's pjc was set, its jobset's
-// pjc, a paused jobset, the units capacity) is a Limiter. A ready job that hits a full limiter is parked on
+// pjc, its run's own pjc, its jobset's pjc, a paused jobset, the units
+// capacity; the global pjc is counted by the ready queue) is a Limiter: each
+// caps, none replaces another (docs: README "How many jobs at once"). A ready job that hits a full limiter is parked on
 // that limiter's own heap and only comes back when that limiter frees a slot,
 // so a full block never costs a scan per dispatch.
 
@@ -46,12 +47,8 @@ export function limitOf(key: string, runs: ReadonlyMap<number, RunRecord>, setti
       const runId = Number(scoped.slice(0, scoped.indexOf(":")));
       return runs.get(runId)?.blockPjc[scoped] ?? Infinity;
     }
-    case "r": {
-      // The file-level pjc is only its jobset's default: `pjc N JOBSET` replaces it (raising too), for running and future runs.
-      const run = runs.get(Number(key.slice(2)));
-      if (!run || settings.jobsetPjc[run.jobset] !== undefined) return Infinity;
-      return run.blockPjc[""] ?? Infinity;
-    }
+    case "r":
+      return runs.get(Number(key.slice(2)))?.blockPjc[""] ?? Infinity;
     case "s":
       return settings.jobsetPjc[key.slice(2)] ?? Infinity;
     case "p":

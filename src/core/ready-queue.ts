@@ -69,8 +69,9 @@ export class ReadyQueue {
     this.promoteDelayed();
     const taken: PendingJob[] = [];
     if (settings.paused.includes("*")) return taken;
+    const pjc = settings.pjc ?? Infinity;
     for (;;) {
-      while (this.running < settings.pjc) {
+      while (this.running < pjc) {
         const entry = this.popLive(this.ready);
         if (!entry) break;
         const job = entry.job;
@@ -87,7 +88,7 @@ export class ReadyQueue {
         this.occupy(job);
         taken.push(job);
       }
-      if (this.running >= settings.pjc || !this.wakeParked()) return taken;
+      if (this.running >= pjc || !this.wakeParked()) return taken;
     }
   }
 

@@ -44,6 +44,17 @@ export class RecordBook {
     this.openCount.set(run.id, open);
   }
 
+  /** Forgets a finished run and its jobs (pruned from the store). */
+  remove(run: RunRecord): void {
+    for (const id of run.jobIds) {
+      this.jobMap.delete(id);
+      this.dirtyJobs.delete(id);
+    }
+    this.runMap.delete(run.id);
+    this.dirtyRuns.delete(run.id);
+    this.openCount.delete(run.id);
+  }
+
   need(id: number): JobRecord {
     const job = this.jobMap.get(id);
     if (!job) throw new UserError("not-found", `no job #${id}`);

@@ -26,6 +26,8 @@ function restrictGraph(graph: JobGraph, keep: Set<string>): JobGraph {
     jobset: graph.jobset,
     file: graph.file,
     ...(graph.pjc === undefined ? {} : { pjc: graph.pjc }),
+    ...(graph.env === undefined ? {} : { env: graph.env }),
+    ...(graph.keep === undefined ? {} : { keep: graph.keep }),
     jobs,
     blocks,
     schedules: [],

@@ -81,6 +81,40 @@ export class Scheduler {
     if (run.state === "running") this.book.endRunIfDone(run.id);
   }
 
+  /**
+   * May this run be pruned? Only a finished run none of whose jobs a job of
+   * a running run (`after #N`) depends on.
+   */
+  prunable(runId: number): boolean {
+    const run = this.book.runs.get(runId);
+    if (!run || run.state === "running") return false;
+    for (const id of run.jobIds)
+      for (const d of this.dependants.get(id) ?? []) {
+        const other = this.jobs.get(d)?.runId;
+        if (other !== undefined && this.runs.get(other)?.state === "running") return false;
+      }
+    return true;
+  }
+
+  /** Forgets a finished run and its jobs (`prunable` said yes; the store has deleted them). */
+  removeRun(runId: number): void {
+    const run = this.book.runs.get(runId);
+    if (!run) return;
+    if (run.state === "running") throw new Error(`removeRun: run ${runId} is running`);
+    const gone = new Set(run.jobIds);
+    for (const id of run.jobIds) {
+      const job = this.jobs.get(id);
+      this.dependants.delete(id);
+      for (const dep of job?.deps ?? []) {
+        if (gone.has(dep)) continue;
+        const list = this.dependants.get(dep)?.filter((x) => !gone.has(x));
+        if (list?.length) this.dependants.set(dep, list);
+        else this.dependants.delete(dep);
+      }
+    }
+    this.book.remove(run);
+  }
+
   // ───────────────────────── dispatching ─────────────────────────
 
   /** Starts every job that may start now, in priority order, within every limit. */

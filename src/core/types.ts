@@ -39,7 +39,7 @@ export interface JobSettings {
   command: string;
   /** absolute; default the directory of the .pll file */
   cwd: string;
-  /** env modifiers and `for` variables; merged over the server's environment at spawn */
+  /** env modifiers and `for` variables; set over the run's submitted environment at spawn (src/exec/job-env.ts) */
   env: Record<string, string>;
   priority: Priority;
   timeoutMs?: number;
@@ -106,6 +106,10 @@ export interface JobGraph {
   file: string;
   /** file-level `pjc` setting */
   pjc?: number;
+  /** the submitter's environment, the base of every job's (src/exec/job-env.ts); none: jobs get only their `env` and pll's */
+  env?: Record<string, string>;
+  /** file-level `keep` setting (src/core/retention.ts has the defaults) */
+  keep?: Retention;
   jobs: JobSpec[];
   blocks: BlockSpec[];
   schedules: ScheduleSpec[];
@@ -246,6 +250,16 @@ export type JobIn<S extends JobState> = JobRecord extends infer J ? (J extends {
 export type RunState = "running" | "success" | "failed" | "cancelled";
 
 /** A run's record; immutable like the job records (the scheduler makes a new one per change). */
+/**
+ * How much of a jobset's finished history is kept (`keep` in a file): a
+ * finished run older than `ageMs`, or not among its jobset's newest `runs`
+ * finished runs, is pruned. Neither set: kept forever.
+ */
+export interface Retention {
+  ageMs?: number;
+  runs?: number;
+}
+
 export interface RunRecord {
   readonly id: number;
   readonly jobset: string;
@@ -256,10 +270,16 @@ export interface RunRecord {
   readonly createdAt: number;
   readonly endedAt?: number;
   readonly jobIds: readonly number[];
-  /** pjc per scoped block id, and the jobset-level pjc under key "" */
+  /** pjc per scoped block id, and the run's own pjc under key "" (see pjcFrom) */
   readonly blockPjc: Readonly<Record<string, number>>;
+  /** where the run's own pjc came from: `pll run --pjc N`, the file's `pjc`, or the default (the CPU count); absent in runs of older versions */
+  readonly pjcFrom?: "option" | "file" | "default";
+  /** the environment of the process that submitted it, without its PLL_* (src/exec/job-env.ts) */
+  readonly env?: Readonly<Record<string, string>>;
   /** `pll run --halt-on-failure`: a job's failure (retries spent) cancels the run's pending and blocked jobs */
   readonly haltOnFailure?: boolean;
+  /** the file's `keep`, if it had one (else the defaults apply: src/core/retention.ts) */
+  readonly keep?: Retention;
 }
 
 export interface ScheduleRecord {
@@ -279,12 +299,13 @@ export interface ScheduleRecord {
 }
 
 export interface Settings {
-  pjc: number;
+  /** the global pjc, a cap over every job: null (the default) = none; `pll pjc N` sets it, `pll pjc reset` clears it */
+  pjc: number | null;
   /** units capacity; default: unlimited (Infinity is stored as null) */
   capacity: number | null;
   /** paused jobsets; "*" = all */
   paused: string[];
-  /** per-jobset pjc set from the command language */
+  /** per-jobset pjc, a cap over all runs of the jobset together, set by `pll pjc N JOBSET` (`pll pjc reset JOBSET` clears it) */
   jobsetPjc: Record<string, number>;
 }
 
@@ -313,6 +334,8 @@ export interface JobFilter {
 export interface SubmitOptions {
   allowNoRun?: boolean;
   haltOnFailure?: boolean;
+  /** `pll run --pjc N`: this run's own pjc, over the file's (never stored for the jobset) */
+  pjc?: number;
 }
 
 /** What loading a graph did. */
@@ -332,6 +355,22 @@ export type SubmittedRun = Submitted & { run: RunRecord };
  * writes are async because they are persisted before they are acted on.
  * Wrong input (unknown job, wrong state) rejects with a UserError (src/core/errors.ts).
  */
+/** What `pll prune` / `POST /prune` asks: by age (else by each jobset's retention), of one jobset (else all). */
+export interface PruneOptions {
+  olderThanMs?: number;
+  jobset?: string;
+  /** say what would go, remove nothing */
+  dryRun?: boolean;
+}
+
+export interface PruneResult {
+  /** the runs pruned (or that would be, with dryRun), oldest first */
+  runs: number[];
+  /** how many jobs they held */
+  jobs: number;
+  dryRun: boolean;
+}
+
 export interface EngineControl {
   /**
    * Store a compiled graph as a new run of its jobset and start it; a file's load (re)registers its jobset's schedules.
@@ -349,13 +388,16 @@ export interface EngineControl {
   setPriority(id: number, priority: Priority): Promise<JobRecord>;
   pause(jobset?: string): Promise<Settings>;
   resume(jobset?: string): Promise<Settings>;
-  setPjc(n: number, jobset?: string): Promise<Settings>;
+  /** null clears the limit (global, or the jobset's) */
+  setPjc(n: number | null, jobset?: string): Promise<Settings>;
   setCapacity(n: number | null): Promise<Settings>;
   settings(): Settings;
   listRuns(): RunRecord[];
   getRun(id: number): RunRecord | undefined;
   listSchedules(): ScheduleRecord[];
   unschedule(name: string): Promise<void>;
+  /** forget finished runs (records and logs): those older than `olderThanMs`, else those retention lets go */
+  prune(opts: PruneOptions): Promise<PruneResult>;
   /** every state change, in order; returns an unsubscribe function */
   subscribe(listener: (event: EngineEvent) => void): () => void;
   /** stop dispatching and timers and close the store; `killJobs` also stops running jobs (else they are adopted next time) */

@@ -1,6 +1,6 @@
 // `on failure|success|done|overrun $ cmd` hooks: each runs detached in its own
-// process group with the job's PLL_* environment plus PLL_EXIT_CODE and
-// PLL_HOOK, its output appended to the job's `.hooks` log. The engine never
+// process group with the job's environment (job-env.ts) plus PLL_EXIT_CODE and
+// PLL_HOOK, its output and then its exit appended to the job's `.hooks` log. The engine never
 // waits for a hook; a hook still running at its time limit has its group
 // stopped (SIGTERM, then SIGKILL after the grace), so none outlives it, and
 // `close({ killJobs })` stops them all at once.
@@ -11,9 +11,8 @@
 // short by a crash is not run again. execa would add nothing here: its timeout
 // kills the child, not the child's process group.
 import { spawn } from "node:child_process";
-import { closeSync, constants, openSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, constants, openSync, writeSync } from "node:fs";
 import type { HookEvent, JobRecord } from "../core/types.js";
-import { jobEnv } from "./job-env.js";
 import { sibling } from "./job-files.js";
 import { signalGroup } from "./proc-status.js";
 
@@ -29,16 +28,17 @@ export class HookRunner {
     private readonly killGraceMs = 5_000,
   ) {}
 
-  /** Runs every hook in scope for `event` (innermost first). */
-  fire(job: JobRecord, event: HookEvent): void {
+  /** Runs every hook in scope for `event` (innermost first), in the job's environment with `extra` over it (job-env.ts). */
+  fire(job: JobRecord, event: HookEvent, envOf: (extra: Record<string, string>) => Record<string, string>): void {
     for (const hook of job.hooks) {
       if (hook.on !== event) continue;
-      const log = openSync(sibling(job.logOut, "hooks"), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
+      const logPath = sibling(job.logOut, "hooks");
+      const log = openSync(logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
       try {
         writeSync(log, `--- pll: on ${event} $ ${hook.command}\n`);
         const child = spawn("/bin/sh", ["-c", hook.command], {
           cwd: job.cwd,
-          env: jobEnv(job, job.attempts.length, {
+          env: envOf({
             PLL_EXIT_CODE: job.state === "running" || job.exitCode === undefined || job.exitCode === null ? "" : String(job.exitCode),
             PLL_HOOK: event,
           }),
@@ -51,9 +51,15 @@ export class HookRunner {
         // Unreferenced: the limit bounds a hook, it does not keep the process up by itself.
         const limit = setTimeout(() => this.stop(pid), this.limitMs).unref();
         this.running.set(pid, limit);
-        child.on("exit", () => {
+        child.on("exit", (code, signal) => {
           clearTimeout(this.running.get(pid));
           this.running.delete(pid);
+          // Its end, in its log too, for `pll report` (src/report/model.ts reads it back).
+          try {
+            appendFileSync(logPath, `--- pll: exit ${code ?? signal} (on ${event} $ ${hook.command})\n`);
+          } catch {
+            // a log that cannot be written loses only this line
+          }
         });
       } finally {
         closeSync(log);

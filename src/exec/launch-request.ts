@@ -5,14 +5,17 @@ import { closeSync, constants, openSync, writeSync } from "node:fs";
 import path from "node:path";
 import type { JobRecord } from "../core/types.js";
 import { makeOwnDir } from "../home-check.js";
-import { jobVariables } from "./job-env.js";
 import { statusLogOf } from "./job-files.js";
 import type { LaunchRequest } from "./launcher.js";
 
 export class LaunchRequests {
   private readonly madeDirs = new Set<string>();
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    /** the whole environment of an attempt (job-env.ts) */
+    private readonly envOf: (job: JobRecord, attempt: number) => Record<string, string>,
+  ) {}
 
   /** The request for the job's current attempt; throws if its log directory cannot be made. */
   of(job: JobRecord): LaunchRequest {
@@ -35,7 +38,7 @@ export class LaunchRequests {
       err: job.logErr,
       status: statusLogOf(job.logOut),
       command: job.command,
-      env: jobVariables(job, attempt),
+      env: this.envOf(job, attempt),
     };
   }
 }

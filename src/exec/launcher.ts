@@ -12,7 +12,7 @@ export interface LaunchRequest {
   err: string;
   status: string;
   command: string;
-  /** variables set over the engine's own environment */
+  /** the job's whole environment (job-env.ts): nothing of the engine's or the spawner's is added */
   env: Record<string, string>;
 }
 

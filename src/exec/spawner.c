@@ -24,7 +24,7 @@
  *
  * A job runs `/bin/sh -c COMMAND` in its own process group (pgid = pid),
  * stdin /dev/null, stdout and stderr appended to its log files, in CWD, with
- * the spawner's environment plus the job's variables, all signals at their
+ * exactly the environment its request carries, all signals at their
  * defaults and none blocked, and no other descriptor open. It cannot open a
  * log: exit 126; it cannot enter CWD or run /bin/sh: a line on its stderr
  * and exit 127 — as the Perl spawner does.
@@ -64,8 +64,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 /* ───────────── running jobs: pid → (job id, attempt, status log) ───────────── */
 
@@ -268,24 +266,13 @@ static void reap(void) {
 
 /* ───────────── launching ───────────── */
 
-static char **base_env;
-static size_t base_env_n;
-
-/* The spawner's environment with the job's NAME=VALUE pairs set over it. */
+/* The job's environment: exactly its NAME=VALUE pairs (the engine sends the whole of it; the
+   spawner's own environment is not a job's), a later pair for the same name winning. */
 static char **job_env(char **vars, size_t n) {
-  char **env = malloc((base_env_n + n + 1) * sizeof *env);
+  char **env = malloc((n + 1) * sizeof *env);
   if (!env) return NULL;
   size_t k = 0;
-  for (size_t i = 0; i < base_env_n; i++) {
-    const char *eq = strchr(base_env[i], '=');
-    size_t name = eq ? (size_t)(eq - base_env[i]) : strlen(base_env[i]);
-    int overridden = 0;
-    for (size_t v = 0; v < n && !overridden; v++)
-      overridden = strncmp(vars[v], base_env[i], name) == 0 && vars[v][name] == '=';
-    if (!overridden) env[k++] = base_env[i];
-  }
   for (size_t v = 0; v < n; v++) {
-    /* a later pair for the same name wins, as in the Perl spawner */
     const char *eq = strchr(vars[v], '=');
     size_t name = eq ? (size_t)(eq - vars[v]) + 1 : strlen(vars[v]);
     int later = 0;
@@ -580,8 +567,6 @@ int main(void) {
     }
   }
 
-  for (char **e = environ; *e; e++) base_env_n++;
-  base_env = environ;
   jobs = calloc(cap, sizeof *jobs);
   buf_cap = 1 << 16;
   buf = malloc(buf_cap);

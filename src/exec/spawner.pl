@@ -55,7 +55,7 @@ sub launch {
     open(STDIN, '<', '/dev/null'); sysopen(STDOUT, $out, $logmode, 0666) or POSIX::_exit(126); sysopen(STDERR, $err, $logmode, 0666) or POSIX::_exit(126);
     if (opendir(my $d, '/proc/self/fd')) { my @fds = grep { /^\d+$/ && $_ > 2 } readdir($d); closedir($d); POSIX::close($_) for @fds; }
     chdir($cwd) or do { print STDERR "pll: cannot enter $cwd: $!\n"; POSIX::_exit(127) };
-    for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }
+    %ENV = (); for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }    # exactly the job's environment, not ours
     # The command runs from here on: the job itself writes its start line (no start line: it never ran).
     if (open(my $fh, '>>', $status)) { syswrite($fh, "start $id $attempt $$\n"); close $fh; }
     { exec { '/bin/sh' } 'sh', '-c', $cmd; }

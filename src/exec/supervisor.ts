@@ -37,6 +37,8 @@ export interface SupervisorOptions {
   /** SIGTERM → SIGKILL grace period, ms */
   killGraceMs: number;
   clock: () => number;
+  /** the whole environment of a job's attempt (job-env.ts) */
+  envOf: (job: JobRecord, attempt: number) => Record<string, string>;
   /** where the spawner's guardian is recorded, so that the next engine can retire it (see prepare) */
   spawnerPidFile?: string;
 }
@@ -75,7 +77,7 @@ export class Supervisor implements JobRunner {
       },
       opts.spawnerPidFile,
     );
-    this.requests = new LaunchRequests(opts.clock);
+    this.requests = new LaunchRequests(opts.clock, opts.envOf);
     this.limits = new JobLimits(
       {
         timedOut: (id, detail) => this.ask(id, { reason: "timeout", detail }),

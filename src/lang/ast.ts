@@ -17,7 +17,8 @@ export type Modifier =
   | { kind: "retry"; span: Span; value: Word; backoff?: Word }
   | { kind: "expect"; span: Span; what: Word; value: Word }
   | { kind: "env"; span: Span; name: Word; value: Word }
-  | { kind: "for"; span: Span; name: Word; values: Word[] };
+  | { kind: "for"; span: Span; name: Word; values: Word[] }
+  | { kind: "keep"; span: Span; value: Word; unit?: Word };
 
 export type ModifierKind = Modifier["kind"];
 

@@ -3,7 +3,7 @@
 // the structural edges (seq order, batch barriers) from the sinks of one item
 // to the sources of the next. `after` refs are recorded and resolved at the
 // end (deps.ts), schedules collected per top-level item (schedules.ts).
-import type { BlockSpec, JobGraph, JobSpec, SourceLoc } from "../core/types.js";
+import type { BlockSpec, JobGraph, JobSpec, Retention, SourceLoc } from "../core/types.js";
 import type { BlockNode, ItemLine, Line, Modifier, Word } from "./ast.js";
 import type { Diagnostic, Span } from "./diagnostics.js";
 import { resolveAfter, type AfterRequest, type Entity } from "./deps.js";
@@ -12,6 +12,7 @@ import { expandVars, forInstances } from "./for-loops.js";
 import { checkPlacement } from "./placement.js";
 import { applyJobSettings, checkRepeats, hooksOf, type Scope } from "./scope.js";
 import { parseCount } from "./values.js";
+import { keepOf } from "./keep.js";
 
 export interface CompileContext {
   /** what diagnostics and locations name (the path as the user gave it) */
@@ -55,6 +56,7 @@ export class GraphCompiler {
   readonly afterRefs: string[] = [];
   private readonly schedules: ScheduleCollector;
   private filePjc?: number;
+  private fileKeep?: Retention;
   /** labels already reported as missing a `for` variable (their instances' name clashes are echoes) */
   private readonly labelReported = new Set<string>();
 
@@ -77,6 +79,7 @@ export class GraphCompiler {
     this.schedules.fileSettings(settings);
     const limits = this.blockLimits(settings, "par", undefined);
     this.filePjc = limits.pjc;
+    this.fileKeep = keepOf(settings, this.report);
     for (const m of settings) {
       if (m.kind === "after") this.report(m.span, "`after` can't be a file setting (every job would wait, including the ones it names); put it on an item");
     }
@@ -125,6 +128,7 @@ export class GraphCompiler {
 
   private item(item: ItemLine, parent: Parent, index: number, vars: Record<string, string>): Frag {
     checkRepeats(item.mods, this.report);
+    for (const m of item.mods) if (m.kind === "keep") this.report(m.span, "`keep` is a setting of the whole jobset: put it on a line of its own at the top of the file");
     const forVars = item.mods.flatMap((m) => (m.kind === "for" ? [m.name.text] : []));
     const name = this.itemName(item, parent, index, vars, forVars);
     const span = item.label?.span ?? item.span;
@@ -259,6 +263,7 @@ export class GraphCompiler {
     }
     const g: JobGraph = { jobset: this.ctx.jobset, file: this.ctx.graphFile, jobs: this.jobs, blocks: this.blocks, schedules: this.schedules.specs };
     if (this.filePjc !== undefined) g.pjc = this.filePjc;
+    if (this.fileKeep !== undefined) g.keep = this.fileKeep;
     return g;
   }
 

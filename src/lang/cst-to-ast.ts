@@ -5,7 +5,7 @@
 import type { CstNode, IToken } from "chevrotain";
 import type {
   AfterModCstChildren, BlockCstChildren, CommandCstChildren, EnvModCstChildren, ExpectModCstChildren, FileCstChildren,
-  ForModCstChildren, HookLineCstChildren, ItemCstChildren, JobsetLineCstChildren, LineCstChildren, ModifierCstChildren,
+  ForModCstChildren, HookLineCstChildren, ItemCstChildren, JobsetLineCstChildren, KeepModCstChildren, LineCstChildren, ModifierCstChildren,
   PriorityModCstNode, RetryModCstChildren,
 } from "../../grammar/cst.js";
 import { parser } from "../../grammar/parser.js";
@@ -133,6 +133,11 @@ class AstBuilder extends BaseVisitor {
 
   envMod(ctx: EnvModCstChildren): Modifier {
     return { kind: "env", span: tokenSpan(ctx.Env[0]!), name: word(ctx.name[0]!), value: word(ctx.value[0]!) };
+  }
+
+  keepMod(ctx: KeepModCstChildren): Modifier {
+    const unit = ctx.unit?.[0];
+    return { kind: "keep", span: tokenSpan(ctx.Keep[0]!), value: word(ctx.value![0]!), ...(unit ? { unit: word(unit) } : {}) };
   }
 
   forMod(ctx: ForModCstChildren): Modifier {

@@ -122,7 +122,7 @@ export function compileJobLine(
     return { afterRefs: [], diagnostics: [{ file, ...at, severity: "error", message: "a job line is modifiers, then `$` and a command (e.g. `priority high $ make test`)" }] };
   }
   const jobset = opts.jobset ?? "shell";
-  const ctx: CompileContext = { file, graphFile: file, mode: "shell", jobset, root: rootScope(opts.cwd, opts.env), homeEnv: opts.env };
+  const ctx: CompileContext = { file, graphFile: file, mode: "shell", jobset, root: rootScope(opts.cwd), homeEnv: opts.env };
   const compiler = new GraphCompiler(ctx);
   // An unlabeled shell job is named after its command, not `shell.1`.
   const forVars = item.mods.flatMap((m) => (m.kind === "for" ? [`.{${m.name.text}}`] : []));

@@ -10,6 +10,7 @@ export function checkPlacement(line: Line, depth: number, report: Report): void 
   if (line.type !== "setting") return;
   for (const m of line.mods) {
     if (m.kind === "for") report(m.span, "`for` goes on an item (`for x in a b $ …` or `for x in a b < … >`), not on a line of its own");
+    else if (depth > 0 && m.kind === "keep") report(m.span, "`keep` is a setting of the whole jobset: put it on a line of its own at the top of the file, not inside a block");
     else if (depth > 0 && SCHEDULE_MODS.has(m.kind)) report(m.span, `\`${m.kind}\` can't be a setting inside a block: schedules go on the file or on a top-level item`);
   }
 }

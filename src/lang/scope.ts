@@ -25,11 +25,11 @@ export interface Scope {
 
 export type Report = (span: Span, message: string) => void;
 
-export const rootScope = (cwd: string, env: Record<string, string> = {}): Scope => ({
+export const rootScope = (cwd: string): Scope => ({
   priority: 0,
   retry: { count: 0, backoffMs: 0 },
   units: 1,
-  env: { ...env },
+  env: {},
   cwd,
   hooks: [],
   vars: {},
@@ -39,7 +39,7 @@ export const rootScope = (cwd: string, env: Record<string, string> = {}): Scope 
 export const JOB_SETTINGS = new Set<Modifier["kind"]>(["priority", "retry", "timeout", "expect", "fresh", "units", "role", "env", "cwd"]);
 
 /** Modifiers that may appear only once per line. */
-const ONCE = new Set<Modifier["kind"]>(["priority", "every", "cron", "at", "tz", "overlap", "catchup", "pjc", "batch", "timeout", "retry", "fresh", "units", "role", "cwd"]);
+const ONCE = new Set<Modifier["kind"]>(["priority", "every", "cron", "at", "tz", "overlap", "catchup", "pjc", "batch", "timeout", "retry", "fresh", "units", "role", "cwd", "keep"]);
 
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -31,6 +31,8 @@ export const submitRunBody = z
     env: env.optional(),
     /** `pll run --halt-on-failure`: the engine cancels the run's pending jobs when one fails */
     haltOnFailure: z.boolean().optional(),
+    /** `pll run --pjc N`: this run's own pjc, over the file's */
+    pjc: z.number().int().min(1).max(100_000).optional(),
   })
   .refine((b) => b.source !== undefined || b.path !== undefined, { message: "give `source` or `path`" });
 
@@ -47,7 +49,8 @@ export const priorityBody = z.strictObject({
 });
 
 export const pjcBody = z.strictObject({
-  pjc: z.number().int().min(1).max(100_000),
+  /** null clears the limit: no global cap, or none for the jobset */
+  pjc: z.number().int().min(1).max(100_000).nullable(),
   jobset: jobsetName.optional(),
 });
 
@@ -69,6 +72,13 @@ const scopeFields = {
 
 /** POST /jobs/REF/ACTION query string: the scope of REF. */
 export const scopeQuery = z.strictObject(scopeFields);
+
+/** POST /prune — by age (a duration: "7d"), else by each jobset's retention; of one jobset, else all. */
+export const pruneBody = z.strictObject({
+  olderThan: z.string().min(1).max(100).optional(),
+  jobset: jobsetName.optional(),
+  dryRun: z.boolean().optional(),
+});
 
 /** GET /jobs query string. */
 export const jobQuery = z.strictObject({

@@ -1,5 +1,6 @@
 // A compiled graph → a new run and its job records, numbered from the store's
 // counters. Pure: the engine persists the result before scheduling it.
+import os from "node:os";
 import { logPaths, runLogDir } from "../exec/job-files.js";
 import { UserError } from "../core/errors.js";
 import type { JobGraph, JobRecord, RunRecord } from "../core/types.js";
@@ -15,13 +16,15 @@ export function instantiate(
   logsDir: string,
   now: number,
   exists: (jobId: number) => boolean,
-  opts: { schedule?: string; haltOnFailure?: boolean } = {},
+  opts: { schedule?: string; haltOnFailure?: boolean; pjc?: number } = {},
 ): Instantiated {
   const { runId } = ids;
   const idOf = new Map<string, number>();
   graph.jobs.forEach((spec, i) => idOf.set(spec.key, ids.firstJobId + i));
   const blockPjc: Record<string, number> = {};
-  if (graph.pjc !== undefined) blockPjc[""] = graph.pjc;
+  // The run's own pjc: `pll run --pjc N` (this run only), else the file's `pjc`, else the CPU count.
+  const pjcFrom = opts.pjc !== undefined ? "option" : graph.pjc !== undefined ? "file" : "default";
+  blockPjc[""] = opts.pjc ?? graph.pjc ?? os.availableParallelism();
   for (const b of graph.blocks) if (b.pjc !== undefined) blockPjc[`${runId}:${b.key}`] = b.pjc;
 
   const runDir = runLogDir(logsDir, runId);
@@ -66,8 +69,11 @@ export function instantiate(
     createdAt: now,
     jobIds: jobs.map((j) => j.id),
     blockPjc,
+    pjcFrom,
+    ...(graph.env !== undefined ? { env: graph.env } : {}),
     ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}),
     ...(opts.haltOnFailure ? { haltOnFailure: true } : {}),
+    ...(graph.keep !== undefined ? { keep: graph.keep } : {}),
   };
   return { run, jobs };
 }

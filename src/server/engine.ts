@@ -5,7 +5,6 @@
 // only then act (launch, emit, run hooks). A job's end starts a tick at
 // once, so the next job starts without any polling.
 import { statfsSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Scheduler, type Outcome } from "../core/scheduler.js";
 import { UserError } from "../core/errors.js";
@@ -16,6 +15,8 @@ import {
   type JobGraph,
   type JobRecord,
   type Priority,
+  type PruneOptions,
+  type PruneResult,
   type RunRecord,
   type ScheduleRecord,
   type Settings,
@@ -25,6 +26,7 @@ import {
 } from "../core/types.js";
 import { unscheduledGraph } from "../core/recurrence-graph.js";
 import { HookRunner } from "../exec/hooks.js";
+import { jobEnv } from "../exec/job-env.js";
 import type { JobRunner, StopReason } from "../exec/job-runner.js";
 import type { LauncherFactory } from "../exec/launcher.js";
 import { findSpawner, Spawner, type LauncherChoice } from "../exec/spawner.js";
@@ -39,17 +41,12 @@ import { filterJobs } from "./engine-queries.js";
 import { scheduleHost } from "./engine-schedules.js";
 import { instantiate } from "./engine-submit.js";
 import { ScheduleRunner } from "./schedule-runner.js";
+import { finishPrune, Pruner } from "./prune.js";
 
 export interface EngineOptions {
   home: string;
-  /** global pjc to use (persisted); default: the stored one, else the number of CPUs */
+  /** global pjc to set (persisted); default: the stored one, else none */
   pjc?: number;
-  /**
-   * The global pjc is at least this while this engine runs, and the raise is
-   * never stored: `pll run --pjc N` hosting its own engine must not change
-   * the home's setting for later runs. A `pjc N` command ends the raise.
-   */
-  sessionPjc?: number;
   /** SIGTERM → SIGKILL grace period for timeouts and kills, ms (default 5000) */
   killGraceMs?: number;
   clock?: () => number;
@@ -91,7 +88,8 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
   await makeDirs(paths.logs); // each run makes its own directory in it, refusing a planted one (makeOwnDir)
   const store = opts.store ?? (await Store.open(paths.db));
   try {
-    const contents = await store.load();
+    // A prune a crash cut short is finished first: nothing may read records whose logs are gone.
+    const contents = await finishPrune(store, await store.load(), paths.logs);
     // Never run over a store that lost records: numbers (and so log files) would be handed out again.
     const behind = countersBehindLogs(contents.counters, paths.logs);
     if (behind) throw damagedError(paths.db, behind);
@@ -119,10 +117,11 @@ export class Engine implements EngineControl {
   private readonly schedules: ScheduleRunner;
   private readonly clock: () => number;
   private readonly logsDir: string;
+  /** given to every job as PLL_HOME */
+  private readonly home: string;
+  private readonly pruner: Pruner;
   private counters: Counters;
   private settingsDirty = false;
-  /** the stored global pjc while `sessionPjc` raises it (see EngineOptions) */
-  private storedPjc?: number;
   private closing = false;
   // tick machinery
   /** job ends to apply, each with what to call once it is recorded */
@@ -148,9 +147,10 @@ export class Engine implements EngineControl {
     this.schedules = parts.schedules;
     this.clock = parts.clock;
     this.logsDir = parts.logsDir;
+    this.home = opts.home;
     this.counters = contents.counters;
     const settings: Settings = contents.settings ?? {
-      pjc: os.availableParallelism(),
+      pjc: null, // no global cap unless the user sets one: a file's pjc means what it says
       capacity: null,
       paused: [],
       jobsetPjc: {},
@@ -160,11 +160,6 @@ export class Engine implements EngineControl {
       checkPjc(opts.pjc);
       settings.pjc = opts.pjc;
       this.settingsDirty = true;
-    }
-    if (opts.sessionPjc !== undefined && opts.sessionPjc > settings.pjc) {
-      checkPjc(opts.sessionPjc);
-      this.storedPjc = settings.pjc;
-      settings.pjc = opts.sessionPjc;
     }
     this.sched = new Scheduler(settings, this.clock);
     const killGraceMs = opts.killGraceMs ?? 5_000;
@@ -181,6 +176,7 @@ export class Engine implements EngineControl {
         killGraceMs,
         clock: this.clock,
         spawnerPidFile: spawnerPidFileOf(this.logsDir),
+        envOf: (job, attempt) => this.envOf(job, attempt),
       },
     );
     this.hooks = new HookRunner(undefined, killGraceMs);
@@ -191,6 +187,21 @@ export class Engine implements EngineControl {
       else byRun.set(job.runId, [job]);
     }
     for (const run of contents.runs) this.sched.addRun(run, byRun.get(run.id) ?? []);
+    const sched = this.sched;
+    this.pruner = new Pruner(
+      {
+        runs: () => sched.runs.values(),
+        job: (id) => sched.jobs.get(id),
+        // Not while the store cannot write: a failed tick's changes wait in the scheduler to be written again.
+        prunable: (id) => !this.storeFailing && sched.prunable(id),
+        forget: (id) => sched.removeRun(id),
+        restore: (run, jobs) => sched.addRun(run, jobs),
+        now: this.clock,
+        notice: (level, message) => this.events.notice(level, message),
+      },
+      this.store,
+      this.logsDir,
+    );
   }
 
   /** Adopts jobs a previous engine left running, learns how the others ended, then resumes dispatching. */
@@ -208,6 +219,7 @@ export class Engine implements EngineControl {
     }
     await this.tick();
     if (fireSchedules) await this.schedules.start();
+    this.pruner.start();
   }
 
   // ───────────────────────── submitting ─────────────────────────
@@ -230,14 +242,14 @@ export class Engine implements EngineControl {
       // Only schedules: nothing runs until they fire, so no (empty) run is made.
       return { jobs: [], notices, ...(schedules ? { schedules } : {}) };
     }
-    const { run, jobs } = await this.createRun(immediate, { haltOnFailure: opts.haltOnFailure });
+    const { run, jobs } = await this.createRun(immediate, { haltOnFailure: opts.haltOnFailure, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) });
     return { run, jobs, notices, ...(schedules ? { schedules } : {}) };
   }
 
   /** Creates and starts a run of `graph` (also what a schedule firing does). */
   async createRun(
     graph: JobGraph,
-    opts: { schedule?: string; haltOnFailure?: boolean } = {},
+    opts: { schedule?: string; haltOnFailure?: boolean; pjc?: number } = {},
   ): Promise<{ run: RunRecord; jobs: JobRecord[] }> {
     this.refuseIfClosing();
     const ids = { runId: this.counters.nextRunId, firstJobId: this.counters.nextJobId };
@@ -355,13 +367,11 @@ export class Engine implements EngineControl {
     return this.changeSettings({ paused });
   }
 
-  async setPjc(n: number, jobset?: string): Promise<Settings> {
-    checkPjc(n);
-    if (jobset === undefined) {
-      this.storedPjc = undefined;
-      return this.changeSettings({ pjc: n });
-    }
-    return this.changeSettings({ jobsetPjc: { ...this.sched.settings.jobsetPjc, [jobset]: n } });
+  async setPjc(n: number | null, jobset?: string): Promise<Settings> {
+    if (n !== null) checkPjc(n);
+    if (jobset === undefined) return this.changeSettings({ pjc: n });
+    const { [jobset]: _old, ...others } = this.sched.settings.jobsetPjc;
+    return this.changeSettings({ jobsetPjc: n === null ? others : { ...others, [jobset]: n } });
   }
 
   async setCapacity(n: number | null): Promise<Settings> {
@@ -374,11 +384,22 @@ export class Engine implements EngineControl {
     return this.schedules.unschedule(name);
   }
 
+  async prune(opts: PruneOptions): Promise<PruneResult> {
+    this.refuseIfClosing();
+    return this.pruner.prune(opts);
+  }
+
+  /** Resolves once the retention a run's end set off (and any prune asked before) has finished. */
+  retentionSettled(): Promise<void> {
+    return this.pruner.settled();
+  }
+
   async close(opts: { killJobs?: boolean } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     this.schedules.stop();
     await this.schedules.settled();
+    await this.pruner.stop();
     clearTimeout(this.backoffTimer?.handle);
     clearTimeout(this.lazyFlush);
     clearTimeout(this.storeRetry);
@@ -418,11 +439,10 @@ export class Engine implements EngineControl {
     for (const job of start) this.runner.dispatched(job.id); // forced jobs are there since start()
     const changes = this.sched.takeChanges();
     const settings = this.settingsDirty ? this.sched.settings : undefined;
-    const storedSettings = settings && this.storedPjc !== undefined ? { ...settings, pjc: this.storedPjc } : settings;
     this.settingsDirty = false;
     // Write-ahead: nothing below happens unless this batch is on disk.
     try {
-      await this.store.write({ jobs: changes.jobs, runs: changes.runs, settings: storedSettings });
+      await this.store.write({ jobs: changes.jobs, runs: changes.runs, settings });
     } catch (err) {
       // Nothing of it is on disk: the changes are written with the next tick, dispatched jobs wait again
       // (their start was never recorded, so they never started), and dispatch waits until a write succeeds.
@@ -439,7 +459,10 @@ export class Engine implements EngineControl {
     for (const job of changes.jobs) this.events.emit({ type: "job", job });
     for (const run of changes.runs) {
       this.events.emit({ type: "run", run });
-      if (run.state !== "running") this.schedules.onRunEnded(run);
+      if (run.state !== "running") {
+        this.schedules.onRunEnded(run);
+        this.pruner.soon();
+      }
     }
     for (const job of finished) {
       if (job.state === "success") this.fireHooks(job, "success", "done");
@@ -493,9 +516,14 @@ export class Engine implements EngineControl {
     if (job) this.fireHooks(job, "overrun");
   }
 
+  /** A job's whole environment: its run's submitter's, its `env`, pll's own (job-env.ts). */
+  private envOf(job: JobRecord, attempt: number, extra: Record<string, string> = {}): Record<string, string> {
+    return jobEnv(this.home, this.sched.runs.get(job.runId)?.env ?? {}, job, attempt, extra);
+  }
+
   private fireHooks(job: JobRecord, ...events: ("success" | "failure" | "done" | "overrun")[]): void {
     if (!job.hooks.length || this.closing) return;
-    for (const e of events) this.hooks.fire(job, e);
+    for (const e of events) this.hooks.fire(job, e, (extra) => this.envOf(job, job.attempts.length, extra));
   }
 
   /** One timer, for the earliest retry backoff. */

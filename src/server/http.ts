@@ -16,10 +16,11 @@ import { logRoutes } from "./job-log.js";
 import { jobRoutes } from "./routes-jobs.js";
 import { runRoutes } from "./routes-runs.js";
 import { settingsRoutes } from "./routes-settings.js";
+import { pruneRoutes } from "./routes-prune.js";
 import { UserError, type ErrorKind } from "../core/errors.js";
 import { matchPath, readJsonBody, type Route, type RouteContext } from "./routing.js";
 
-const routes: Route[] = [...jobRoutes, ...logRoutes, ...runRoutes, ...settingsRoutes, ...eventRoutes];
+const routes: Route[] = [...jobRoutes, ...logRoutes, ...runRoutes, ...settingsRoutes, ...pruneRoutes, ...eventRoutes];
 // GET / — what a curl user finds first: every route, and where they are explained.
 routes.push({ method: "GET", path: "/", handler: () => ({ body: { docs: "docs/api.md", routes: routes.map((r) => `${r.method} ${r.path}`) } }) });
 

@@ -25,7 +25,11 @@ async function submitRun(ctx: RouteContext): Promise<{ status: number; body: Sub
   const body = await validate("submitRunBody", await ctx.body());
   const { graph, source, warnings } = await compileRun(body);
   // A file of schedules only registers them and starts no run.
-  const submitted = await ctx.engine.submit(graph, source, { allowNoRun: true, haltOnFailure: body.haltOnFailure === true });
+  const submitted = await ctx.engine.submit(graph, source, {
+    allowNoRun: true,
+    haltOnFailure: body.haltOnFailure === true,
+    ...(body.pjc !== undefined ? { pjc: body.pjc } : {}),
+  });
   const run = submitted.run && (ctx.engine.getRun(submitted.run.id) ?? submitted.run);
   return { status: 201, body: { ...submitted, ...jobsNow(ctx, submitted.jobs), ...(run ? { run } : {}), notices: [...warnings, ...submitted.notices] } };
 }

@@ -11,6 +11,7 @@ import type { formatDiagnostics } from "../lang/index.js";
 import type { submitLineBody, submitRunBody } from "./api-schema.js";
 import { UserError } from "../core/errors.js";
 import { resolveRef } from "./references.js";
+import { submittedEnv } from "../exec/job-env.js";
 import { MAX_SOURCE_BODY_BYTES } from "./routing.js";
 
 type Diagnostics = Parameters<typeof formatDiagnostics>[0];
@@ -36,8 +37,11 @@ export async function compileRun(body: z.output<typeof submitRunBody>): Promise<
   const cwd = body.cwd ?? (body.path !== undefined ? path.dirname(file) : process.cwd());
   const result = (await lang()).compileSource(source, file, { cwd, env: body.env ?? {} });
   if (!result.graph || hasErrors(result.diagnostics)) return refuse(result.diagnostics, source);
-  return { graph: result.graph, source, warnings: await warningsOf(result.diagnostics, source) };
+  return { graph: withEnv(result.graph, body.env), source, warnings: await warningsOf(result.diagnostics, source) };
 }
+
+/** The submitter's environment goes with its graph, to its run and its schedules' runs: jobs run in it (src/exec/job-env.ts). */
+const withEnv = (graph: JobGraph, env: Record<string, string> | undefined): JobGraph => ({ ...graph, env: submittedEnv(env ?? {}) });
 
 /**
  * A jobset file the server reads itself: a regular file of at most
@@ -105,7 +109,7 @@ export async function compileLine(engine: EngineControl, body: z.output<typeof s
   if (resolved.length > 0) {
     for (const job of result.graph.jobs) job.afterIds = [...new Set([...(job.afterIds ?? []), ...resolved])];
   }
-  return { graph: result.graph, source: body.line, warnings: await warningsOf(result.diagnostics, body.line) };
+  return { graph: withEnv(result.graph, body.env), source: body.line, warnings: await warningsOf(result.diagnostics, body.line) };
 }
 
 /** Warnings do not stop a submit; they travel back as notices. */

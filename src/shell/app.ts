@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Widgets } from "blessed";
 import type { Client } from "../client/client.js";
 import { clientEnv } from "../client/env.js";
-import type { EngineEvent } from "../core/types.js";
+import type { EngineEvent, JobRecord } from "../core/types.js";
 import type { CommandContext, ExecuteResult } from "../commands/types.js";
 import { homePaths } from "../home.js";
 import { CommandLine } from "./command-line.js";
@@ -15,7 +15,7 @@ import { appendHistory, loadHistory } from "./history.js";
 import { handleKey, type KeyActions } from "./keys.js";
 import { createScreen, ShellLayout } from "./layout.js";
 import { LiveData, LogFollower } from "./live-data.js";
-import { JOB_STATES, ShellModel } from "./model.js";
+import { JOB_STATES, ShellModel, type ViewFilter } from "./model.js";
 import { renderChart, renderScreen, type Pane, type UiState } from "./render.js";
 import { appendToPane, filterFromText, helpScreen, outputNotice, paneLine, placeOutput, textPane, welcomePane } from "./panes.js";
 import { divertStderr } from "./stderr-log.js";
@@ -63,6 +63,8 @@ class ShellApp implements KeyActions {
   private lastFrame = 0;
   /** the command whose streamed output fills the pane (`tail -f`), aborted when the pane is taken */
   private paneOwner: AbortController | undefined;
+  /** every command still running (`tail -f`, `wait`…): what Ctrl-C stops */
+  private readonly running = new Set<AbortController>();
   private finish!: (code: number) => void;
 
   constructor(
@@ -171,11 +173,6 @@ class ShellApp implements KeyActions {
       this.layout.viewerKey(key.name ?? "");
       return this.changed();
     }
-    if (key.full === "C-c" && this.paneOwner) {
-      this.takePane();
-      this.model.notify("info", "stopped");
-      return this.changed();
-    }
     handleKey(ch, key, this.model, this.ui, this);
     this.changed();
   }
@@ -193,6 +190,17 @@ class ShellApp implements KeyActions {
     clearTimeout(this.followSoon);
     if (this.ui.mode === "table") this.followSoon = setTimeout(() => this.guarded(() => this.showLog()), FOLLOW_DELAY_MS);
     this.changed();
+  }
+
+  interrupt(): void {
+    if (this.running.size) {
+      for (const abort of this.running) abort.abort();
+      this.model.notify("info", "stopped");
+    } else if (this.ui.line.text !== "") {
+      this.ui.line.clear();
+    } else {
+      this.model.notify("info", "Ctrl-C stops what runs here; to leave, Esc then q (or type `quit`) — the jobs keep running");
+    }
   }
 
   leave(): void {
@@ -216,20 +224,49 @@ class ShellApp implements KeyActions {
   }
 
   killSelected(): void {
+    this.confirmOnSelected("kill", "not killed");
+  }
+
+  cancelSelected(): void {
+    this.confirmOnSelected("cancel", "not cancelled");
+  }
+
+  /** Destructive keys ask first: the status line shows the question, the next key answers it. */
+  private confirmOnSelected(verb: "kill" | "cancel", not: string): void {
     const job = this.model.selected();
-    if (job) this.submit(`kill ${job.id}`, false);
+    if (!job) return this.model.notify("warn", "no job selected");
+    const what = `#${job.id} ${job.name}`;
+    this.ui.confirm = { question: `${verb} ${what}?`, yes: () => this.submit(`${verb} ${job.id}`, false), no: `${what} ${not}` };
+  }
+
+  reportSelected(): void {
+    const job = this.model.selected();
+    if (job) this.submit(`report r${job.runId}`, false);
   }
 
   changePjc(delta: number): void {
-    const pjc = this.model.settings?.pjc;
-    if (pjc === undefined) return this.model.notify("warn", "PJC not known yet");
+    const settings = this.model.settings;
+    if (settings === undefined) return this.model.notify("warn", "PJC not known yet");
+    // With no global cap yet, +/- set one from the jobs running now.
+    const pjc = settings.pjc ?? Math.max(1, this.model.header().busy);
     this.submit(`pjc ${Math.max(1, pjc + delta)}`, false);
   }
 
   applyFilter(text: string): void {
     const filter = filterFromText(text, JOB_STATES);
     this.model.setFilter(filter);
+    this.paneFollowsFilter(filter);
     this.model.notify("info", filter.state || filter.jobset ? `showing ${filter.state ?? ""}${filter.jobset ?? ""}` : "showing all jobs");
+  }
+
+  /** The log pane never shows a job the filter hides: it moves to the selected job, or empties. */
+  private paneFollowsFilter(filter: ViewFilter): void {
+    const shown = this.ui.pane.jobId === undefined ? undefined : this.model.jobs.get(this.ui.pane.jobId);
+    const passes = (job: JobRecord) => (filter.state ?? job.state) === job.state && (filter.jobset ?? job.jobset) === job.jobset;
+    if (!shown || passes(shown)) return;
+    if (this.model.selected()) return this.showLog();
+    this.takePane();
+    this.ui.pane = textPane("log", "no job matches the filter");
   }
 
   complete(): void {
@@ -268,14 +305,17 @@ class ShellApp implements KeyActions {
       this.changed();
     };
     this.ui.pending++;
+    this.running.add(abort);
     this.commands
       .execute(line, { ...this.ctx, write, signal: abort.signal })
       .then(
-        (result) => this.answered(line, result, streamed),
-        (err: unknown) => this.fail(err),
+        // Stopped (Ctrl-C, or the pane taken): "stopped" was said, the rest of its answer is moot.
+        (result) => (abort.signal.aborted ? undefined : this.answered(line, result, streamed)),
+        (err: unknown) => (abort.signal.aborted ? undefined : this.fail(err)),
       )
       .finally(() => {
         this.ui.pending--;
+        this.running.delete(abort);
         if (this.paneOwner === abort) this.paneOwner = undefined;
         this.changed();
       });
@@ -288,7 +328,7 @@ class ShellApp implements KeyActions {
       if (result.output) appendToPane(streamed, result.output.split("\n").map(paneLine));
       return this.model.notify(level, result.ok ? `${line}: done` : result.output.split("\n").at(-1)!);
     }
-    const place = placeOutput(line, result.output, (lines) => this.fitsPane(lines));
+    const place = placeOutput(line, result.output, (lines) => this.fitsPane(lines), result.ok);
     if (place.where === "viewer") this.layout.showViewer(escapeTags(line), escapeTags(result.output));
     if (place.where === "pane") {
       this.takePane();

@@ -72,13 +72,16 @@ const COLUMNS: Column[] = [
   { title: "exit", width: 6, align: "right", cell: exitText },
 ];
 
-/** The columns that fit `width`: the name takes what is left; `started` goes first when narrow. */
+/** A longer name ends in `…`: the numbers to its right stay near it on a wide terminal. */
+export const NAME_WIDTH_MAX = 32;
+
+/** The columns that fit `width`: the name takes what is left, up to NAME_WIDTH_MAX; `started` goes first when narrow. */
 export function tableLayout(width: number): { columns: Column[]; nameWidth: number } {
   let columns = COLUMNS;
   const fixed = (cols: Column[]) => cols.reduce((n, c) => n + c.width + 1, 0);
   if (width - fixed(columns) < 12) columns = columns.filter((c) => c.title !== "started");
   // fixed() counts a separator after every column; a row has one fewer.
-  return { columns, nameWidth: Math.max(6, width - fixed(columns) + 1) };
+  return { columns, nameWidth: Math.max(6, Math.min(NAME_WIDTH_MAX, width - fixed(columns) + 1)) };
 }
 
 function cells(columns: Column[], nameWidth: number, text: (c: Column) => string): string[] {
@@ -90,7 +93,7 @@ function cells(columns: Column[], nameWidth: number, text: (c: Column) => string
 
 export function tableHeading(width: number): string {
   const { columns, nameWidth } = tableLayout(width);
-  return tag("bold", escapeTags(cells(columns, nameWidth, (c) => c.title).join(" ")));
+  return tag("bold", escapeTags(cells(columns, nameWidth, (c) => c.title).join(" ").padEnd(width)));
 }
 
 export function tableRow(job: JobRecord, width: number, now: number, selected: boolean): string {
@@ -99,7 +102,9 @@ export function tableRow(job: JobRecord, width: number, now: number, selected: b
   const stateAt = columns.findIndex((c) => c.title === "state");
   // The selected row is drawn inverse as a whole; colouring its state would break the bar.
   if (!selected) parts[stateAt] = tag(STATE_COLOR[job.state], parts[stateAt]!);
-  const line = parts.join(" ");
+  // Padded to the table's width: the selected row's bar spans it.
+  const used = columns.reduce((n, c) => n + (c.width || nameWidth), columns.length - 1);
+  const line = parts.join(" ") + " ".repeat(Math.max(0, width - used));
   return selected ? tag("inverse", line) : line;
 }
 
@@ -113,16 +118,19 @@ const part = (text: string, style?: string): Part => [text, style ? tag(style, e
 
 export function headerLines(info: HeaderInfo, server: string, width = Infinity): [string, string] {
   const jobsets = info.jobsets.length === 0 ? "none" : info.jobsets.slice(0, 3).join(", ") + (info.jobsets.length > 3 ? ` +${info.jobsets.length - 3}` : "");
-  const pjc = info.pjc === undefined ? "?" : String(info.pjc);
+  const pjc = info.pjc === undefined ? "?" : (info.pjc ?? "none");
   const eta = info.etaMs === 0 ? "done" : formatDuration(info.etaMs);
-  const rest: Part[][] = [
+  const join = (groups: Part[][]) => groups.map((g) => g.map((p) => p[0]).join("")).join("  ");
+  const groups = (runPjc: string | undefined): Part[][] => [
     [part("jobset "), part(jobsets, "bold")],
-    [part(`PJC ${pjc}`, "bold"), part(` (${info.busy} busy)`)],
+    [part(`PJC ${pjc}`, "bold"), part(` (${info.busy} busy)`), ...(runPjc ? [part(` · ${runPjc}`)] : [])],
     [part(`elapsed ${formatDuration(info.elapsedMs)}`)],
     [part(`ETA ${eta}`)],
+    ...(info.paused.length ? [[part(info.paused.includes("*") ? "PAUSED" : `paused: ${info.paused.join(",")}`, "yellow-fg")]] : []),
   ];
-  if (info.paused.length) rest.push([part(info.paused.includes("*") ? "PAUSED" : `paused: ${info.paused.join(",")}`, "yellow-fg")]);
-  const join = (groups: Part[][]) => groups.map((g) => g.map((p) => p[0]).join("")).join("  ");
+  // The newest run's limits, in full where they fit, else its effective pjc only (`run 4: 2`), else not at all.
+  const runPjcs = info.runPjc ? [info.runPjc, info.runPjc.replace(/ \(.*\)$/, "")] : [];
+  const rest = runPjcs.map(groups).find((g) => join(g).length + "pll  ".length <= width) ?? groups(undefined);
   // The server's path gives way first when the terminal is narrow: the numbers matter more.
   const room = width - join(rest).length - "pll ".length - 2;
   const where = room >= server.length ? server : room >= 8 ? "…" + server.slice(server.length - room + 1) : "";

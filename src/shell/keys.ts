@@ -1,8 +1,9 @@
 // What each key does, by mode. In the command bar (the default) keys edit
 // the line; Esc switches to the table, where single keys act on the
-// selected job (r, k, +, -, /, ?, q) and any other character goes back to
-// the command bar — so typing a command never fires a table key by accident,
-// except the few table keys themselves.
+// selected job (j/k move, r, x, c, +, -, /, ?, q) and only `:` goes back to
+// the command bar — so a word typed in the table never fires keys it happens
+// to spell. Destructive keys (x kill, c cancel) ask y/N in the status line.
+// Ctrl-C stops what runs in the shell and never leaves it: `q` does.
 import type { ShellModel } from "./model.js";
 import { scrollPane } from "./panes.js";
 import type { UiState } from "./render.js";
@@ -22,7 +23,14 @@ export interface KeyActions {
   showLog(): void;
   selectionMoved(): void;
   retrySelected(): void;
+  /** asks (ui.confirm) before killing the selected job */
   killSelected(): void;
+  /** asks (ui.confirm) before cancelling the selected job */
+  cancelSelected(): void;
+  /** Ctrl-C: stop what runs (a `tail -f`, a `wait`), else clear the line; never leaves */
+  interrupt(): void;
+  /** `report` of the selected job's run: writes the page and prints its path */
+  reportSelected(): void;
   changePjc(delta: number): void;
   showHelp(): void;
   leave(): void;
@@ -34,17 +42,26 @@ export interface KeyActions {
 const TABLE_MOVES: Record<string, (model: ShellModel, page: number) => void> = {
   up: (m) => m.move(-1),
   down: (m) => m.move(1),
+  k: (m) => m.move(-1),
+  j: (m) => m.move(1),
   pageup: (m, p) => m.move(-p),
   pagedown: (m, p) => m.move(p),
   home: (m) => m.moveTo("first"),
   end: (m) => m.moveTo("last"),
+  g: (m) => m.moveTo("first"),
+  G: (m) => m.moveTo("last"),
 };
+
+/** Said when a key does nothing where it was pressed. */
+const KEYS_HINT = "`:` types a command, `?` lists the keys";
 
 export function handleKey(ch: string | undefined, key: KeyPress, model: ShellModel, ui: UiState, act: KeyActions): void {
   const name = key.name ?? "";
   // blessed reports Enter twice (as "enter" and "return"): act on one.
   if (name === "return") return;
-  if (key.full === "C-c" || key.full === "C-d") return act.leave();
+  // A question in the status line takes the next key: y does it, anything else (Ctrl-C too) does not.
+  if (ui.confirm) return answer(ch, model, ui);
+  if (key.full === "C-c") return act.interrupt();
   // PgUp/PgDn scroll the table whatever has the focus (but the log pane's own, when it has it).
   if ((name === "pageup" || name === "pagedown") && ui.mode !== "log") {
     TABLE_MOVES[name]!(model, act.pageRows());
@@ -56,12 +73,19 @@ export function handleKey(ch: string | undefined, key: KeyPress, model: ShellMod
     return tableKey(name, name, model, ui, act);
   }
   if (ui.mode === "table") return tableKey(ch, name, model, ui, act);
-  if (ui.mode === "log") return logKey(ch, name, ui, act);
+  if (ui.mode === "log") return logKey(ch, name, model, ui, act);
   return lineKey(ch, key, ui, act);
 }
 
+function answer(ch: string | undefined, model: ShellModel, ui: UiState): void {
+  const { yes, no } = ui.confirm!;
+  ui.confirm = undefined;
+  if (ch === "y" || ch === "Y") yes();
+  else model.notify("info", no);
+}
+
 function tableKey(ch: string | undefined, name: string, model: ShellModel, ui: UiState, act: KeyActions): void {
-  const move = name === "up" || name === "down" || name === "home" || name === "end" ? TABLE_MOVES[name] : undefined;
+  const move = name === "pageup" || name === "pagedown" ? undefined : TABLE_MOVES[ch && ch.length === 1 ? ch : name];
   if (move) {
     move(model, act.pageRows());
     return act.selectionMoved();
@@ -78,8 +102,12 @@ function tableKey(ch: string | undefined, name: string, model: ShellModel, ui: U
   switch (ch) {
     case "r":
       return act.retrySelected();
-    case "k":
+    case "x":
       return act.killSelected();
+    case "c":
+      return act.cancelSelected();
+    case "R":
+      return act.reportSelected();
     case "+":
     case "=":
       return act.changePjc(1);
@@ -94,27 +122,26 @@ function tableKey(ch: string | undefined, name: string, model: ShellModel, ui: U
     case "q":
       return act.leave();
   }
-  startTyping(ch, ui);
+  unbound(ch, model);
 }
 
-/** Any other character starts a command. */
-function startTyping(ch: string | undefined, ui: UiState): void {
-  if (ch && ch >= " " && ch !== "\x7f") {
-    ui.mode = "command";
-    ui.line.insert(ch);
-  }
+/** A character that is no key here: say which keys there are (it is not typed into the command bar). */
+function unbound(ch: string | undefined, model: ShellModel): void {
+  if (ch && ch >= " " && ch !== "\x7f") model.notify("info", `\`${ch}\` does nothing here: ${KEYS_HINT}`);
 }
 
 const PANE_SCROLLS: Record<string, (rows: number) => number | "start" | "end"> = {
   up: () => -1,
   down: () => 1,
+  k: () => -1,
+  j: () => 1,
   pageup: (rows) => -rows,
   pagedown: (rows) => rows,
   home: () => "start",
   end: () => "end",
 };
 
-function logKey(ch: string | undefined, name: string, ui: UiState, act: KeyActions): void {
+function logKey(ch: string | undefined, name: string, model: ShellModel, ui: UiState, act: KeyActions): void {
   const scroll = PANE_SCROLLS[name];
   if (scroll) return scrollPane(ui.pane, scroll(act.paneRows()), act.paneRows());
   if (name === "tab" || name === "escape") {
@@ -125,7 +152,7 @@ function logKey(ch: string | undefined, name: string, ui: UiState, act: KeyActio
     ui.mode = "command";
     return;
   }
-  startTyping(ch, ui);
+  unbound(ch, model);
 }
 
 function lineKey(ch: string | undefined, key: KeyPress, ui: UiState, act: KeyActions): void {

@@ -64,6 +64,13 @@ export function computeAreas(width: number, height: number): Areas {
   };
 }
 
+const CHART_LABELS = [" jobs running (cyan), done/s (green) ", " running(cyan) done/s(green) ", " run(cyan) done/s(green) ", " jobs/s "];
+
+/** The longest chart label that fits on its top border (blessed wraps a longer one into the plot). */
+export function chartLabel(width: number): string {
+  return CHART_LABELS.find((l) => l.length <= width - 3) ?? "";
+}
+
 const border = { type: "line" as const };
 const place = (el: Widgets.BoxElement, r: Rect) => {
   el.top = r.top;
@@ -126,10 +133,9 @@ export class ShellLayout {
       this.chart = contrib.line({
         ...a.chart,
         border,
-        label: a.chart.width >= 44 ? " jobs over time " : " running(cyan) done/s(green) ",
-        // The legend box covers half of a narrow chart: name the colours in the label there instead.
-        showLegend: a.chart.width >= 44,
-        legend: { width: 12 },
+        // The colours are named in the label: blessed-contrib's legend box would be drawn over the plot.
+        label: chartLabel(a.chart.width),
+        showLegend: false,
         wholeNumbersOnly: true,
         xPadding: 3,
         xLabelPadding: 3,

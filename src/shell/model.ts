@@ -4,6 +4,7 @@
 // jobs (the order is kept incrementally; only the visible window is read).
 import { FINAL_STATES, type EngineEvent, type JobRecord, type JobState, type RunRecord, type Settings } from "../core/types.js";
 import { currentRunsOf } from "../core/ref-syntax.js";
+import { limitsBrief, runLimits } from "../core/pjc-limits.js";
 import { JobOrder, sortKeyOf } from "./job-order.js";
 
 export const JOB_STATES: readonly JobState[] = ["running", "pending", "blocked", "success", "errored", "skipped", "cancelled"];
@@ -37,7 +38,10 @@ export interface TableWindow {
 
 export interface HeaderInfo {
   jobsets: string[];
-  pjc: number | undefined;
+  /** the global pjc (null: none); undefined until known */
+  pjc: number | null | undefined;
+  /** the newest active run's effective pjc and what binds it: `run 4: 2 (global pjc binds; run 3)` */
+  runPjc?: string;
   busy: number;
   counts: Record<JobState, number>;
   done: number;
@@ -255,6 +259,12 @@ export class ShellModel {
     return this.sampleList;
   }
 
+  /** The newest active run's effective pjc and what binds it (src/core/pjc-limits.ts). */
+  private runPjc(active: RunRecord[]): { runPjc?: string } {
+    const run = active.at(-1);
+    return run && this.settings ? { runPjc: `run ${run.id}: ${limitsBrief(runLimits(run, this.settings))}` } : {};
+  }
+
   /** Runs still going; when none, the newest run (so a finished jobset still shows its totals) — the commands' default scope. */
   private currentRuns(): RunRecord[] {
     return currentRunsOf(this.runs.values());
@@ -276,6 +286,7 @@ export class ShellModel {
     return {
       jobsets: [...new Set(runs.map((r) => r.jobset))],
       pjc: this.settings?.pjc,
+      ...this.runPjc(active),
       busy: this.counts.running,
       counts: this.scopeCounts(),
       done,

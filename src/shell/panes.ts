@@ -9,13 +9,15 @@ import type { Pane } from "./render.js";
 export const KEY_HELP = [
   "Command bar (where you type):",
   "  Enter runs · ↑/↓ history · Tab completes",
-  "  Esc: to the table · Ctrl-C: stop tail -f",
+  "  Esc: to the table",
+  "  Ctrl-C stops tail -f/wait, never quits",
   "Table (after Esc):",
-  "  ↑↓ PgUp/PgDn Home/End move · Enter log",
-  "  r retry · k kill · +/- PJC · / filter",
-  "  Tab log pane (↑↓ scroll, End follows)",
-  "  ? help · q leave (jobs keep running)",
-  "  other keys: back to the command bar",
+  "  j/k ↑↓ PgUp/PgDn g/G move · Enter log",
+  "  r retry · x kill · c cancel (ask y/N)",
+  "  R report of the run (writes, prints path)",
+  "  +/- PJC · / filter · ? help",
+  "  Tab log pane (j/k scroll, End follows)",
+  "  : command bar · q quit (jobs keep on)",
 ];
 
 /** Lines a pane keeps: a chatty `tail -f` must not grow it without bound. */
@@ -60,12 +62,13 @@ export function filterFromText(text: string, states: readonly JobState[]): ViewF
 export type OutputPlace = { where: "status" | "viewer" } | { where: "pane"; anchor: "top" | "bottom" };
 
 /**
- * One line → the status line. More → the log pane when it fits (a job's
- * output always, newest lines kept in view), else the scrollable overlay.
+ * One line → the status line, and so is a failure with one error (errorLine
+ * says it in one line). More → the log pane when it fits (a job's output
+ * always, newest lines kept in view), else the scrollable overlay.
  */
-export function placeOutput(line: string, output: string, fits: (lines: string[]) => boolean): OutputPlace {
+export function placeOutput(line: string, output: string, fits: (lines: string[]) => boolean, ok = true): OutputPlace {
   const lines = output.split("\n");
-  if (lines.length <= 1) return { where: "status" };
+  if (lines.length <= 1 || (!ok && diagnosticCount(output) <= 1)) return { where: "status" };
   if (/^tail\b/.test(line)) return { where: "pane", anchor: "bottom" };
   return fits(lines) ? { where: "pane", anchor: "top" } : { where: "viewer" };
 }
@@ -73,9 +76,31 @@ export function placeOutput(line: string, output: string, fits: (lines: string[]
 /** The status line's words for an answer that went elsewhere, or was one line. */
 export function outputNotice(line: string, ok: boolean, output: string, place: OutputPlace): string {
   const lines = output.split("\n");
-  if (place.where === "status") return output || `${line}: ${ok ? "ok" : "failed"}`;
-  if (!ok) return lines[0]!;
+  if (!ok) return output ? errorLine(output) : `${line}: failed`;
+  if (place.where === "status") return output || `${line}: ok`;
   return place.where === "viewer" ? `${line}: ${lines.length} lines` : `${line}: see the output pane`;
+}
+
+/** `FILE:LINE:COL: error: …` (or `FILE: error: …`), the language's diagnostics (lang/diagnostics.ts), after execute()'s `error: `. */
+const DIAGNOSTIC = /^(?:error: )?(.+?)(?::(\d+):(\d+))?: (?:error|warning): (.*)$/;
+
+function diagnosticCount(output: string): number {
+  return output.split("\n").filter((l) => DIAGNOSTIC.test(l)).length;
+}
+
+/**
+ * A failed command's answer in one line. A diagnostic's `error: <shell>:1:4:
+ * error: …` reads `error at column 4: …` (the line is the one just typed), a
+ * file's keeps its place (`error at x.pll:3:1: …`); more errors are counted.
+ */
+export function errorLine(output: string): string {
+  const first = output.split("\n")[0]!;
+  const m = DIAGNOSTIC.exec(first);
+  if (!m) return first;
+  const [, file, line, col, message] = m;
+  const where = file === "<shell>" ? (col ? ` at column ${col}` : "") : ` at ${file}${line ? `:${line}:${col}` : ""}`;
+  const more = diagnosticCount(output) - 1;
+  return `error${where}: ${message}${more > 0 ? ` (and ${more} more)` : ""}`;
 }
 
 /** The lines a pane of `rows` shows, from its anchored end and scroll position. */

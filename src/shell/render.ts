@@ -29,12 +29,15 @@ export interface UiState {
   line: CommandLine;
   /** commands still running (e.g. `wait`), shown in the command bar */
   pending: number;
+  /** a destructive key's question, shown in the status line; the next key answers it (y: `yes`, else `no` is said) */
+  confirm?: { question: string; yes: () => void; no: string };
 }
 
 const PROMPT: Record<InputMode, string> = { command: "pll> ", filter: "filter (state or jobset, empty clears)> ", table: "", log: "" };
 const HINT: Partial<Record<InputMode, string>> = {
-  table: "↑↓ move  Enter log  r retry  k kill  +/- pjc  / filter  Tab pane  ? help  q quit  : type",
-  log: "log pane: ↑↓ PgUp/PgDn scroll  End follow  Tab/Esc table  : type",
+  // 80 columns: the rest (+/- PJC, Tab to the log pane) is in `?`.
+  table: "j/k move  Enter log  r retry  x kill  c cancel  / filter  : type  ? help  q quit",
+  log: "log pane: j/k PgUp/PgDn scroll  End follow  Tab/Esc table  : type",
 };
 
 function truncate(text: string, width: number): string {
@@ -52,7 +55,7 @@ export function renderScreen(layout: ShellLayout, model: ShellModel, ui: UiState
   layout.table.setContent(paint(tableText(layout, model, now)));
   renderPane(layout, ui.pane, paint);
   if (!ui.noColor) layout.highlight(ui.mode === "table" || ui.mode === "log" ? ui.mode : undefined);
-  const latest = model.notices.at(-1);
+  const latest = ui.confirm ? { level: "warn" as const, message: `${ui.confirm.question} y/N`, at: now } : model.notices.at(-1);
   layout.status.setContent(paint(statusLine(latest, model.countOf("errored"), areas.status.width, model.overruns)));
   layout.input.setContent(paint(inputText(ui, areas.input.width)));
   renderGauge(layout, model);
@@ -104,7 +107,8 @@ export function renderChart(layout: ShellLayout, model: ShellModel): void {
   if (!layout.chart) return;
   const samples = model.samples().slice(-Math.max(2, layout.areas.chart!.width - 8));
   const padded = samples.length >= 2 ? samples : [{ at: Date.now(), running: 0, finished: 0 }, ...samples, { at: Date.now(), running: 0, finished: 0 }].slice(0, 2);
-  const x = padded.map((s) => formatClock(s.at).slice(3));
+  // Each point is labelled with its clock time (HH:MM:SS), the same as the table's `started`.
+  const x = padded.map((s) => formatClock(s.at));
   layout.chart.setData([
     { title: "running", x, y: padded.map((s) => s.running), style: { line: "cyan" } },
     { title: "done/s", x, y: padded.map((s) => s.finished), style: { line: "green" } },

@@ -15,12 +15,22 @@ export interface Counters {
   nextRunId: number;
 }
 
+/**
+ * A prune under way (src/server/prune.ts): written before any of these runs'
+ * log directories is removed, deleted in the write that deletes their records.
+ * Found at open, it is finished before anything reads the store.
+ */
+export interface PruneIntent {
+  runs: number[];
+}
+
 export interface StoreContents {
   settings?: Settings;
   counters: Counters;
   runs: RunRecord[];
   jobs: JobRecord[];
   schedules: ScheduleRecord[];
+  prune?: PruneIntent;
 }
 
 /** One atomic write: records to put, schedules to delete. */
@@ -29,6 +39,11 @@ export interface StoreWrite {
   runs?: Iterable<RunRecord>;
   schedules?: ScheduleRecord[];
   deleteSchedules?: string[];
+  /** pruned runs and jobs (src/server/prune.ts) */
+  deleteRuns?: Iterable<number>;
+  deleteJobs?: Iterable<number>;
+  /** a prune's intent; null deletes it */
+  prune?: PruneIntent | null;
   settings?: Settings;
   counters?: Counters;
 }
@@ -55,6 +70,7 @@ const K = {
   // `jobset:NAME` keys, written by older versions (source and graph of each file loaded), are never read: load ignores them.
   settings: "meta:settings",
   counters: "meta:counters",
+  prune: "meta:prune",
 };
 const RUN_CHUNK = 5_000;
 // ";" sorts right after ":", closing each prefix range.
@@ -126,14 +142,15 @@ export class Store {
 
   async load(): Promise<StoreContents> {
     try {
-      const [settings, counters, runs, jobs, schedules] = await Promise.all([
+      const [settings, counters, runs, jobs, schedules, prune] = await Promise.all([
         this.get<Settings>(K.settings),
         this.get<Counters>(K.counters),
         this.values<RunRecord>("run"),
         this.values<JobRecord>("job"),
         this.values<ScheduleRecord>("schedule"),
+        this.get<PruneIntent>(K.prune),
       ]);
-      return { settings, counters: counters ?? { nextJobId: 1, nextRunId: 1 }, runs, jobs, schedules };
+      return { settings, counters: counters ?? { nextJobId: 1, nextRunId: 1 }, runs, jobs, schedules, ...(prune ? { prune } : {}) };
     } catch (err) {
       throw damagedError(this.path, `cannot be read: ${oneLine(err)}`);
     }
@@ -146,6 +163,9 @@ export class Store {
     for (const r of w.runs ?? []) entries.push([K.run(r.id), JSON.stringify(r)]);
     for (const s of w.schedules ?? []) entries.push([K.schedule(s.name), JSON.stringify(s)]);
     for (const n of w.deleteSchedules ?? []) entries.push([K.schedule(n), null]);
+    for (const id of w.deleteJobs ?? []) entries.push([K.job(id), null]);
+    for (const id of w.deleteRuns ?? []) entries.push([K.run(id), null]);
+    if (w.prune !== undefined) entries.push([K.prune, w.prune && JSON.stringify(w.prune)]);
     if (w.settings) entries.push([K.settings, JSON.stringify(w.settings)]);
     if (w.counters) entries.push([K.counters, JSON.stringify(w.counters)]);
     if (!entries.length) return;

@@ -49,7 +49,7 @@ describe("pll COMMAND from the CLI", () => {
     const stateCol = lines[0]!.indexOf("STATE");
     assert.equal(lines[1]!.slice(stateCol, stateCol + 7), "success");
     assert.equal(lines[2]!.slice(stateCol, stateCol + 7), "errored");
-    assert.match(lines[3]!, /1 success · 1 errored · pjc \d+/);
+    assert.match(lines[3]!, /1 success · 1 errored · pjc (\d+|none)/);
     assert.doesNotMatch(status.stdout, /\x1b\[/, "no colour on a pipe / with NO_COLOR");
     const tail = await run("tail", b!);
     assert.equal(tail.stdout, "! two\n");
@@ -193,7 +193,7 @@ describe("pll COMMAND from the CLI", () => {
     assert.match(shown[1]!, /^\s*RUN\s+#\s+NAME\s+STATE/);
     assert.equal(shown.length, 1 + 1 + 200 + 1);
     assert.match(shown[2]!, new RegExp(`^\\s*r\\d+\\s+${first + 50}\\s+m50\\s+pending`));
-    assert.match(shown.at(-1)!, /^250 pending · pjc \d+/);
+    assert.match(shown.at(-1)!, /^250 pending · pjc (\d+|none)/);
     const all = (await run("status", "many", "--limit", "250")).stdout.trimEnd().split("\n");
     assert.equal(all.length, 1 + 250 + 1);
     assert.match(all[1]!, new RegExp(`^\\s*r\\d+\\s+${first}\\s+m0\\s+pending`));
@@ -233,7 +233,7 @@ describe("pll COMMAND from the CLI", () => {
     const cases: [string[], number, RegExp][] = [
       [["frobnicate"], 2, /unknown command 'frobnicate'/],
       [["statsu"], 2, /did you mean 'status'\?/],
-      [["pjc"], 2, /missing argument: pjc N/],
+      [["pjc", "0"], 2, /pjc must be a whole number ≥ 1, got .0. \(or reset\)/],
       [["pjc", "zero"], 2, /pjc must be a whole number/],
       [["pjc", "1", "a", "b"], 2, /too many arguments/],
       [["tail", "-x", "1"], 2, /Unknown option '-x'/],

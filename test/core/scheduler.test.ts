@@ -142,13 +142,14 @@ describe("scheduler", () => {
     assert.deepEqual(ids(s.dispatch().start), [2, 3]);
   });
 
-  test("a jobset's pjc replaces its file-level pjc, both ways, for running and new runs", () => {
+  test("a jobset's pjc caps its runs' own, never raises them, for running and new runs", () => {
     const { s } = scheduler(10);
-    const first = runOf(1, [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }], { "": 2 });
+    const first = runOf(1, [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }], { "": 3 });
     s.addRun(first.run, first.jobs);
+    s.updateSettings(settings(10, { jobsetPjc: { js: 2 } }));
     assert.deepEqual(ids(s.dispatch().start), [1, 2]);
-    s.updateSettings(settings(10, { jobsetPjc: { js: 3 } }));
-    assert.deepEqual(ids(s.dispatch().start), [3]);
+    s.updateSettings(settings(10, { jobsetPjc: { js: 5 } }));
+    assert.deepEqual(ids(s.dispatch().start), [3], "the run's own 3 still holds");
     s.updateSettings(settings(10, { jobsetPjc: { js: 1 } }));
     s.finish(1, { exitCode: 0 });
     s.finish(2, { exitCode: 0 });

@@ -9,7 +9,7 @@ const running = (engine: { listJobs(f: { state: "running" }): unknown[] }) => en
 test("raising the pjc starts jobs at once; lowering it lets running jobs finish", async () => {
   await withEngine(async (engine, home) => {
     const { hold, release } = gate(home);
-    const { run } = await engine.submit(graphOf(Array.from({ length: 6 }, (_, i) => job(`h${i}`, hold))), "");
+    const { run } = await engine.submit(graphOf(Array.from({ length: 6 }, (_, i) => job(`h${i}`, hold)), { pjc: 6 }), "");
     assert.equal(running(engine), 1);
     await engine.setPjc(4);
     assert.equal(running(engine), 4);
@@ -20,37 +20,35 @@ test("raising the pjc starts jobs at once; lowering it lets running jobs finish"
   }, { pjc: 1 });
 });
 
-test("a jobset's pjc overrides its file-level pjc: raising starts jobs at once, lowering lets running ones finish", async () => {
+test("a jobset's pjc caps its runs together, under each run's own; lowering lets running ones finish, a reset lifts it", async () => {
   await withEngine(async (engine, home) => {
     const { hold, release } = gate(home);
-    const graph = graphOf(Array.from({ length: 6 }, (_, i) => job(`h${i}`, hold)), { jobset: "p2", pjc: 2 });
+    const graph = graphOf(Array.from({ length: 6 }, (_, i) => job(`h${i}`, hold)), { jobset: "p2", pjc: 4 });
     const { run } = await engine.submit(graph, "");
-    assert.equal(running(engine), 2);
-    await engine.setPjc(4, "p2");
-    assert.equal(running(engine), 4, "the jobset's pjc is raised past the file's");
-    await engine.setPjc(1, "p2");
+    assert.equal(running(engine), 4, "the file's pjc");
+    await engine.setPjc(2, "p2");
     assert.equal(running(engine), 4, "lowering kills nothing");
     const { run: next } = await engine.submit(graph, "");
     assert.equal(running(engine), 4, "a new run of the jobset is under its pjc too");
+    await engine.setPjc(null, "p2");
+    assert.equal(running(engine), 8, "reset: each run up to its own pjc");
     release();
     assert.equal((await runEnded(engine, run.id)).state, "success");
     assert.equal((await runEnded(engine, next.id)).state, "success");
   }, { pjc: 10 });
 });
 
-test("a block's pjc stays as written under a jobset pjc, and the global pjc caps everything", async () => {
+test("a block's pjc stays as written under its run's, and the global pjc caps everything", async () => {
   await withEngine(async (engine, home) => {
     const { hold, release } = gate(home);
     const keys = Array.from({ length: 6 }, (_, i) => `h${i}`);
     const graph = graphOf(keys.map((k) => job(k, hold, k < "h3" ? { blocks: ["blk"] } : {})), {
       jobset: "p2",
-      pjc: 1,
+      pjc: 6,
       blocks: [{ key: "blk", jobs: ["h0", "h1", "h2"], pjc: 1 }],
     });
     const { run } = await engine.submit(graph, "");
-    assert.equal(running(engine), 1);
-    await engine.setPjc(6, "p2");
-    assert.equal(running(engine), 3, "global pjc 3 caps the jobset's 6");
+    assert.equal(running(engine), 3, "global pjc 3 caps the run's 6");
     await engine.setPjc(10);
     assert.equal(running(engine), 4, "the block's pjc 1 holds: one of its three, all three others");
     release();

@@ -35,6 +35,8 @@ export function graphOf(
     blocks: (opts.blocks ?? []).map((b): BlockSpec => ({ name: b.key, kind: "par", loc, ...b })),
     schedules: [],
   };
-  if (opts.pjc !== undefined) graph.pjc = opts.pjc;
+  // A run's own pjc defaults to the CPU count (README "How many jobs at once"): a test graph asks for no
+  // limit of its own unless given one, so the engine's global pjc is what holds it, on any machine.
+  graph.pjc = opts.pjc ?? 100_000;
   return graph;
 }

@@ -24,7 +24,7 @@ test("a hook past its time limit has its whole group stopped, SIGKILL after the 
       const { run } = await engine.submit(graphOf([job("a", "exit 1")]), "");
       const failed = engine.getJob((await runEnded(engine, run.id)).jobIds[0]!)!;
       const hooks = new HookRunner(300, 200);
-      hooks.fire({ ...failed, hooks: [{ on: "failure", command: stubborn(pids), loc }] } as JobRecord, "failure");
+      hooks.fire({ ...failed, hooks: [{ on: "failure", command: stubborn(pids), loc }] } as JobRecord, "failure", (extra) => extra);
       await waitFor(() => pidsIn(pids).length >= 2, "the hook and its child to start");
       await waitFor(() => pidsIn(pids).every((p) => !alive(p)), "the hook's group to be gone", 5_000);
     } finally {

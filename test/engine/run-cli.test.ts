@@ -147,9 +147,9 @@ test("a pll run killed with SIGKILL: reopening adopts its running jobs and loses
   });
 });
 
-test("pll run --pjc N without a server: the jobset runs N at a time, past a lower global pjc, and the home's global pjc is left as it was", async () => {
+test("pll run --pjc N without a server: the run runs N at a time, past the CPU count, and nothing is stored", async () => {
   await withTempHome(async (home) => {
-    const n = availableParallelism() + 1; // above the default global pjc, so the raise is needed
+    const n = availableParallelism() + 1; // above the CPU count: no global cap holds it back
     const release = path.join(home, "release");
     const file = path.join(home, "wide.pll");
     writeFileSync(file, `jobset wide\n${Array.from({ length: n + 2 }, (_, i) => `j${i}: $ while [ ! -e ${release} ]; do sleep 0.02; done`).join("\n")}\n`);
@@ -161,8 +161,8 @@ test("pll run --pjc N without a server: the jobset runs N at a time, past a lowe
       await waitFor(async () => existsSync(server.socket) && (await count("running").catch(() => 0)) === n, `${n} jobs to run`);
       assert.equal(await count("pending"), 2, "the rest wait for a slot");
       const { settings } = (await raw(server, "GET", "/settings")).json;
-      assert.equal(settings.pjc, n, "the global limit is raised for this run");
-      assert.deepEqual(settings.jobsetPjc, { wide: n });
+      assert.equal(settings.pjc, null, "no global cap");
+      assert.deepEqual(settings.jobsetPjc, {});
     } finally {
       // Released and awaited here, before the home (and the release file with it) is removed.
       writeFileSync(release, "");
@@ -174,8 +174,8 @@ test("pll run --pjc N without a server: the jobset runs N at a time, past a lowe
     assert.equal(ran.code, 0, ran.stderr);
     const engine = await openEngine({ home });
     try {
-      assert.equal(engine.settings().pjc, availableParallelism(), "the raise was not stored");
-      assert.deepEqual(engine.settings().jobsetPjc, { wide: n }, "the jobset's pjc was, as with a server");
+      assert.equal(engine.settings().pjc, null, "no global pjc was stored");
+      assert.deepEqual(engine.settings().jobsetPjc, {}, "nor one for the jobset");
     } finally {
       await engine.close();
     }

@@ -31,7 +31,7 @@ test("pll run of a file of schedules only: registered, no run, exit 0 and how to
   });
 });
 
-test("pll run against a server: schedules only is exit 0; --pjc sets the jobset's pjc, not the global one, and says when the global one is lower", async () => {
+test("pll run against a server: schedules only is exit 0; --pjc is that run's alone, stored nowhere, and pll run says when the global pjc is lower", async () => {
   await withServer(async (server, home) => {
     assert.equal((await raw(server, "POST", "/settings/pjc", JSON.stringify({ pjc: 3 }))).status, 200);
     const sched = path.join(home, "nightly.pll");
@@ -49,12 +49,13 @@ test("pll run against a server: schedules only is exit 0; --pjc sets the jobset'
     assert.doesNotMatch(ran.stderr, /global pjc/);
     const { settings } = (await raw(server, "GET", "/settings")).json;
     assert.equal(settings.pjc, 3);
-    assert.deepEqual(settings.jobsetPjc, { small: 1 });
+    assert.deepEqual(settings.jobsetPjc, {});
 
-    // Past the server's global limit: the jobset gets its pjc, the user is told what still limits it.
+    // Past the server's global limit: the run gets its pjc, the user is told what still limits it.
+    writeFileSync(file, `jobset small\n${["a", "b", "c", "d", "e", "f"].map((n) => `${n}: $ true`).join("\n")}\n`);
     const wide = await runPll(home, ["run", file, "--pjc", "5"]);
     assert.equal(wide.code, 0, wide.stderr);
-    assert.match(wide.stderr, /^pll run: the server's global pjc is 3, so this run gets at most 3 at a time \(`pll pjc 5` raises it\)$/m);
+    assert.match(wide.stderr, /^pll run: at most 3 of its jobs at once: the global pjc is 3 \(`pll pjc reset` lifts it\); this run's pjc is 5 \(--pjc\)$/m);
     assert.equal((await raw(server, "GET", "/settings")).json.settings.pjc, 3, "the server's global pjc is not changed");
   });
 });

@@ -1,4 +1,5 @@
-// Job lines typed in the shell: one job (one per `for` value), the client's cwd and env.
+// Job lines typed in the shell: one job (one per `for` value), the client's cwd; the client's env is the run's
+// (src/exec/job-env.ts), so a job's own `env` holds only its line's settings.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { compileJobLine } from "../../src/lang/index.js";
@@ -13,12 +14,12 @@ function one(line: string, o: Parameters<typeof compileJobLine>[1] = opts) {
 }
 
 describe("shell job lines", () => {
-  it("makes one job in the client's directory with the client's environment", () => {
+  it("makes one job in the client's directory, its own env only its line's settings", () => {
     const { job, graph } = one("$ make test");
     assert.equal(job.command, "make test");
     assert.equal(job.name, "make");
     assert.equal(job.cwd, "/home/ana/project");
-    assert.deepEqual(job.env, opts.env);
+    assert.deepEqual(job.env, {});
     assert.equal(graph.jobset, "shell");
     assert.equal(graph.file, "<shell>");
     assert.equal(job.afterIds, undefined);
@@ -46,7 +47,7 @@ describe("shell job lines", () => {
     const { job } = one("retry 2 timeout 5m env MODE=ci cwd sub $ ./flaky.sh");
     assert.deepEqual(job.retry, { count: 2, backoffMs: 0 });
     assert.equal(job.timeoutMs, 300_000);
-    assert.deepEqual(job.env, { ...opts.env, MODE: "ci" });
+    assert.deepEqual(job.env, { MODE: "ci" });
     assert.equal(job.cwd, "/home/ana/project/sub");
   });
 

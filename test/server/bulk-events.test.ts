@@ -31,7 +31,7 @@ test(`${BULK} jobs loaded and cancelled in bulk: every subscriber stays connecte
       await writeFile(bulkFile, lines.join("\n") + "\n");
       const release = path.join(home, "go");
       const fewFile = path.join(home, "few.pll");
-      await writeFile(fewFile, `jobset few\n${[1, 2, 3].map((i) => `f${i}: $ while [ ! -e ${release} ]; do sleep 0.02; done`).join("\n")}\n`);
+      await writeFile(fewFile, `jobset few\npjc 3\n${[1, 2, 3].map((i) => `f${i}: $ while [ ! -e ${release} ]; do sleep 0.02; done`).join("\n")}\n`);
       assert.equal((await raw(server, "POST", "/settings/pause", JSON.stringify({ jobset: "bulk" }))).status, 200);
       assert.equal((await raw(server, "POST", "/settings/pjc", JSON.stringify({ pjc: 4 }))).status, 200);
 

@@ -103,7 +103,7 @@ test("a reconnect with Last-Event-ID gets what it missed, once; past the kept hi
       const { seq: start } = await first.ready;
       first.close();
       for (const pjc of [2, 3]) await post(server, "/settings/pjc", { pjc });
-      const replayed: [number, number | undefined][] = [];
+      const replayed: [number | null, number | undefined][] = [];
       const resumed = client.events((e, seq) => void (e.type === "settings" && replayed.push([e.settings.pjc, seq])), { lastEventId: start! });
       const ready = await resumed.ready;
       resumed.close();
@@ -112,7 +112,7 @@ test("a reconnect with Last-Event-ID gets what it missed, once; past the kept hi
       assert.equal(replayed.at(-1)![1], ready.seq);
 
       // Through LiveState: a lost stream resumes without a snapshot and takes each missed event once.
-      const taken: number[] = [];
+      const taken: (number | null)[] = [];
       const live = new LiveState(client, (e) => void (e.type === "settings" && taken.push(e.settings.pjc)));
       assert.equal((await live.subscribe()).needsSnapshot, true);
       const settings: SettingsResponse = (await raw(server, "GET", "/settings")).json;

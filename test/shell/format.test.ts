@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { JobRecord } from "../../src/core/types.js";
 import { escapeTags, formatDuration, headerLines, statusLine, tableHeading, tableRow } from "../../src/shell/format.js";
 import { JOB_STATES } from "../../src/shell/model.js";
-import { filterFromText, outputNotice, placeOutput } from "../../src/shell/panes.js";
+import { errorLine, filterFromText, outputNotice, placeOutput } from "../../src/shell/panes.js";
 
 const untag = (s: string) =>
   s.replace(/\{open\}/g, "\0o").replace(/\{close\}/g, "\0c").replace(/\{\/?[a-z-]*\}/g, "").replace(/\0o/g, "{").replace(/\0c/g, "}");
@@ -68,4 +68,22 @@ test("the header's first line gives up the server path before any number when na
   const narrow = untag(headerLines(info, "/tmp/a-rather-long-home-directory", 80)[0]);
   assert.ok(narrow.length <= 80, narrow);
   assert.match(narrow, /^pll …\S*directory  jobset db-dumps  PJC 3 \(3 busy\)  elapsed 12s  ETA 2m06s$/);
+});
+
+test("the name column stops at 32 characters, with …; the row still fills the table", () => {
+  const long = { ...job, name: "a_job_name_that_goes_on_and_on_for_seventy_characters_or_so_and_more" };
+  const row = untag(tableRow(long, 118, 100_000, false));
+  assert.equal(row.length, 118);
+  assert.match(row, /^\s+12 a_job_name_that_goes_on_and_on_… errored/);
+  assert.equal(untag(tableHeading(118)).length, 118);
+});
+
+test("a failed command's answer is one line: a diagnostic says where, without `error: <shell>:1:4: error:`", () => {
+  const typed = "error: <shell>:1:10: error: unknown priority `xx`\n   1 | priority xx $ true\n     |          ^^";
+  assert.equal(errorLine(typed), "error at column 10: unknown priority `xx`");
+  assert.deepEqual(placeOutput("priority xx $ true", typed, () => true, false), { where: "status" });
+  const file = "error: /tmp/x.pll:3:1: error: unknown word\n   3 | frob\n     | ^\n/tmp/x.pll:5:2: error: bad\n   5 |  y\n     |  ^";
+  assert.equal(errorLine(file), "error at /tmp/x.pll:3:1: unknown word (and 1 more)");
+  assert.equal(outputNotice("load x.pll", false, file, { where: "viewer" }), "error at /tmp/x.pll:3:1: unknown word (and 1 more)");
+  assert.equal(errorLine("error: unknown command 'frob'"), "error: unknown command 'frob'");
 });

@@ -12,7 +12,8 @@ function setup() {
   const record = (name: string) => (...args: unknown[]) => void calls.push([name, ...args].join(" "));
   const act: KeyActions = {
     submit: record("submit"), applyFilter: record("filter"), complete: record("complete"), showLog: record("log"),
-    selectionMoved: record("moved"), retrySelected: record("retry"), killSelected: record("kill"), changePjc: record("pjc"),
+    selectionMoved: record("moved"), retrySelected: record("retry"), killSelected: record("kill"), cancelSelected: record("cancel"), reportSelected: record("report"),
+    interrupt: record("interrupt"), changePjc: record("pjc"),
     showHelp: record("help"), leave: record("leave"), pageRows: () => 5, paneRows: () => 3,
   };
   /** Feeds keys the way blessed reports them: printable characters, or named keys in <angle brackets>. */
@@ -27,7 +28,7 @@ function setup() {
       } else for (const ch of k) handleKey(ch, { name: ch, full: ch }, model, ui, act);
     }
   };
-  return { calls, ui, press };
+  return { calls, ui, press, model };
 }
 
 test("typing a command never fires table keys, Enter submits it", () => {
@@ -36,14 +37,39 @@ test("typing a command never fires table keys, Enter submits it", () => {
   assert.deepEqual(calls, ["submit retry 3 kill q"]);
 });
 
-test("after Esc, single keys act on the table and other characters go back to the command bar", () => {
+test("after Esc, single keys act on the table; other characters are not typed, `:` goes back to the command bar", () => {
   const { calls, ui, press } = setup();
-  press("<escape>", "r", "k", "+", "-", "?", "<down>", "<enter>");
-  assert.deepEqual(calls, ["retry", "kill", "pjc 1", "pjc -1", "help", "moved", "log"]);
+  press("<escape>", "r", "x", "c", "R", "+", "-", "?", "<down>", "<enter>");
+  assert.deepEqual(calls, ["retry", "kill", "cancel", "report", "pjc 1", "pjc -1", "help", "moved", "log"]);
   press("p");
-  assert.equal(ui.mode, "command");
-  press("jc 6", "<enter>");
+  assert.equal(ui.mode, "table");
+  assert.equal(ui.line.text, "");
+  press(":", "pjc 6", "<enter>");
   assert.equal(calls.at(-1), "submit pjc 6");
+});
+
+test("j and k move the selection in the table (as ↓ and ↑ do)", () => {
+  const { calls, ui, press } = setup();
+  press("<escape>", "j", "k", "<up>", "<down>");
+  assert.deepEqual(calls, ["moved", "moved", "moved", "moved"]);
+  assert.equal(ui.mode, "table");
+});
+
+test("a question in the status line takes the next key: y does it, any other key does not", () => {
+  const { calls, ui, press, model } = setup();
+  let done = 0;
+  const ask = () => (ui.confirm = { question: "kill #3 x?", yes: () => void done++, no: "#3 x not killed" });
+  ask();
+  press("n");
+  assert.equal(done, 0);
+  assert.equal(model.notices.at(-1)?.message, "#3 x not killed");
+  ask();
+  press("<C-c>");
+  assert.deepEqual([done, calls], [0, []], "Ctrl-C answers no, and stops nothing else");
+  ask();
+  press("y");
+  assert.equal(done, 1);
+  assert.equal(ui.confirm, undefined);
 });
 
 test("/ opens the filter prompt; Enter applies it and returns to the table", () => {
@@ -53,10 +79,10 @@ test("/ opens the filter prompt; Enter applies it and returns to the table", () 
   assert.equal(ui.mode, "table");
 });
 
-test("q in the table and Ctrl-C anywhere leave", () => {
+test("Ctrl-C interrupts (never leaves); q in the table leaves", () => {
   const { calls, press } = setup();
-  press("<C-c>", "<escape>", "q");
-  assert.deepEqual(calls, ["leave", "leave"]);
+  press("<C-c>", "<escape>", "<C-c>", "q");
+  assert.deepEqual(calls, ["interrupt", "interrupt", "leave"]);
 });
 
 test("Esc and a key typed fast (reported as Meta+key) act as Esc, then the key", () => {

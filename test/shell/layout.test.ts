@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { computeAreas, type Rect } from "../../src/shell/layout.js";
+import { chartLabel, computeAreas, type Rect } from "../../src/shell/layout.js";
 
 const overlap = (a: Rect, b: Rect) =>
   a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
@@ -21,4 +21,13 @@ test("80×24 has room for the chart and at least six job rows", () => {
   assert.ok(a.chart && a.gauge);
   assert.ok(a.table.height - 3 >= 6);
   assert.equal(a.input.top, 23);
+});
+
+test("the chart's title fits on its border at every width the chart is shown", () => {
+  for (let w = 70; w <= 200; w++) {
+    const chart = computeAreas(w, 30).chart!;
+    const label = chartLabel(chart.width);
+    assert.ok(label.length <= chart.width - 3, `${w} columns: "${label}" in a ${chart.width}-wide chart`);
+    assert.match(label, /cyan/);
+  }
 });

@@ -19,7 +19,7 @@ export const USAGE = `usage: pll run FILE [--pjc N] [--json] [--keep-going|--hal
   runs the jobset in FILE and follows it to the end: on the server if one runs for $PLL_HOME,
   else in this process (serving the socket meanwhile, so \`pll shell\` can attach)
   exit 0 if every job succeeded, 1 if one did not, 2 for a bad file or option, 130 on Ctrl-C
-  --pjc N            at most N of the file's jobs at once (sets its jobset's pjc, as \`pll pjc N JOBSET\`)
+  --pjc N            this run's pjc, over the file's (this run only; a global or jobset pjc still caps it)
   --json             one JSON object per event instead of the progress line
   --keep-going       run what does not depend on a failed job (the default)
   --halt-on-failure  after the first failure, start nothing more`;

@@ -2,18 +2,18 @@
 // length of the run, and serves the socket so `pll shell` can attach.
 import type { JobGraph, RunRecord } from "../../core/types.js";
 import { homePaths } from "../../home.js";
+import { submittedEnv } from "../../exec/job-env.js";
 import { launcherFromEnv } from "../../exec/spawner.js";
 import { openEngine } from "../../server/engine.js";
 import type { ApiServer } from "../../server/http.js";
 import type { RunOptions } from "./command.js";
+import { sayBinding } from "./binding.js";
 import { RunFollower } from "./follower.js";
 
 /** `loaded` is emptied once submitted, so the compiled graph can be collected during the run. */
 export async function runLocally(home: string, loaded: { graph?: JobGraph; source?: string }, opts: RunOptions): Promise<number> {
   // Schedules are registered here but fire only in a server: this process ends with the run.
-  // --pjc N: this file's jobset runs N at a time, as with a server; the global limit is raised to N for this process only.
-  const engine = await openEngine({ home, fireSchedules: false, launcher: launcherFromEnv(), ...(opts.pjc !== undefined ? { sessionPjc: opts.pjc } : {}) });
-  if (opts.pjc !== undefined && loaded.graph) await engine.setPjc(opts.pjc, loaded.graph.jobset);
+  const engine = await openEngine({ home, fireSchedules: false, launcher: launcherFromEnv() });
   const follower = new RunFollower(opts, { cancel: (ids) => engine.cancel(ids) });
   const unwatch = follower.watchSignals();
   // Served alongside once the run is submitted (below): its jobs do not wait for the HTTP modules to load.
@@ -35,7 +35,14 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
       if (e.type === "run" && e.run.id === runId && e.run.state !== "running") finish(e.run);
     });
     try {
-      const { run, notices, schedules } = await engine.submit(loaded.graph!, loaded.source ?? "", { allowNoRun: true, haltOnFailure: opts.haltOnFailure });
+      // Its jobs run in this process's environment, as they would on a server (src/exec/job-env.ts).
+      const graph = { ...loaded.graph!, env: submittedEnv(process.env) };
+      // --pjc N: this run's own pjc, as with a server (never stored for the jobset).
+      const { run, notices, schedules } = await engine.submit(graph, loaded.source ?? "", {
+        allowNoRun: true,
+        haltOnFailure: opts.haltOnFailure,
+        ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}),
+      });
       delete loaded.graph;
       delete loaded.source;
       api = import("../../server/http.js")
@@ -48,6 +55,7 @@ export async function runLocally(home: string, loaded: { graph?: JobGraph; sourc
       if (!run) return follower.schedulesOnly(schedules ?? [], "this process");
       if (schedules?.length) process.stderr.write("pll run: the file's schedules fire only while a pll server runs (pll start)\n");
       runId = run.id;
+      sayBinding(engine.getRun(runId)!, engine.listJobs({ runId }), engine.settings());
       follower.begin(engine.getRun(runId)!, engine.listJobs({ runId }));
       const now = engine.getRun(runId)!;
       if (now.state !== "running") finish(now);

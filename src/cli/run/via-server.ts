@@ -4,12 +4,14 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Client } from "../../client/client.js";
 import { ApiError } from "../../client/errors.js";
+import { clientEnv } from "../../client/env.js";
 import { submitAndFollow } from "../../client/follow.js";
 import { UserError } from "../../core/errors.js";
 import { exitCodeOf } from "../exit-codes.js";
 import type { ScheduleRecord, Submitted } from "../../core/types.js";
 import type { SettingsResponse } from "../../server/api-types.js";
 import type { RunOptions } from "./command.js";
+import { sayBinding } from "./binding.js";
 import { RunFollower } from "./follower.js";
 
 /** Thrown out of the submit callback to stop following: the server made no run. */
@@ -26,23 +28,15 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
   } catch (err) {
     throw new UserError("usage", `can't read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  // --pjc limits this file's jobset, not the server's other work; set before submitting so the run starts under it.
-  if (opts.pjc !== undefined) {
-    const jobset = await jobsetOf(source, file);
-    if (jobset !== undefined) {
-      const { settings } = await client.request<SettingsResponse>("POST", "/settings/pjc", { pjc: opts.pjc, jobset });
-      // The server's global limit is other users' too: say so rather than raise it.
-      if (settings.pjc < opts.pjc)
-        process.stderr.write(`pll run: the server's global pjc is ${settings.pjc}, so this run gets at most ${settings.pjc} at a time (\`pll pjc ${opts.pjc}\` raises it)\n`);
-    }
-  }
+  // Read before submitting, to say at the start which limit binds (the server's limits are other work's too: said, not changed).
+  const { settings } = await client.request<SettingsResponse>("GET", "/settings");
   const follower = new RunFollower(opts, {
     cancel: (ids) => Promise.all(ids.map((id) => client.request("POST", `/jobs/${id}/cancel`))),
   });
   const unwatch = follower.watchSignals();
   try {
-    // haltOnFailure: the server halts the run itself, in the transition that records the failure.
-    const body = { source, path: file, cwd: path.dirname(file), env: process.env as Record<string, string>, haltOnFailure: opts.haltOnFailure };
+    // haltOnFailure: the server halts the run itself, in the transition that records the failure; --pjc is this run's own.
+    const body = { source, path: file, cwd: path.dirname(file), env: clientEnv(), haltOnFailure: opts.haltOnFailure, ...(opts.pjc !== undefined ? { pjc: opts.pjc } : {}) };
     const { run, jobs } = await submitAndFollow(
       client,
       body,
@@ -53,6 +47,7 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
         const submitted = s as Submitted;
         const schedules = submitted.schedules ?? [];
         if (!submitted.run || (submitted.run.jobIds.length === 0 && schedules.length)) throw new SchedulesOnly(schedules);
+        sayBinding(submitted.run, s.jobs, settings);
         follower.begin(submitted.run, s.jobs);
       },
     );
@@ -69,10 +64,4 @@ export async function runRemotely(client: Client, file: string, opts: RunOptions
     unwatch();
     client.close();
   }
-}
-
-/** The jobset a file loads into (undefined if it does not compile: the server then reports why). */
-async function jobsetOf(source: string, file: string): Promise<string | undefined> {
-  const { compileSource } = await import("../../lang/index.js");
-  return compileSource(source, file).graph?.jobset;
 }

@@ -1,0 +1,113 @@
+// `report [RUN] [-o FILE.html]`: one self-contained HTML page of a run (a
+// Gantt of every attempt, concurrency against pjc, the critical path, the job
+// table, failed jobs' stderr, hook runs), built from the run's records, its
+// jobs' stderr tails and their hook logs. With --json, the same data instead
+// (and the page too only when -o names a file).
+import { readFile, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import path from "node:path";
+import { ApiError } from "../client/errors.js";
+import { localZone } from "../core/recurrence.js";
+import type { JobRecord } from "../core/types.js";
+import { sibling } from "../exec/job-files.js";
+import { buildReport, parseHookLog, type HookRun, type ReportData } from "../report/model.js";
+import { reportHtml } from "../report/html.js";
+import type { LogLine, RunListResponse, RunResponse, SettingsResponse } from "../server/api-types.js";
+import { CommandFailed, defineCommand, UsageError, type CommandContext } from "./types.js";
+
+/** stderr lines kept per failed job, and how many failed jobs get theirs */
+const STDERR_LINES = 20;
+const STDERR_JOBS = 500;
+
+type ReportResult = ReportData & { path?: string };
+
+/** `r12`, `12` or `#12` → 12. */
+function parseRun(word: string): number {
+  const m = /^[r#]?(\d+)$/.exec(word);
+  if (!m || Number(m[1]) < 1) throw new UsageError(`report: '${word}' is not a run (a run number such as r12 or 12)`);
+  return Number(m[1]);
+}
+
+export const report = defineCommand<ReportResult>({
+  name: "report",
+  args: [{ name: "RUN", kind: "text", optional: true }],
+  options: { output: { type: "string", short: "o", description: "write the page to OUTPUT (default: pll-report-JOBSET-rN.html here)" } },
+  summary: "an HTML page of a run (default: the newest): Gantt of every attempt, concurrency, critical path, job table",
+  details:
+    "RUN is a run number (r12 or 12). The page is one self-contained file (no network) drawn on canvases, usable for 100,000 jobs. " +
+    "With --json it prints the same data instead, and writes the page only when -o is given.",
+  check(inv) {
+    if (inv.args[0] !== undefined) parseRun(inv.args[0]);
+  },
+  async handler(inv, ctx) {
+    const runId = inv.args[0] !== undefined ? parseRun(inv.args[0]) : await newestRun(ctx);
+    let got: RunResponse;
+    try {
+      got = await ctx.client.request<RunResponse>("GET", `/runs/${runId}`);
+    } catch (err) {
+      if (err instanceof ApiError && err.kind === "not-found") throw new CommandFailed(`no such run: r${runId}`);
+      throw err;
+    }
+    const { settings } = await ctx.client.request<SettingsResponse>("GET", "/settings");
+    const data: ReportResult = buildReport(got.run, got.jobs, settings, {
+      host: hostname(),
+      timeZone: localZone(),
+      now: Date.now(),
+      stderr: await stderrTails(ctx, got.jobs.filter((j) => j.state === "errored").slice(0, STDERR_JOBS)),
+      hooks: await hookRuns(got.jobs),
+    });
+    const out = typeof inv.options.output === "string" ? inv.options.output : ctx.json ? undefined : `pll-report-${data.run.jobset.replace(/[^\w.-]/g, "_")}-r${runId}.html`;
+    if (out !== undefined) {
+      const file = path.resolve(ctx.cwd, out);
+      try {
+        await writeFile(file, reportHtml(data));
+      } catch (err) {
+        throw new CommandFailed(`report: can't write ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      data.path = file;
+    }
+    return data;
+  },
+  format: (r) => `${r.path}  (r${r.run.id} ${r.run.jobset}: ${r.jobs.length} jobs, ${r.jobs.reduce((n, j) => n + j.attempts.length, 0)} attempts)`,
+});
+
+async function newestRun(ctx: CommandContext): Promise<number> {
+  const { runs } = await ctx.client.request<RunListResponse>("GET", "/runs?limit=1");
+  if (!runs.length) throw new CommandFailed("report: no runs yet");
+  return runs[runs.length - 1]!.id;
+}
+
+/** The last lines of each job's stderr, a few jobs at a time. */
+async function stderrTails(ctx: CommandContext, jobs: readonly JobRecord[]): Promise<Map<number, string[]>> {
+  const tails = new Map<number, string[]>();
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      const lines: string[] = [];
+      try {
+        await ctx.client.lines<LogLine>(`/jobs/${job.id}/log?format=ndjson&stream=err&tail=${STDERR_LINES}`, (l) => void lines.push(l.line), ctx.signal);
+        tails.set(job.id, lines);
+      } catch (err) {
+        // a log removed or unreadable: the page says "(no stderr)"; a server gone fails the report
+        if (!(err instanceof ApiError)) throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, jobs.length) }, worker));
+  return tails;
+}
+
+/** Hook runs from the `.hooks` logs beside the jobs' logs (readable where the report is made on the server's host). */
+async function hookRuns(jobs: readonly JobRecord[]): Promise<Map<number, HookRun[]>> {
+  const runs = new Map<number, HookRun[]>();
+  for (const job of jobs) {
+    if (!job.hooks.length) continue;
+    try {
+      runs.set(job.id, parseHookLog(await readFile(sibling(job.logOut, "hooks"), "utf8")));
+    } catch {
+      // no hook ran (no log), or the log is not on this host
+    }
+  }
+  return runs;
+}
