@@ -1,10 +1,11 @@
-// Acting on jobs: retry, kill, start, cancel, priority. References are passed
-// to the server as typed (number, name, `failed`, `all`, a jobset for cancel).
+// Acting on jobs: retry, kill, start, cancel, priority. References and scope
+// flags are passed to the server as typed (`12`, `r5`, a name, `failed`,
+// `all`, a jobset; `--run rN`, `--jobset NAME`, `--all`): it resolves them.
 import type { JobRecord } from "../core/types.js";
 import type { JobResponse, JobsResponse } from "../server/api-types.js";
 import { parsePriority } from "./args.js";
 import { paintState, priorityName } from "./format.js";
-import { resolveJob } from "./jobs-api.js";
+import { SCOPE_OPTIONS, scopeQuery } from "./scope-options.js";
 import { defineCommand, type Command, type Style } from "./types.js";
 
 const ref = (text: string) => encodeURIComponent(text.replace(/^#/, ""));
@@ -16,25 +17,26 @@ function bulk(name: string, verb: string, argName: string, words: string[], summ
   return defineCommand<JobRecord[]>({
     name,
     args: [{ name: argName, kind, words }],
+    options: SCOPE_OPTIONS,
     summary,
+    details: "A set (`failed`, `all`, a name, a jobset) is taken from the current run — the runs still active, else the most recent run — unless `--run rN`, `--jobset NAME` or `--all` says otherwise; `12` is a job, `r5` a run.",
     async handler(inv, ctx) {
-      return (await ctx.client.request<JobsResponse>("POST", `/jobs/${ref(inv.args[0]!)}/${name}`)).jobs;
+      return (await ctx.client.request<JobsResponse>("POST", `/jobs/${ref(inv.args[0]!)}/${name}${scopeQuery(inv)}`)).jobs;
     },
     format: changed(verb),
   });
 }
 
-export const retry = bulk("retry", "retry", "N|NAME|failed", ["failed"], "re-queue errored/cancelled job(s); blocked dependants continue when they succeed");
-export const kill = bulk("kill", "kill", "N|all", ["all"], "stop running job(s): SIGTERM to the job's process group and those its descendants moved to, SIGKILL after a grace period");
-export const cancel = bulk("cancel", "cancel", "N|JOBSET", [], "remove pending jobs (state `cancelled`)", "job-or-jobset");
+export const retry = bulk("retry", "retry", "N|rN|NAME|failed|all", ["failed", "all"], "re-queue errored/cancelled job(s); blocked dependants continue when they succeed");
+export const kill = bulk("kill", "kill", "N|rN|all", ["all"], "stop running job(s): SIGTERM to the job's process group and those its descendants moved to, SIGKILL after a grace period");
+export const cancel = bulk("cancel", "cancel", "N|rN|JOBSET|all", ["all"], "remove pending jobs (state `cancelled`)", "job-or-jobset");
 
 export const start = defineCommand<JobRecord>({
   name: "start",
   args: [{ name: "N", kind: "job" }],
   summary: "start a pending job now, past its pjc (not past its dependencies)",
   async handler(inv, ctx) {
-    const job = await resolveJob(ctx.client, inv.args[0]!);
-    return (await ctx.client.request<JobResponse>("POST", `/jobs/${job.id}/start`)).job;
+    return (await ctx.client.request<JobResponse>("POST", `/jobs/${ref(inv.args[0]!)}/start`)).job;
   },
   format: (j, style) => `#${j.id} ${j.name}: ${paintState(j.state, style)}`,
 });
@@ -48,8 +50,7 @@ export const priority = defineCommand<JobRecord>({
   summary: "change a pending job's priority",
   async handler(inv, ctx) {
     const value = parsePriority(inv.args[1]!);
-    const job = await resolveJob(ctx.client, inv.args[0]!);
-    return (await ctx.client.request<JobResponse>("POST", `/jobs/${job.id}/priority`, { priority: value })).job;
+    return (await ctx.client.request<JobResponse>("POST", `/jobs/${ref(inv.args[0]!)}/priority`, { priority: value })).job;
   },
   format: (j) => `#${j.id} ${j.name}: priority ${priorityName(j.priority)}`,
 });

@@ -5,14 +5,18 @@ import { attemptEnded, type JobRecord, type ScheduleRecord, type Settings } from
 import type { JobListResponse, RunListResponse, RunSummary, ScheduleListResponse, SettingsResponse, StateCounts } from "../server/api-types.js";
 import { countStates, jobStates } from "../server/api-types.js";
 import { displayPath, formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
-import { fetchJobs, requireJobset, resolveJob } from "./jobs-api.js";
+import { runRef } from "../core/ref-syntax.js";
+import { getJob } from "./jobs-api.js";
+import { parseCount } from "./args.js";
 import { fewestUnits, limitsLine, runLimits } from "../core/pjc-limits.js";
 import { hookLines, withHookRuns, type JobWithHooks } from "./hook-runs.js";
-import { defineCommand, type Style } from "./types.js";
+import { SCOPE_OPTIONS, scopeQuery } from "./scope-options.js";
+import { defineCommand, UsageError, type Style } from "./types.js";
 
 const exitText = (j: JobRecord) => (j.state !== "running" && j.exitCode !== undefined && j.exitCode !== null ? String(j.exitCode) : (j.reason ?? "-"));
 
 const jobColumns = (style: Style): Column<JobRecord>[] => [
+  { title: "RUN", align: "right", cell: (j) => runRef(j.runId) },
   { title: "#", align: "right", cell: (j) => String(j.id) },
   { title: "NAME", cell: (j) => j.name, max: 40 },
   { title: "STATE", cell: (j) => j.state, paint: (j, t) => paintState(j.state, style, t) },
@@ -23,11 +27,11 @@ const jobColumns = (style: Style): Column<JobRecord>[] => [
   { title: "EXIT", cell: (j) => exitText(j), max: 30 },
 ];
 
-/** How many jobs `status` prints unless told `--all`: the newest ones. */
+/** How many jobs `status` prints unless told `--limit`: the newest ones. */
 export const STATUS_SHOWN = 200;
 
 interface StatusResult {
-  /** the newest STATUS_SHOWN matching jobs, or all with --all */
+  /** the newest matching jobs, newest run first (in job order within a run) */
   jobs: JobRecord[];
   /** every matching job per state, shown or not */
   counts: StateCounts;
@@ -46,37 +50,34 @@ function summaryLine(r: StatusResult, style: Style): string {
   return `${parts.join(" · ") || "no jobs"} · pjc ${s.pjc ?? "none"}${capacity}${paused}`;
 }
 
+/** Newest run first; within a run, in job order. */
+const newestRunFirst = (jobs: JobRecord[]) => [...jobs].sort((a, b) => b.runId - a.runId || a.id - b.id);
+
 export const status = defineCommand<StatusResult>({
   name: "status",
   aliases: ["ls"],
-  args: [{ name: "JOBSET|STATE", kind: "jobset", optional: true, words: [...jobStates, "failed"] }],
-  options: { all: { type: "boolean", description: `every job, not only the newest ${STATUS_SHOWN}` } },
-  summary: "the job table: number, name, state, priority, tries, started, duration, exit code",
-  details: `Shows the newest ${STATUS_SHOWN} jobs (and says how many more there are); the counts per state on the last line are of all of them.`,
+  args: [{ name: "rN|JOBSET|STATE", kind: "jobset", optional: true, words: [...jobStates, "failed"] }],
+  options: { ...SCOPE_OPTIONS, limit: { type: "string", description: `print at most LIMIT jobs, the newest (default ${STATUS_SHOWN})` } },
+  summary: "the job table of the current run(s), newest first: run, number, name, state, priority, tries, started, duration, exit code",
+  details:
+    `The current runs are the runs still active, else the most recent run. \`status r5\` (or --run r5) shows run r5, \`status JOBSET\` its latest run, a state only the jobs in it, --all all history (\`runs\` lists the runs).\n` +
+    `Shows the newest ${STATUS_SHOWN} jobs (--limit N; and says how many more there are); the counts per state on the last line are of all of them.`,
+  check(inv) {
+    if (typeof inv.options.limit === "string") parseCount(inv.options.limit, "--limit");
+  },
   async handler(inv, ctx) {
-    // "failed" is what people say for errored.
-    const arg = inv.args[0] === "failed" ? "errored" : inv.args[0];
-    const filter: Record<string, string> = arg === undefined ? {} : (jobStates as readonly string[]).includes(arg) ? { state: arg } : { jobset: arg };
-    const query = new URLSearchParams({ ...filter, last: String(STATUS_SHOWN), counts: "1" });
-    const listed: Promise<Omit<StatusResult, "settings" | "active">> =
-      inv.options.all === true
-        ? fetchJobs(ctx.client, filter).then((jobs) => ({ jobs, counts: countStates(jobs), omitted: 0 }))
-        : ctx.client.request<JobListResponse>("GET", `/jobs?${query}`).then((page) => ({
-            jobs: page.jobs,
-            counts: page.counts ?? countStates(page.jobs),
-            omitted: (page.total ?? page.jobs.length) - page.jobs.length,
-          }));
-    const [shown, { settings }, { runs: active }] = await Promise.all([
-      listed,
+    const limit = typeof inv.options.limit === "string" ? Number(inv.options.limit) : STATUS_SHOWN;
+    // The argument (a run, a jobset, a state in the scope) is a reference the server resolves.
+    const query = scopeQuery(inv, { ref: inv.args[0] ?? "all", counts: "1", last: String(limit) });
+    const [page, { settings }, { runs: active }] = await Promise.all([
+      ctx.client.request<JobListResponse>("GET", `/jobs${query}`),
       ctx.client.request<SettingsResponse>("GET", "/settings"),
       ctx.client.request<RunListResponse>("GET", "/runs?state=running"),
     ]);
-    // Asked only when nothing matched: a jobset with jobs is known.
-    if (filter.jobset !== undefined && shown.jobs.length === 0) await requireJobset(ctx.client, filter.jobset, { what: " or state", words: jobStates });
-    return { ...shown, settings, active };
+    return { jobs: newestRunFirst(page.jobs), counts: page.counts ?? countStates(page.jobs), omitted: (page.total ?? page.jobs.length) - page.jobs.length, settings, active };
   },
   format: (r, style) =>
-    (r.omitted > 0 ? style.chalk.dim(`… ${r.omitted} more (older); \`status --all\` lists every job`) + "\n" : "") +
+    (r.omitted > 0 ? style.chalk.dim(`… ${r.omitted} more (older); \`status --limit N\` lists more`) + "\n" : "") +
     (r.jobs.length ? renderTable(r.jobs, jobColumns(style), style) + "\n" : "") +
     // A run held below its own pjc by a wider limit: which, and by how much (`pll pjc` shows every active run's).
     r.active
@@ -91,13 +92,13 @@ export const show = defineCommand<JobWithHooks>({
   name: "show",
   args: [{ name: "N", kind: "job" }],
   summary: "one job in full: command, cwd, env, dependencies, attempts, log paths",
-  handler: async (inv, ctx) => withHookRuns(ctx.client, await resolveJob(ctx.client, inv.args[0]!)),
+  handler: async (inv, ctx) => withHookRuns(ctx.client, await getJob(ctx.client, inv.args[0]!)),
   format(j, style) {
     const b = style.chalk.bold;
     const lines = [
       `${b(`#${j.id}`)} ${j.name}  ${paintState(j.state, style)}${j.reason ? ` (${j.reason})` : ""}`,
       `command   ${j.command}`,
-      `jobset    ${j.jobset} (run ${j.runId})`,
+      `jobset    ${j.jobset} (run ${runRef(j.runId)})`,
       `cwd       ${j.cwd}`,
       `priority  ${priorityName(j.priority)}   units ${j.units}${j.role ? `   role ${j.role}` : ""}`,
       `after     ${j.deps.length ? j.deps.map((d) => `#${d}`).join(" ") : "-"}`,
@@ -117,19 +118,36 @@ export const show = defineCommand<JobWithHooks>({
   },
 });
 
-export const runs = defineCommand<RunSummary[]>({
+/** How many runs `runs` lists unless told `--limit`. */
+export const RUNS_SHOWN = 50;
+
+export const runs = defineCommand<RunListResponse>({
   name: "runs",
   aliases: ["jobsets"],
   args: [],
-  summary: "runs with their state and counts",
-  handler: async (_inv, ctx) => (await ctx.client.request<RunListResponse>("GET", "/runs")).runs,
-  format: (rs, style) =>
-    rs.length === 0
+  options: {
+    limit: { type: "string", description: `at most LIMIT runs (default ${RUNS_SHOWN})` },
+    before: { type: "string", description: "the page of runs older than run rN (what the last line says)" },
+    jobset: { type: "string", description: "only the runs of jobset NAME" },
+  },
+  summary: "the history of runs, newest first, with their state and counts",
+  check(inv) {
+    if (typeof inv.options.limit === "string") parseCount(inv.options.limit, "--limit");
+    if (typeof inv.options.before === "string" && !/^r\d{1,15}$/i.test(inv.options.before)) throw new UsageError(`--before takes a run (r5), got '${inv.options.before}'`);
+  },
+  handler: async (inv, ctx) => {
+    const q = new URLSearchParams({ limit: typeof inv.options.limit === "string" ? inv.options.limit : String(RUNS_SHOWN) });
+    if (typeof inv.options.before === "string") q.set("before", inv.options.before.slice(1));
+    if (typeof inv.options.jobset === "string") q.set("jobset", inv.options.jobset);
+    return ctx.client.request<RunListResponse>("GET", `/runs?${q}`);
+  },
+  format: ({ runs: rs, next }, style) =>
+    (rs.length === 0
       ? "no runs"
       : renderTable(
           rs,
           [
-            { title: "RUN", align: "right", cell: (r) => String(r.id) },
+            { title: "RUN", align: "right", cell: (r) => runRef(r.id) },
             { title: "JOBSET", cell: (r) => r.jobset, max: 30 },
             { title: "STATE", cell: (r) => r.state, paint: (r, t) => paintState(r.state === "failed" ? "errored" : r.state, style, t) },
             { title: "JOBS", align: "right", cell: (r) => String(r.jobIds.length) },
@@ -138,7 +156,7 @@ export const runs = defineCommand<RunSummary[]>({
             { title: "FILE", cell: (r) => (r.schedule ? `${r.file} (schedule ${r.schedule})` : r.file), max: 60 },
           ],
           style,
-        ),
+        )) + (next !== null ? "\n" + style.chalk.dim(`… older runs: \`runs --before ${runRef(next)}\``) : ""),
 });
 
 /** One schedule as a row: its times are read in the schedule's own zone, as its expression is. */

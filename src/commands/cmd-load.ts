@@ -4,6 +4,7 @@
 import { UserError } from "../core/errors.js";
 import { jobsetInput } from "../lang/jobset-input.js";
 import type { SubmitResponse } from "../server/api-types.js";
+import { runRef } from "../core/ref-syntax.js";
 import { listIds } from "./format.js";
 import { defineCommand, type CommandContext, type Style } from "./types.js";
 
@@ -29,7 +30,7 @@ export function describe(s: SubmitResponse, style: Style): string {
   const jobs = s.jobs.length === 0 ? "no jobs" : `${s.jobs.length} job${s.jobs.length === 1 ? "" : "s"} ${listIds(s.jobs, 6)}`;
   const names = (s.schedules ?? []).map((r) => r.name).join(", ");
   const lines = s.run
-    ? [`${style.chalk.bold(`run ${s.run.id}`)} ${s.run.jobset}: ${jobs}`]
+    ? [`${style.chalk.bold(`run ${runRef(s.run.id)}`)} ${s.run.jobset}: ${jobs}`]
     : [`${style.chalk.bold(s.schedules?.[0]?.jobset ?? "jobset")}: schedules only (${names || "none"}) — registered; nothing runs until they fire (see \`schedules\`)`];
   for (const n of s.notices) lines.push(`  ${n}`);
   return lines.join("\n");
@@ -63,5 +64,5 @@ export const jobLine = defineCommand<SubmitResponse>({
   summary: "enqueue one job, written exactly as a job line of a .pll file (`[MODIFIERS] $ CMD`)",
   details: "It runs in this directory with this environment, like a command typed into a shell.\nExample: priority high after 12 $ ./cleanup.sh",
   handler: (inv, ctx) => ctx.client.request<SubmitResponse>("POST", "/jobs", { line: inv.line, cwd: ctx.cwd, env: ctx.env }),
-  format: (r, style) => r.jobs.map((j) => `${style.chalk.bold(`#${j.id}`)} ${j.name}: queued (run ${r.run?.id ?? "-"})`).join("\n") || describe(r, style),
+  format: (r, style) => r.jobs.map((j) => `${style.chalk.bold(`#${j.id}`)} ${j.name}: queued (run ${r.run ? runRef(r.run.id) : "-"})`).join("\n") || describe(r, style),
 });

@@ -4,7 +4,7 @@ import type { JobRecord } from "../core/types.js";
 import type { LogLine } from "../server/api-types.js";
 import { parseCount } from "./args.js";
 import { makeStyle, paintState } from "./format.js";
-import { getJob, resolveJob } from "./jobs-api.js";
+import { getJob } from "./jobs-api.js";
 import { defineCommand, type Style } from "./types.js";
 
 interface TailResult {
@@ -28,7 +28,7 @@ export const tail = defineCommand<TailResult>({
     if (typeof inv.options.lines === "string") parseCount(inv.options.lines, "-n", 0);
   },
   async handler(inv, ctx, out) {
-    const job = await resolveJob(ctx.client, inv.args[0]!);
+    const job = await getJob(ctx.client, inv.args[0]!);
     const follow = inv.options.follow === true;
     const query = new URLSearchParams({ format: "ndjson" });
     if (typeof inv.options.lines === "string") query.set("tail", inv.options.lines);

@@ -1,7 +1,6 @@
 // The client calls several commands share: every job of a filter (all pages),
-// one job from a user reference, and whether a jobset name is known.
+// the jobs of a user reference (resolved by the server), and whether a jobset name is known.
 import type { Client } from "../client/client.js";
-import { ApiError } from "../client/errors.js";
 import type { JobRecord } from "../core/types.js";
 import type { SnapshotSeen } from "../client/live-state.js";
 import { didYouMean } from "../lang/suggest.js";
@@ -22,29 +21,24 @@ export async function fetchJobs(client: Client, filter: Record<string, string | 
   return jobs;
 }
 
-/** Jobs a reference names ("12", "#12", a name, "failed"); none is a CommandFailed. */
-export async function resolveJobs(client: Client, ref: string, seen?: SnapshotSeen): Promise<JobRecord[]> {
-  if (/^#?\d+$/.test(ref)) return [await getJob(client, Number(ref.replace(/^#/, "")), seen)];
-  const { jobs, seq } = await client.request<JobListResponse>("GET", `/jobs?${new URLSearchParams({ ref })}`);
+/**
+ * The jobs a reference names in a scope (`query` from scope-options.ts), resolved by the server
+ * (src/server/references.ts); `ref` undefined is the whole scope.
+ */
+export async function resolveJobs(client: Client, ref: string | undefined, query = "", seen?: SnapshotSeen): Promise<JobRecord[]> {
+  const q = new URLSearchParams(query.replace(/^\?/, ""));
+  if (ref !== undefined) q.set("ref", ref);
+  else if (q.size === 0) q.set("ref", "all");
+  const { jobs, seq } = await client.request<JobListResponse>("GET", `/jobs?${q}`);
   seen?.(jobs, seq);
-  if (jobs.length === 0) throw new CommandFailed(ref === "failed" ? "no failed jobs" : `no job matches '${ref}'`);
   return jobs;
 }
 
-/** The one job a reference names (for a name: its newest instance). */
-export async function resolveJob(client: Client, ref: string): Promise<JobRecord> {
-  return (await resolveJobs(client, ref))[0]!;
-}
-
-export async function getJob(client: Client, id: number, seen?: SnapshotSeen): Promise<JobRecord> {
-  try {
-    const { job, seq } = await client.request<JobResponse>("GET", `/jobs/${id}`);
-    seen?.([job], seq);
-    return job;
-  } catch (err) {
-    if (err instanceof ApiError && err.kind === "not-found") throw new CommandFailed(`no such job: #${id}`);
-    throw err;
-  }
+/** The one job a reference names — a number, or a name (its newest instance); the server says what else was meant. */
+export async function getJob(client: Client, ref: number | string, query = "", seen?: SnapshotSeen): Promise<JobRecord> {
+  const { job, seq } = await client.request<JobResponse>("GET", `/jobs/${encodeURIComponent(String(ref).replace(/^#/, ""))}${query}`);
+  seen?.([job], seq);
+  return job;
 }
 
 const stringify = (o: Record<string, string | number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]));

@@ -403,10 +403,8 @@ export interface EngineControl {
   submit(graph: JobGraph, source: string, opts: SubmitOptions & { allowNoRun: true }): Promise<Submitted>;
   listJobs(filter?: JobFilter): JobRecord[];
   getJob(id: number): JobRecord | undefined;
-  /** resolve a user reference: "12", "#12", a job name (newest run first), or "failed" */
-  resolveJobs(ref: string): JobRecord[];
   retry(ids: number[]): Promise<JobRecord[]>;
-  kill(ids: number[] | "all"): Promise<JobRecord[]>;
+  kill(ids: number[]): Promise<JobRecord[]>;
   /** start a pending job now, past pjc limits but not past its dependencies */
   start(id: number): Promise<JobRecord>;
   cancel(ids: number[]): Promise<JobRecord[]>;

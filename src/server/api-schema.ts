@@ -71,6 +71,16 @@ export const pauseBody = z.strictObject({
   jobset: jobsetName.optional(),
 });
 
+/** Where a reference's set is taken from (see references.ts): a run `r5`, a jobset's latest run, or all history. */
+const scopeFields = {
+  run: z.string().min(1).max(20).optional(),
+  jobset: jobsetName.optional(),
+  all: z.enum(["0", "1", "true", "false"]).optional(),
+};
+
+/** POST /jobs/REF/ACTION query string: the scope of REF. */
+export const scopeQuery = z.strictObject(scopeFields);
+
 /** POST /prune — by age (a duration: "7d"), else by each jobset's retention; of one jobset, else all. */
 export const pruneBody = z.strictObject({
   olderThan: z.string().min(1).max(100).optional(),
@@ -80,12 +90,12 @@ export const pruneBody = z.strictObject({
 
 /** GET /jobs query string. */
 export const jobQuery = z.strictObject({
+  ...scopeFields,
   runId: z.coerce.number().int().positive().optional(),
-  jobset: jobsetName.optional(),
   state: z.enum(jobStates).optional(),
   afterId: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
-  /** a user reference resolved by the engine: "12", "#12", a name, "failed" */
+  /** a user reference (references.ts): "12", "#12", "r5", a name, a jobset, "failed", "all", a state — in the scope of run/jobset/all */
   ref: z.string().min(1).optional(),
   /** only the newest N matching jobs (still oldest first); not with afterId/limit */
   last: z.coerce.number().int().min(1).max(10_000).optional(),
@@ -93,11 +103,12 @@ export const jobQuery = z.strictObject({
   counts: z.enum(["0", "1", "true", "false"]).optional(),
 });
 
-/** GET /runs query string: `limit` keeps the newest N (still oldest first). */
+/** GET /runs query string: newest first; `limit` a page of at most N, `before` (a `next`) the page after. */
 export const runQuery = z.strictObject({
   jobset: jobsetName.optional(),
   state: z.enum(["running", "success", "failed", "cancelled"]).optional(),
   limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  before: z.coerce.number().int().min(1).optional(),
 });
 
 /** GET /jobs/:id/log query string. */

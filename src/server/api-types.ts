@@ -47,7 +47,10 @@ export interface JobsResponse extends Consistent {
   jobs: JobRecord[];
 }
 export interface RunListResponse extends Consistent {
+  /** newest first */
   runs: RunSummary[];
+  /** pass as `before` for the next (older) page; null when this was the last one */
+  next: number | null;
 }
 export interface RunResponse extends Consistent {
   run: RunSummary;

@@ -1,4 +1,4 @@
-// Read-side questions about the live graph: job listings and user references.
+// Read-side questions about the live graph: job listings (user references are resolved in references.ts).
 import type { JobFilter, JobRecord, RunRecord } from "../core/types.js";
 
 export function filterJobs(
@@ -18,25 +18,4 @@ export function filterJobs(
     out.push(job);
   }
   return out;
-}
-
-/** "12", "#12", "failed" (every errored job), or a name (its jobs in the newest run that has it). */
-export function resolveRef(jobs: ReadonlyMap<number, JobRecord>, ref: string): JobRecord[] {
-  const m = /^#?(\d+)$/.exec(ref.trim());
-  if (m) {
-    const job = jobs.get(Number(m[1]));
-    return job ? [job] : [];
-  }
-  if (ref === "failed") return [...jobs.values()].filter((j) => j.state === "errored");
-  let newestRun = -1;
-  let found: JobRecord[] = [];
-  for (const job of jobs.values()) {
-    if (job.name !== ref) continue;
-    if (job.runId > newestRun) {
-      newestRun = job.runId;
-      found = [];
-    }
-    if (job.runId === newestRun) found.push(job);
-  }
-  return found;
 }

@@ -37,7 +37,7 @@ import { countersBehindLogs } from "../store/integrity.js";
 import { damagedError, Store, type Counters, type StoreContents } from "../store/store.js";
 import { EventHub } from "./engine-events.js";
 import { TickLoop } from "./engine-ticks.js";
-import { filterJobs, resolveRef } from "./engine-queries.js";
+import { filterJobs } from "./engine-queries.js";
 import { scheduleHost } from "./engine-schedules.js";
 import { instantiate } from "./engine-submit.js";
 import { ScheduleRunner } from "./schedule-runner.js";
@@ -285,10 +285,6 @@ export class Engine implements EngineControl {
     return this.sched.jobs.get(id);
   }
 
-  resolveJobs(ref: string): JobRecord[] {
-    return resolveRef(this.sched.jobs, ref);
-  }
-
   settings(): Settings {
     return this.sched.settings;
   }
@@ -317,8 +313,7 @@ export class Engine implements EngineControl {
     return ids.map((id) => this.need(id));
   }
 
-  async kill(ids: number[] | "all"): Promise<JobRecord[]> {
-    const targets = ids === "all" ? this.listJobs({ state: "running" }).map((j) => j.id) : ids;
+  async kill(targets: number[]): Promise<JobRecord[]> {
     for (const id of targets) {
       const job = this.need(id);
       if (job.state !== "running") throw new UserError("conflict", `job #${id} is ${job.state}, not running`);

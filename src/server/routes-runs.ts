@@ -3,6 +3,7 @@
 import type { EngineControl, JobRecord, RunRecord } from "../core/types.js";
 import type { RunListResponse, RunResponse, RunSummary, StateCounts, SubmitResponse } from "./api-types.js";
 import { UserError } from "../core/errors.js";
+import { runRef } from "../core/ref-syntax.js";
 import { seqNow } from "./event-log.js";
 import { jobsNow } from "./routes-jobs.js";
 import { idParam, MAX_SOURCE_BODY_BYTES, queryObject, validate, type Route, type RouteContext } from "./routing.js";
@@ -34,17 +35,23 @@ async function submitRun(ctx: RouteContext): Promise<{ status: number; body: Sub
   return { status: 201, body: { ...submitted, ...jobsNow(ctx, submitted.jobs), ...(run ? { run } : {}), notices: [...warnings, ...submitted.notices] } };
 }
 
+/** Newest first; a page of `limit` older than `before`, with `next` for the page after. */
 async function listRuns(ctx: RouteContext): Promise<{ body: RunListResponse }> {
   const q = await validate("runQuery", queryObject(ctx.query), "query");
-  let runs = ctx.engine.listRuns().filter((r) => (q.jobset === undefined || r.jobset === q.jobset) && (q.state === undefined || r.state === q.state));
-  if (q.limit !== undefined) runs = runs.slice(-q.limit);
-  return { body: { runs: runs.map((r) => summarise(ctx.engine, r).run), seq: seqNow(ctx.engine) } };
+  const runs = ctx.engine
+    .listRuns()
+    .filter((r) => (q.jobset === undefined || r.jobset === q.jobset) && (q.state === undefined || r.state === q.state) && (q.before === undefined || r.id < q.before))
+    .sort((a, b) => b.id - a.id);
+  const page = q.limit !== undefined ? runs.slice(0, q.limit) : runs;
+  const next = page.length < runs.length ? page[page.length - 1]!.id : null;
+  return { body: { runs: page.map((r) => summarise(ctx.engine, r).run), next, seq: seqNow(ctx.engine) } };
 }
 
+/** GET /runs/ID: the path is a run's, so `5` and `r5` both name run r5. */
 function getRun(ctx: RouteContext): { body: RunResponse } {
-  const id = idParam(ctx);
+  const id = idParam(ctx, "run", /^r/i);
   const run = ctx.engine.getRun(id);
-  if (!run) throw new UserError("not-found", `no such run: ${id}`);
+  if (!run) throw new UserError("not-found", `no such run: ${runRef(id)}`);
   const summary = summarise(ctx.engine, run);
   return { body: { ...summary, hooks: hookRunsOf(summary.jobs), seq: seqNow(ctx.engine) } };
 }
@@ -53,5 +60,5 @@ export const runRoutes: Route[] = ["/runs", "/jobsets"].flatMap((base): Route[] 
   { method: "GET", path: base, handler: listRuns },
   // A whole `.pll` source may come in the body: a bigger cap than the other routes.
   { method: "POST", path: base, handler: submitRun, maxBodyBytes: MAX_SOURCE_BODY_BYTES },
-  { method: "GET", path: `${base}/:id`, handler: getRun },
+  { method: "GET", path: `${base}/:run`, handler: getRun },
 ]);

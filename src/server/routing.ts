@@ -126,8 +126,8 @@ export function queryObject(query: URLSearchParams): Record<string, string> {
 }
 
 /** A numeric path parameter (`/jobs/12`, also `#12`); anything else is a 404. */
-export function idParam(ctx: RouteContext, name = "id"): number {
-  const raw = (ctx.params[name] ?? "").replace(/^#/, "");
+export function idParam(ctx: RouteContext, name = "id", prefix = /^#/): number {
+  const raw = (ctx.params[name] ?? "").replace(prefix, "");
   if (!/^\d{1,15}$/.test(raw)) throw new UserError("not-found", `no such ${name === "id" ? "job" : name}: ${ctx.params[name]}`);
   return Number(raw);
 }

@@ -6,10 +6,11 @@ import { constants, type Stats } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
-import type { EngineControl, JobGraph, JobRecord } from "../core/types.js";
+import type { EngineControl, JobGraph } from "../core/types.js";
 import type { formatDiagnostics } from "../lang/index.js";
 import type { submitLineBody, submitRunBody } from "./api-schema.js";
 import { UserError } from "../core/errors.js";
+import { resolveRef } from "./references.js";
 import { submittedEnv } from "../exec/job-env.js";
 import { MAX_SOURCE_BODY_BYTES } from "./routing.js";
 
@@ -120,12 +121,4 @@ async function warningsOf(diagnostics: Diagnostics, source: string): Promise<str
 
 function hasErrors(diagnostics: Diagnostics): boolean {
   return (diagnostics as readonly { severity?: string }[]).some((d) => d.severity === undefined || d.severity === "error");
-}
-
-/** A user's job reference ("12", "#12", a name, "failed") → jobs; matching nothing is a 404. */
-export function resolveRef(engine: EngineControl, ref: string): JobRecord[] {
-  const jobs = engine.resolveJobs(ref);
-  if (jobs.length > 0) return jobs;
-  if (ref === "failed") throw new UserError("not-found", "no failed jobs");
-  throw new UserError("not-found", /^#?\d+$/.test(ref) ? `no such job: #${ref.replace(/^#/, "")}` : `no job matches '${ref}'`);
 }

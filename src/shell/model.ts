@@ -3,6 +3,7 @@
 // injected clock — so it is tested on its own and stays fast with 100,000
 // jobs (the order is kept incrementally; only the visible window is read).
 import { FINAL_STATES, type EngineEvent, type JobRecord, type JobState, type RunRecord, type Settings } from "../core/types.js";
+import { currentRunsOf } from "../core/ref-syntax.js";
 import { limitsBrief, runLimits } from "../core/pjc-limits.js";
 import { JobOrder, sortKeyOf } from "./job-order.js";
 
@@ -72,7 +73,8 @@ export class ShellModel {
 
   private readonly order = new JobOrder();
   private readonly counts = emptyCounts();
-  private readonly runProgress = new Map<number, { total: number; done: number }>();
+  /** per run: its jobs seen, finished, and per state — the header and the failure line count the current runs */
+  private readonly runProgress = new Map<number, { total: number; done: number; counts: Record<JobState, number> }>();
   private readonly sampleList: Sample[] = [];
   private finishedSinceSample = 0;
   private filterValue: ViewFilter = {};
@@ -138,8 +140,10 @@ export class ShellModel {
     if (old) this.counts[old.state]--;
     this.counts[job.state]++;
     let progress = this.runProgress.get(job.runId);
-    if (!progress) this.runProgress.set(job.runId, (progress = { total: 0, done: 0 }));
+    if (!progress) this.runProgress.set(job.runId, (progress = { total: 0, done: 0, counts: emptyCounts() }));
     if (!old) progress.total++;
+    if (old) progress.counts[old.state]--;
+    progress.counts[job.state]++;
     progress.done += Number(isFinal) - Number(wasFinal);
     this.jobs.set(job.id, job);
     this.order.set(job.id, sortKeyOf(job));
@@ -150,8 +154,20 @@ export class ShellModel {
     }
   }
 
+  /** Jobs in `state` in the current runs (see currentRuns): what the status line's failure count says. */
   countOf(state: JobState): number {
-    return this.counts[state];
+    return this.scopeCounts()[state];
+  }
+
+  /** Per state, the jobs of the current runs (all jobs while no run is known yet). */
+  private scopeCounts(): Record<JobState, number> {
+    if (this.runs.size === 0) return { ...this.counts };
+    const counts = emptyCounts();
+    for (const run of this.currentRuns()) {
+      const p = this.runProgress.get(run.id);
+      if (p) for (const s of JOB_STATES) counts[s] += p.counts[s];
+    }
+    return counts;
   }
 
   // ───────────── filter, selection and the visible window ─────────────
@@ -243,19 +259,15 @@ export class ShellModel {
     return this.sampleList;
   }
 
-  /** Runs still going; when none, the newest run (so a finished jobset still shows its totals). */
   /** The newest active run's effective pjc and what binds it (src/core/pjc-limits.ts). */
   private runPjc(active: RunRecord[]): { runPjc?: string } {
     const run = active.at(-1);
     return run && this.settings ? { runPjc: `run ${run.id}: ${limitsBrief(runLimits(run, this.settings))}` } : {};
   }
 
+  /** Runs still going; when none, the newest run (so a finished jobset still shows its totals) — the commands' default scope. */
   private currentRuns(): RunRecord[] {
-    const all = [...this.runs.values()];
-    const running = all.filter((r) => r.state === "running");
-    if (running.length) return running;
-    const newest = all.reduce<RunRecord | undefined>((a, r) => (!a || r.id > a.id ? r : a), undefined);
-    return newest ? [newest] : [];
+    return currentRunsOf(this.runs.values());
   }
 
   header(): HeaderInfo {
@@ -276,7 +288,7 @@ export class ShellModel {
       pjc: this.settings?.pjc,
       ...this.runPjc(active),
       busy: this.counts.running,
-      counts: { ...this.counts },
+      counts: this.scopeCounts(),
       done,
       total,
       elapsedMs,

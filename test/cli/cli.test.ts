@@ -36,8 +36,8 @@ describe("pll COMMAND from the CLI", () => {
     await writeFile(file, "jobset cli-a\nok1: $ echo one\nboom: $ echo two >&2; exit 4\n");
     const loaded = await run("load", file);
     assert.equal(loaded.code, 0, loaded.stderr);
-    assert.match(loaded.stdout, /^run (\d+) cli-a: 2 jobs #(\d+) and #(\d+)\n$/);
-    const [, , a, b] = /^run (\d+) cli-a: 2 jobs #(\d+) and #(\d+)/.exec(loaded.stdout)!;
+    assert.match(loaded.stdout, /^run r(\d+) cli-a: 2 jobs #(\d+) and #(\d+)\n$/);
+    const [, , a, b] = /^run r(\d+) cli-a: 2 jobs #(\d+) and #(\d+)/.exec(loaded.stdout)!;
     const waited = await run("wait", "cli-a");
     assert.equal(waited.code, 1, waited.stdout + waited.stderr);
     assert.match(waited.stdout, /failed: 2 jobs .*\n  #\d+ boom: errored \(exit 4\)/);
@@ -45,7 +45,7 @@ describe("pll COMMAND from the CLI", () => {
     const status = await run("status", "cli-a");
     assert.equal(status.code, 0);
     const lines = status.stdout.trimEnd().split("\n");
-    assert.match(lines[0]!, /^\s*#\s+NAME\s+STATE\s+PRI\s+TRIES\s+STARTED\s+DURATION\s+EXIT$/);
+    assert.match(lines[0]!, /^\s*RUN\s+#\s+NAME\s+STATE\s+PRI\s+TRIES\s+STARTED\s+DURATION\s+EXIT$/);
     const stateCol = lines[0]!.indexOf("STATE");
     assert.equal(lines[1]!.slice(stateCol, stateCol + 7), "success");
     assert.equal(lines[2]!.slice(stateCol, stateCol + 7), "errored");
@@ -181,7 +181,7 @@ describe("pll COMMAND from the CLI", () => {
     assert.equal((await run("wait", "held")).code, 1);
   });
 
-  test("status shows the newest 200 jobs with counts of all and how many more; --all shows every one", async () => {
+  test("status shows the newest 200 jobs with counts of all and how many more; --limit N shows more", async () => {
     assert.equal((await run("pause", "many")).code, 0);
     const file = path.join(home, "many.pll");
     await writeFile(file, `jobset many\n${Array.from({ length: 250 }, (_, i) => `m${i}: $ true`).join("\n")}\n`);
@@ -189,19 +189,19 @@ describe("pll COMMAND from the CLI", () => {
     assert.equal(loaded.code, 0, loaded.stderr);
     const first = Number(/#(\d+)/.exec(loaded.stdout)![1]);
     const shown = (await run("status", "many")).stdout.trimEnd().split("\n");
-    assert.equal(shown[0], "… 50 more (older); `status --all` lists every job");
-    assert.match(shown[1]!, /^\s*#\s+NAME\s+STATE/);
+    assert.equal(shown[0], "… 50 more (older); `status --limit N` lists more");
+    assert.match(shown[1]!, /^\s*RUN\s+#\s+NAME\s+STATE/);
     assert.equal(shown.length, 1 + 1 + 200 + 1);
-    assert.match(shown[2]!, new RegExp(`^\\s*${first + 50}\\s+m50\\s+pending`));
+    assert.match(shown[2]!, new RegExp(`^\\s*r\\d+\\s+${first + 50}\\s+m50\\s+pending`));
     assert.match(shown.at(-1)!, /^250 pending · pjc (\d+|none)/);
-    const all = (await run("status", "many", "--all")).stdout.trimEnd().split("\n");
+    const all = (await run("status", "many", "--limit", "250")).stdout.trimEnd().split("\n");
     assert.equal(all.length, 1 + 250 + 1);
-    assert.match(all[1]!, new RegExp(`^\\s*${first}\\s+m0\\s+pending`));
+    assert.match(all[1]!, new RegExp(`^\\s*r\\d+\\s+${first}\\s+m0\\s+pending`));
     assert.equal(all.at(-1), shown.at(-1));
     const json = JSON.parse((await run("status", "many", "--json")).stdout);
     assert.equal(json.jobs.length, 200);
     assert.deepEqual([json.omitted, json.counts], [50, { pending: 250 }]);
-    assert.match((await run("help", "status")).stdout, /--all .*newest 200/);
+    assert.match((await run("help", "status")).stdout, /--limit .*default 200/);
     // The API under it: the newest N with counts of every match; `last` does not page.
     const api = await raw(server, "GET", "/jobs?jobset=many&last=3&counts=1");
     assert.deepEqual(api.json.jobs.map((j: { name: string }) => j.name), ["m247", "m248", "m249"]);
@@ -240,14 +240,14 @@ describe("pll COMMAND from the CLI", () => {
       [["priority", "1", "sky"], 2, /priority must be high, normal, low/],
       [["load", "no-such-file.pll"], 2, /can't read no-such-file\.pll: no such file/],
       [["show", "999999"], 1, /no such job: #999999/],
-      [["retry", "no_such_job"], 1, /no job matches 'no_such_job'/],
+      [["retry", "no_such_job"], 1, /no job or jobset named 'no_such_job' in the current run/],
       [["kill", "999999"], 1, /no such job/],
       [["unschedule", "nope"], 1, /no schedule named `nope`/],
-      [["wait", "nothing_by_that_name"], 1, /no job or jobset matches/],
+      [["wait", "nothing_by_that_name"], 1, /no job or jobset named 'nothing_by_that_name'/],
       [["help", "bogus"], 2, /unknown command 'bogus'/],
       [["pjc", "6", "cli-b"], 1, /^pll: no jobset named `cli-b` — did you mean `cli-a`\?$/m],
-      [["status", "nosuch"], 1, /^pll: no jobset or state named `nosuch`$/m],
-      [["ls", "erored"], 1, /no jobset or state named `erored` — did you mean `errored`\?/],
+      [["status", "nosuch"], 1, /^pll: no job or jobset named 'nosuch' in the current run \(r\d+; /m],
+      [["ls", "erored"], 1, /no job or jobset named 'erored' .* — did you mean `errored`\?/],
     ];
     for (const [args, code, message] of cases) {
       const r = await run(...args);
@@ -282,7 +282,7 @@ test("a job line with no server running starts one in the background and says so
       assert.equal(r.code, 0, r.stderr);
       pid = Number(/pid (\d+)/.exec(r.stderr)?.[1]);
       assert.match(r.stderr, /started a background server for .* \(pid \d+/);
-      assert.match(r.stdout, /^#1 true: queued \(run 1\)\n$/);
+      assert.match(r.stdout, /^#1 true: queued \(run r1\)\n$/);
       assert.equal((await raw({ socket: homePaths(home).socket }, "GET", "/health")).json.pid, pid);
       const quiet = await pll(home, ["status"]);
       assert.equal(quiet.stderr, "", "the next command finds it");
@@ -326,7 +326,7 @@ test("CLI commands racing to autostart on a fresh home end up sharing one server
       const results = await Promise.all(Array.from({ length: 5 }, (_, i) => pll(home, [`$ echo ${i + 1}`])));
       for (const [i, r] of results.entries()) {
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, /^#\d+ echo: queued \(run \d+\)\n$/, `job line ${i + 1}`);
+        assert.match(r.stdout, /^#\d+ echo: queued \(run r\d+\)\n$/, `job line ${i + 1}`);
         const started = /pid (\d+)/.exec(r.stderr);
         if (started) pids.add(Number(started[1]));
       }

@@ -55,7 +55,7 @@ for (const node of nodes) {
         assert.deepEqual([c.code, c.stderr], [0, ""], said(c));
         const r = await runPll(home, ["run", file], { env });
         assert.deepEqual([r.code, r.stderr], [0, ""], said(r));
-        assert.match(r.stdout, /run \d+ success: 2\/2 succeeded/);
+        assert.match(r.stdout, /run r\d+ success: 2\/2 succeeded/);
       }
     });
   });

@@ -71,7 +71,7 @@ test("bin/pll runs from the snapshot, and the run goes as from the ES modules (P
     assert.deepEqual(esm.cmdline.slice(1), [path.join(repoRoot, "dist/src/main.js"), "run", path.join(home, "esm", "held.pll")]);
     for (const r of [snap, esm]) assert.equal(r.code, 0, r.stderr);
     assert.equal(untimed(snap.stdout.replaceAll("/snap/", "/X/")), untimed(esm.stdout.replaceAll("/esm/", "/X/")));
-    assert.match(snap.stdout, /run 1 success: 1\/1 succeeded/);
+    assert.match(snap.stdout, /run r1 success: 1\/1 succeeded/);
     assert.equal(snap.stderr, "");
   });
 });

@@ -87,7 +87,7 @@ describe("execute() and complete() against a real server", () => {
 
   test("help text names every command; words split like a shell", () => {
     for (const n of ["load", "status", "tail", "wait", "unschedule"]) assert.match(helpText(), new RegExp(`\\b${n}\\b`));
-    assert.match(helpText("retry"), /^usage: retry N\|NAME\|failed/);
+    assert.match(helpText("retry"), /^usage: retry N\|rN\|NAME\|failed/);
     assert.deepEqual(splitWords(`load "my file.pll" 'b c' d\\ e`), ["load", "my file.pll", "b c", "d e"]);
   });
 });

@@ -25,10 +25,10 @@ describe("pll shell reading commands from stdin", () => {
     const r = await shell(`# a script\nload ${path.join(home, "x.pll")}\n\npjc 6\nwait\nstatus x\ntail second\n`);
     assert.equal(r.code, 0, r.stderr);
     const out = r.stdout.split("\n");
-    assert.match(out[0]!, /^run \d+ x: 2 jobs #\d+ and #\d+$/);
+    assert.match(out[0]!, /^run r\d+ x: 2 jobs #\d+ and #\d+$/);
     assert.equal(out[1], "pjc: 6");
     assert.equal(out[2], "done: 2 jobs (2 success)");
-    assert.match(out[3]!, /^\s*#\s+NAME\s+STATE/);
+    assert.match(out[3]!, /^\s*RUN\s+#\s+NAME\s+STATE/);
     assert.match(r.stdout, /\n2 success · pjc 6\ntwo\n$/);
   });
 
@@ -40,7 +40,7 @@ describe("pll shell reading commands from stdin", () => {
       const r = await shell(`run ${path.join(home, "held.pll")}\nstatus held --json\n`);
       assert.equal(r.code, 0, r.stderr);
       const [queued, status] = r.stdout.trimEnd().split("\n");
-      assert.match(queued!, /^run \d+ held: 1 job #\d+$/);
+      assert.match(queued!, /^run r\d+ held: 1 job #\d+$/);
       const states = JSON.parse(status!).jobs.map((j: { state: string }) => j.state);
       assert.equal(states.length, 1);
       assert.match(states[0], /^(pending|running)$/, "still held: the script went on while it waits");
@@ -65,7 +65,7 @@ describe("pll shell reading commands from stdin", () => {
   test("job lines run in the client's directory; a failed wait makes the exit status 1", async () => {
     const r = await shell(`$ pwd\nwait\n$ exit 3\nwait\n`);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stdout, /^#\d+ pwd: queued \(run \d+\)\ndone: 1 job \(1 success\)\n#\d+ exit: queued/);
+    assert.match(r.stdout, /^#\d+ pwd: queued \(run r\d+\)\ndone: 1 job \(1 success\)\n#\d+ exit: queued/);
     assert.match(r.stdout, /failed: 2 jobs \(1 success, 1 errored\)\n  #\d+ exit: errored \(exit 3\)\n$/);
   });
 
@@ -78,7 +78,7 @@ describe("pll shell reading commands from stdin", () => {
     assert.deepEqual([lines[1].line, lines[1].ok, lines[1].code], [2, false, 2]);
     assert.match(lines[1].error, /unknown command 'nope'/);
     assert.equal(lines[2].line, 4);
-    assert.ok(Array.isArray(lines[2].result));
+    assert.ok(Array.isArray(lines[2].result.runs));
   });
 
   test("quit, and its alias q (the shell's key, typed in the command bar), end the script early", async () => {

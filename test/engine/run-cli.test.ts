@@ -38,7 +38,7 @@ test("pll run exits 0 when every job succeeds, 1 with a failure summary, 2 for a
     writeFileSync(ok, "jobset ok\na: $ echo hi\nb: after a $ true\n");
     const good = await pllRun(home, [ok]).done;
     assert.equal(good.code, 0, good.stderr);
-    assert.match(good.stdout, /run 1 success: 2\/2 succeeded/);
+    assert.match(good.stdout, /run r1 success: 2\/2 succeeded/);
 
     const bad = path.join(home, "bad.pll");
     writeFileSync(bad, "jobset bad\nboom: $ echo 'it broke' >&2; exit 3\nnext: after boom $ true\nother: $ true\n");
@@ -104,7 +104,7 @@ test("Ctrl-C stops the run: its process trees are killed, jobs cancelled, exit n
       child.kill("SIGINT");
       const ran = await done;
       assert.equal(ran.code, 130);
-      assert.match(ran.stdout, /run 1 cancelled/);
+      assert.match(ran.stdout, /run r1 cancelled/);
       assert.ok(pidsIn(pids).every((p) => !alive(p)), "a process of the run survived Ctrl-C");
     } finally {
       child.kill("SIGKILL");

@@ -46,13 +46,13 @@ describe("loading big files", () => {
     await writeFile(file, source);
     const loaded = await runPll(home, ["load", "big.pll"], { cwd: home });
     assert.equal(loaded.code, 0, loaded.stderr);
-    assert.match(loaded.stdout, /^run \d+ big-cli: 300 jobs #\d+/);
+    assert.match(loaded.stdout, /^run r\d+ big-cli: 300 jobs #\d+/);
     // Not a regular file: the client sends its text (the body cap of /runs allows it).
     const fifo = path.join(home, "gen.pll");
     execFileSync("mkfifo", [fifo]);
     const [piped] = await Promise.all([runPll(home, ["load", fifo]), writeFile(fifo, bigSource("big-pipe", 10, 3 * MB))]);
     assert.equal(piped.code, 0, piped.stderr);
-    assert.match(piped.stdout, /^run \d+ big-pipe: 10 jobs/);
+    assert.match(piped.stdout, /^run r\d+ big-pipe: 10 jobs/);
   });
 
   test("POST /runs takes a 3 MB source; other routes still refuse a big body with 413, and /runs past its own cap", async () => {

@@ -14,7 +14,7 @@ test("a file of schedules only is registered without an empty run, and says so",
     assert.match(load.stdout, /nightly: schedules only \(nightly\/nightly\.1\) — registered/);
     const runs = await runPll(home, ["runs", "--json"]);
     assert.equal(runs.code, 0, runs.stderr);
-    assert.deepEqual(JSON.parse(runs.stdout), [], "no run was started at load");
+    assert.deepEqual(JSON.parse(runs.stdout).runs, [], "no run was started at load");
     const schedules = await runPll(home, ["schedules", "--json"]);
     const names = (JSON.parse(schedules.stdout) as { name: string }[]).map((s) => s.name);
     assert.deepEqual(names, ["nightly/nightly.1"]);

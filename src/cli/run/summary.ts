@@ -3,6 +3,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Chalk } from "chalk";
 import type { JobRecord, RunRecord, ScheduleRecord } from "../../core/types.js";
+import { runRef } from "../../core/ref-syntax.js";
 import { formatDuration } from "./progress.js";
 
 const TAIL_LINES = 5;
@@ -16,7 +17,7 @@ export function renderSummary(run: RunRecord | undefined, jobs: JobRecord[], opt
   const state = run?.state ?? "running";
   const paint = state === "success" ? c.green : c.red;
   const out = [
-    `${paint(`run ${run?.id ?? "?"} ${state}`)}: ${ok}/${jobs.length} succeeded` +
+    `${paint(`run ${run ? runRef(run.id) : "?"} ${state}`)}: ${ok}/${jobs.length} succeeded` +
       `${count("skipped") ? ` (${count("skipped")} fresh, skipped)` : ""}` +
       `, ${count("errored")} errored, ${count("blocked")} blocked, ${count("cancelled")} cancelled` +
       ` in ${formatDuration(opts.elapsedMs)}`,
@@ -27,11 +28,11 @@ export function renderSummary(run: RunRecord | undefined, jobs: JobRecord[], opt
     for (const line of tailLines(job.logErr)) out.push(`  ${c.dim("│")} ${line}`);
     out.push(`  ${c.dim(`more: pll tail ${job.id}`)}`);
   }
-  if (failed.length > MAX_LISTED) out.push("", `… and ${failed.length - MAX_LISTED} more errored jobs: pll ls errored`);
+  if (failed.length > MAX_LISTED) out.push("", `… and ${failed.length - MAX_LISTED} more errored jobs: pll status errored${run ? ` --run ${runRef(run.id)}` : ""}`);
   const blocked = jobs.filter((j) => j.state === "blocked");
   if (blocked.length) {
     const names = blocked.slice(0, 10).map((j) => `#${j.id} ${j.name}`).join(", ");
-    out.push("", `${c.yellow("blocked")}: ${names}${blocked.length > 10 ? `, … (${blocked.length})` : ""} — they run when the failed jobs are retried (pll retry failed)`);
+    out.push("", `${c.yellow("blocked")}: ${names}${blocked.length > 10 ? `, … (${blocked.length})` : ""} — they run when the failed jobs are retried (pll retry failed${run ? ` --run ${runRef(run.id)}` : ""})`);
   }
   return `${out.join("\n")}\n`;
 }
