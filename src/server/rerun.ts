@@ -8,6 +8,7 @@
 import { stat } from "node:fs/promises";
 import type { JobGraph, JobRecord, JobSpec, RunRecord } from "../core/types.js";
 import { UserError } from "../core/errors.js";
+import { runRef } from "../core/ref-syntax.js";
 
 export interface RerunRequest {
   failed?: boolean;
@@ -66,7 +67,7 @@ export function storedGraph(run: RunRecord, jobs: readonly JobRecord[]): JobGrap
 function findJob(ref: string, run: RunRecord, jobs: readonly JobRecord[]): JobRecord {
   const id = /^#?(\d+)$/.exec(ref);
   const found = id ? jobs.find((j) => j.id === Number(id[1])) : jobs.find((j) => j.name === ref);
-  if (!found) throw new UserError("not-found", `--from ${ref}: no such job in run ${run.id}`);
+  if (!found) throw new UserError("not-found", `--from ${ref}: no such job in run ${runRef(run.id)}`);
   return found;
 }
 
@@ -105,8 +106,8 @@ export async function fileChange(run: RunRecord): Promise<string | undefined> {
   if (!run.file.startsWith("/")) return undefined;
   try {
     const info = await stat(run.file);
-    return info.mtimeMs > run.createdAt ? `${run.file} changed since run ${run.id}` : undefined;
+    return info.mtimeMs > run.createdAt ? `${run.file} changed since run ${runRef(run.id)}` : undefined;
   } catch {
-    return `${run.file} is gone since run ${run.id}`;
+    return `${run.file} is gone since run ${runRef(run.id)}`;
   }
 }

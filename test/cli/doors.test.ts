@@ -66,7 +66,7 @@ describe("the doors, against a server", () => {
     assert.deepEqual(await ranIn(ran.stdout), { jobset: "stdin", pwd: caller });
     const loaded = await pll(["load", "-"], { input: text, cwd: caller });
     assert.equal(loaded.code, 0, loaded.stderr);
-    assert.match(loaded.stdout, /^run \d+ stdin: 1 job #\d+\n$/);
+    assert.match(loaded.stdout, /^run r\d+ stdin: 1 job #\d+\n$/);
     assert.deepEqual(await ranIn(loaded.stdout), { jobset: "stdin", pwd: caller });
     for (const verb of ["run", "load"]) {
       const devStdin = await pll([verb, "/dev/stdin"], { input: text, cwd: caller });
@@ -152,7 +152,7 @@ describe("the doors, against a server", () => {
       await writeFile(file, "jobset hooky\non failure $ echo hooked out; echo hooked err >&2; exit 3\nboom: $ exit 4\n");
       const loaded = await pll(["load", file]);
       assert.equal(loaded.code, 0, loaded.stderr);
-      const [, runId, id] = /^run (\d+) hooky: 1 job #(\d+)/.exec(loaded.stdout)!.map(Number);
+      const [, runId, id] = /^run r(\d+) hooky: 1 job #(\d+)/.exec(loaded.stdout)!.map(Number);
       const ended = await waitFor(async () => {
         const { hooks } = (await raw(server, "GET", `/jobs/${id}/hooks`)).json;
         return hooks.length === 1 && hooks[0].endedAt !== undefined ? hooks : undefined;

@@ -148,7 +148,7 @@ test("--output group (the default off a terminal): stdout is the jobs' output on
       // Ended 3, 2, 1: grouped, in the order they ended.
       assert.equal(r.stdout, "3 first\n3 second\n2 first\n2 second\n1 first\n1 second\n");
       assert.match(r.stderr, /3 err\n[^]*2 err\n[^]*1 err\n/);
-      assert.match(r.stderr, /run \d+ success: 3\/3 succeeded/, "the summary goes to stderr");
+      assert.match(r.stderr, /run r\d+ success: 3\/3 succeeded/, "the summary goes to stderr");
     }),
   );
 });
@@ -206,7 +206,7 @@ test("pll run shows job output too: grouped off a terminal, among its event line
       await writeFile(path.join(dir, "x.pll"), "a: $ echo one; echo two\nb: after a $ echo oops >&2; exit 3\n");
       const r = await runPll(home, ["run", "x.pll"], { cwd: dir });
       assert.equal(r.code, 1);
-      assert.match(r.stdout, /^#\d+ a running\n[^]*^one\ntwo\n[^]*^run \d+ failed/m);
+      assert.match(r.stdout, /^#\d+ a running\n[^]*^one\ntwo\n[^]*^run r\d+ failed/m);
       assert.equal(r.stderr, "oops\n");
       const none = await runPll(home, ["run", "--output", "none", "x.pll"], { cwd: dir });
       assert.doesNotMatch(none.stdout, /one/);
@@ -251,7 +251,7 @@ test("--joblog FILE and `pll joblog RUN` write GNU parallel's joblog; its column
         assert.ok(killed.signal === 15 && killed.exitval !== 0, JSON.stringify(killed));
         assert.deepEqual(rows.map((x) => x.signal).slice(0, 2), [0, 0]);
         for (const x of rows) assert.ok(x.start >= before - 1 && x.start <= Date.now() / 1000 && x.runtime >= 0, JSON.stringify(x));
-        const runId = /run (\d+) failed/.exec(r.stderr)![1]!;
+        const runId = /run r(\d+) failed/.exec(r.stderr)![1]!;
         for (const ref of [`r${runId}`, runId, undefined]) {
           const j = await runPll(home, ref === undefined ? ["joblog"] : ["joblog", ref]);
           assert.equal(j.code, 0, j.stderr);
@@ -262,7 +262,7 @@ test("--joblog FILE and `pll joblog RUN` write GNU parallel's joblog; its column
         assert.match(bad.stderr, /expected a run \(r12 or 12\), got 'x12'/);
         const missing = await runPll(home, ["joblog", "999"]);
         assert.equal(missing.code, 1);
-        assert.match(missing.stderr, /no such run: 999/);
+        assert.match(missing.stderr, /no such run: r999/);
       } finally {
         await server.stop();
       }

@@ -24,7 +24,7 @@ async function jobsOf(home: string): Promise<Job[]> {
 async function rerun(home: string, dir: string, args: string[]): Promise<{ stdout: string; jobs: Record<string, { state: string; deps: string[] }> }> {
   const r = await runPll(home, ["rerun", ...args], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
-  const runId = Number(/run (\d+) dag/.exec(r.stdout)![1]);
+  const runId = Number(/run r(\d+) dag/.exec(r.stdout)![1]);
   await runPll(home, ["wait", "all"]);
   const all = await jobsOf(home);
   const nameOf = new Map(all.map((j) => [j.id, j.name]));
@@ -57,7 +57,7 @@ test("rerun --failed runs what did not succeed, with what succeeded counted as d
       const later = new Date(Date.now() + 5000);
       await utimes(file, later, later);
       const stored = await rerun(home, dir, ["1", "--failed"]);
-      assert.match(stored.stdout, /dag\.pll changed since run 1; rerunning the graph stored with it \(--reload loads the file\)/);
+      assert.match(stored.stdout, /dag\.pll changed since run r1; rerunning the graph stored with it \(--reload loads the file\)/);
       assert.deepEqual(Object.keys(stored.jobs).sort(), ["b", "c"]);
       const reloaded = await rerun(home, dir, ["1", "--failed", "--reload"]);
       assert.doesNotMatch(reloaded.stdout, /changed since/);
@@ -80,7 +80,7 @@ test("rerun refuses with one line: bad words (2), an unknown run or job (1), not
         [["rerun", "x1"], 2, /rerun: expected a run \(r12 or 12\), got 'x1'/],
         [["rerun", "1", "--failed", "--from", "a"], 2, /--failed and --from exclude each other/],
         [["rerun", "7"], 1, /no such run: 7/],
-        [["rerun", "1", "--from", "zz"], 1, /--from zz: no such job in run 1/],
+        [["rerun", "1", "--from", "zz"], 1, /--from zz: no such job in run r1/],
         [["rerun", "1", "--failed"], 1, /nothing to rerun: every job of run 1 succeeded/],
       ] as const) {
         const r = await runPll(home, [...args]);

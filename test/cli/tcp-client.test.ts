@@ -51,15 +51,17 @@ describe("the CLI against a TCP server", () => {
     await writeFile(file, "jobset remote\na: $ pwd\n");
     const loaded = await pll(["load", file]);
     assert.equal(loaded.code, 0, loaded.stderr);
-    assert.match(loaded.stdout, /^run \d+ remote: 1 job #\d+\n$/);
+    assert.match(loaded.stdout, /^run r\d+ remote: 1 job #\d+\n$/);
     const ran = await pll(["run", file]);
     assert.equal(ran.code, 0, ran.stderr);
     const ranId = Number(/#(\d+) a/.exec(ran.stdout)![1]);
     assert.equal((await api("GET", `/jobs/${ranId}`)).json.job.cwd, dir);
 
+    // `status JOBSET` is its latest run: the one `pll run` made.
     const status = await pll(["status", "remote"]);
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /2 success/);
+    assert.match(status.stdout, new RegExp(`^ *r\\d+ +${ranId} +a +success`, "m"));
+    assert.match(status.stdout, /^1 success/m);
     // Nothing was made or started in the client's own home.
     assert.deepEqual((await readdir(clientHome)).filter((f) => !f.startsWith("files-")), []);
   });
