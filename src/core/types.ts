@@ -136,6 +136,8 @@ export interface RunningAttempt {
   readonly startedAt: number;
   /** learnt after the spawn (see `Scheduler.started`) */
   readonly pid?: number;
+  /** the `pll worker` that ran it (absent: the server's own machine) */
+  readonly worker?: string;
 }
 
 /** Has this attempt ended (it has an exit, and more, only then)? */

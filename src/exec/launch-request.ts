@@ -12,7 +12,11 @@ import type { LaunchRequest } from "./launcher.js";
 export class LaunchRequests {
   private readonly madeDirs = new Set<string>();
 
-  constructor(private readonly now: () => number) {}
+  /** `worker`: the name of the machine the job runs on, its PLL_WORKER */
+  constructor(
+    private readonly now: () => number,
+    private readonly worker: string,
+  ) {}
 
   /** The request for the job's current attempt; throws if its log directory cannot be made. */
   of(job: JobRecord): LaunchRequest {
@@ -35,7 +39,7 @@ export class LaunchRequests {
       err: job.logErr,
       status: statusLogOf(job.logOut),
       command: job.command,
-      env: jobVariables(job, attempt),
+      env: jobVariables(job, attempt, { PLL_WORKER: this.worker }),
     };
   }
 }

@@ -39,6 +39,8 @@ export interface SupervisorOptions {
   clock: () => number;
   /** where the spawner's guardian is recorded, so that the next engine can retire it (see prepare) */
   spawnerPidFile?: string;
+  /** this machine's name in pll (its jobs' PLL_WORKER) */
+  workerName: string;
 }
 
 interface Entry {
@@ -75,7 +77,7 @@ export class Supervisor implements JobRunner {
       },
       opts.spawnerPidFile,
     );
-    this.requests = new LaunchRequests(opts.clock);
+    this.requests = new LaunchRequests(opts.clock, opts.workerName);
     this.limits = new JobLimits(
       {
         timedOut: (id, detail) => this.ask(id, { reason: "timeout", detail }),
