@@ -19,7 +19,7 @@ export class LogShipper {
 
   constructor(
     private readonly files: Record<Stream, string>,
-    private readonly ids: { jobId: number; attempt: number; prefix: string },
+    private readonly ids: { jobId: number; attempt: number; prefix: string; worker: string },
     private readonly redis: Redis,
     private readonly send: (report: Report) => Promise<unknown>,
   ) {
@@ -50,16 +50,33 @@ export class LogShipper {
       for (;;) {
         const chunk = readFrom(this.files[stream], this.sent[stream]);
         if (!chunk) break;
-        let acked = Number((await this.redis.hget(key, stream)) ?? 0);
+        let acked = await this.acked(key, stream);
         while (this.sent[stream] + chunk.length - acked > LOG_WINDOW) {
           if (!all) return; // the next pass tries again
           await new Promise((r) => setTimeout(r, POLL_MS / 4));
-          acked = Number((await this.redis.hget(key, stream)) ?? 0);
+          acked = await this.acked(key, stream);
         }
-        await this.send({ type: "log", jobId: this.ids.jobId, attempt: this.ids.attempt, stream, offset: this.sent[stream], data: chunk.toString("base64") });
+        await this.send({ type: "log", jobId: this.ids.jobId, attempt: this.ids.attempt, worker: this.ids.worker, stream, offset: this.sent[stream], data: chunk.toString("base64") });
         this.sent[stream] += chunk.length;
       }
     }
+  }
+
+  /**
+   * What the server wrote of the stream. The ack hash is made (at 0) before the job starts: a missing
+   * one means Redis lost its data (restarted without persistence), and the chunks in it with it — so
+   * they are not waited for (the server's log has a gap there).
+   */
+  private async acked(key: string, stream: Stream): Promise<number> {
+    const value = await this.redis.hget(key, stream);
+    if (value !== null) return Number(value);
+    await this.redis.hset(key, stream, this.sent[stream]);
+    return this.sent[stream];
+  }
+
+  /** Makes the job's ack hash, before it starts. */
+  static async begin(redis: Redis, ids: { jobId: number; attempt: number; prefix: string }): Promise<void> {
+    await redis.hset(ackKey(ids.prefix, ids.jobId, ids.attempt), "out", 0, "err", 0);
   }
 }
 

@@ -38,8 +38,8 @@ export interface RunRequest {
 
 export type Report =
   | { type: "started"; jobId: number; attempt: number; worker: string; pid: number }
-  | { type: "log"; jobId: number; attempt: number; stream: "out" | "err"; offset: number; data: string }
-  | { type: "overrun"; jobId: number; attempt: number; what: "time" | "output"; limit: number }
+  | { type: "log"; jobId: number; attempt: number; worker: string; stream: "out" | "err"; offset: number; data: string }
+  | { type: "overrun"; jobId: number; attempt: number; worker: string; what: "time" | "output"; limit: number }
   | { type: "ended"; jobId: number; attempt: number; worker: string; outcome: Outcome };
 
 export interface StopOrder {

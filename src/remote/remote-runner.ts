@@ -35,7 +35,7 @@ type Entry =
   /** launched, no worker had a free slot yet */
   | { state: "waiting"; job: JobRecord; attempt: number }
   /** its request is on `worker`'s queue (or it runs there: `pid`) */
-  | { state: "sent"; job: JobRecord; attempt: number; worker: string; pid?: number; stopSent?: boolean }
+  | { state: "sent"; job: JobRecord; attempt: number; worker: string; sentAt: number; pid?: number; stopSent?: boolean }
   /** adopted from an earlier engine: its worker is learnt from the registry or its reports */
   | { state: "adopted"; job: JobRecord; attempt: number; until: number };
 
@@ -163,12 +163,13 @@ export class RemoteRunner implements JobRunner {
     this.assign();
   }
 
-  private queueOf(worker: string): Queue {
-    let q = this.queues.get(worker);
+  /** A worker's queue of requests (or, named, another queue). */
+  private queueOf(worker: string, name = workerQueue(worker)): Queue {
+    let q = this.queues.get(name);
     if (!q) {
-      q = new Queue(workerQueue(worker), { connection: this.redis, prefix: this.opts.queue.prefix });
+      q = new Queue(name, { connection: this.redis, prefix: this.opts.queue.prefix });
       q.on("error", () => this.trouble());
-      this.queues.set(worker, q);
+      this.queues.set(name, q);
     }
     return q;
   }
@@ -195,7 +196,7 @@ export class RemoteRunner implements JobRunner {
       if (!best) continue;
       const { name, incarnation } = best.info;
       used.set(name, (used.get(name) ?? 0) + 1);
-      this.jobs.set(jobId, { state: "sent", job: entry.job, attempt: entry.attempt, worker: name });
+      this.jobs.set(jobId, { state: "sent", job: entry.job, attempt: entry.attempt, worker: name, sentAt: now });
       const req: RunRequest = { incarnation, attempt: entry.attempt, job: entry.job };
       this.queueOf(name)
         .add("run", req, { jobId: requestId(jobId, entry.attempt), removeOnComplete: true, removeOnFail: true })
@@ -208,9 +209,10 @@ export class RemoteRunner implements JobRunner {
     const r = bullJob.data as Report;
     let entry = this.jobs.get(r.jobId);
     if (!entry || entry.state === "dispatched" || entry.attempt !== r.attempt) return; // an attempt already written off
-    if (entry.state === "adopted" || entry.state === "waiting") {
-      if (r.type !== "started" && r.type !== "ended") return;
-      entry = { state: "sent", job: entry.job, attempt: entry.attempt, worker: r.worker };
+    // A report is proof enough of where an adopted job runs (a waiting one has no worker: a stale report).
+    if (entry.state === "waiting") return;
+    if (entry.state === "adopted") {
+      entry = { state: "sent", job: entry.job, attempt: entry.attempt, worker: r.worker, sentAt: 0 };
       this.jobs.set(r.jobId, entry);
     }
     switch (r.type) {
@@ -238,14 +240,25 @@ export class RemoteRunner implements JobRunner {
     }
   }
 
+  private polling = false;
+
   private async readRegistry(): Promise<void> {
-    if (this.closed) return;
-    let all: Record<string, string>;
+    if (this.closed || this.polling) return;
+    this.polling = true;
     try {
-      all = await this.redis.hgetall(registryKey(this.opts.queue.prefix));
-    } catch {
-      return this.trouble();
+      await this.pollOnce();
+    } catch (err) {
+      // Only a Redis that does not answer is trouble with Redis (it resets the workers' silence when it is over).
+      if (this.redis.status === "ready") this.opts.notice("error", `queue: ${(err as Error).message}`);
+      else this.trouble();
+    } finally {
+      this.polling = false;
     }
+  }
+
+  private async pollOnce(): Promise<void> {
+    // While Redis is away this waits (its client queues the command) and the next polls are skipped.
+    const all = await this.redis.hgetall(registryKey(this.opts.queue.prefix));
     const now = Date.now();
     if (this.redisDown) {
       this.redisDown = false;
@@ -265,17 +278,51 @@ export class RemoteRunner implements JobRunner {
       if (!this.isLive(w, now)) this.writeOff(w.info, "silent");
       else this.claim(w.info);
     }
-    // Adopted jobs no worker claims and no report ended: they never reached a worker, so they wait their turn again.
-    for (const [jobId, e] of this.jobs) if (e.state === "adopted" && now > e.until) void this.end(jobId, { exitCode: null, reason: "unstarted" });
     this.publishSlots(now);
     this.assign();
+    await this.reconcile(now);
+  }
+
+  /**
+   * Jobs that no worker holds: adopted ones no worker claimed, sent ones their (live) worker does not
+   * list, a while after — their request is gone from Redis (a Redis restarted without its data), or
+   * never got there (the server died first). Once no report waits to be applied (it could be their
+   * end), one whose request is still queued is left to its worker; any other never ran (pending
+   * again) or, if it had started, is lost.
+   */
+  private async reconcile(now: number): Promise<void> {
+    const suspects: [number, Entry & { state: "adopted" | "sent" }][] = [];
+    for (const [jobId, e] of this.jobs) {
+      if (e.state === "adopted" && now > e.until) suspects.push([jobId, e]);
+      else if (e.state === "sent" && now - e.sentAt > this.opts.lostAfterMs) {
+        const w = this.workers.get(e.worker);
+        if (w && this.isLive(w, now) && !w.info.running.some((r) => r.jobId === jobId && r.attempt === e.attempt) && w.seen > e.sentAt) suspects.push([jobId, e]);
+      }
+    }
+    if (suspects.length === 0 || !this.reports) return;
+    const counts = await this.queueOf("", REPORTS).getJobCounts("wait", "active", "prioritized", "delayed");
+    if (Object.values(counts).some((n) => n > 0)) return;
+    for (const [jobId, e] of suspects) {
+      if (this.jobs.get(jobId) !== e) continue;
+      const holders = e.state === "sent" ? [e.worker] : [...this.workers.keys()];
+      let queued: string | undefined;
+      for (const w of holders) if (await this.queueOf(w).getJob(requestId(jobId, e.attempt))) queued = w;
+      if (this.jobs.get(jobId) !== e) continue;
+      if (queued) {
+        if (e.state === "adopted") this.jobs.set(jobId, { state: "sent", job: e.job, attempt: e.attempt, worker: queued, sentAt: now });
+        else e.sentAt = now;
+        continue;
+      }
+      const pid = e.state === "sent" ? e.pid : e.job.attempts.at(-1)?.pid;
+      void this.end(jobId, pid === undefined ? { exitCode: null, reason: "unstarted" } : { exitCode: null, reason: "lost", detail: `lost: no worker runs it any more${e.state === "sent" ? ` (it ran on ${e.worker})` : ""}` });
+    }
   }
 
   /** Adopted jobs the worker says it runs are its. */
   private claim(info: WorkerInfo): void {
     for (const { jobId, attempt } of info.running) {
       const e = this.jobs.get(jobId);
-      if (e?.state === "adopted" && e.attempt === attempt) this.jobs.set(jobId, { state: "sent", job: e.job, attempt, worker: info.name });
+      if (e?.state === "adopted" && e.attempt === attempt) this.jobs.set(jobId, { state: "sent", job: e.job, attempt, worker: info.name, sentAt: 0 });
     }
   }
 
@@ -283,7 +330,7 @@ export class RemoteRunner implements JobRunner {
   private writeOff(info: WorkerInfo, why: "silent" | "restarted"): void {
     const detail =
       why === "silent"
-        ? `lost: worker ${info.name} (${info.host}) sent no heartbeat for ${Math.round(this.opts.lostAfterMs / 1000)} s`
+        ? `lost: worker ${info.name} (${info.host}) sent no heartbeat for ${this.opts.lostAfterMs / 1000} s`
         : `lost: worker ${info.name} (${info.host}) restarted while running it`;
     for (const [jobId, e] of this.jobs) {
       if (e.state !== "sent" || e.worker !== info.name) continue;
@@ -293,7 +340,7 @@ export class RemoteRunner implements JobRunner {
     if (why === "silent") {
       this.workers.delete(info.name);
       void this.redis.hdel(registryKey(this.opts.queue.prefix), info.name).catch(() => {});
-      this.opts.notice("warn", `worker ${info.name} (${info.host}) sent no heartbeat for ${Math.round(this.opts.lostAfterMs / 1000)} s: its jobs are lost`);
+      this.opts.notice("warn", `worker ${info.name} (${info.host}) sent no heartbeat for ${this.opts.lostAfterMs / 1000} s: its jobs are lost`);
     }
   }
 

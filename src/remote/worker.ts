@@ -6,7 +6,7 @@
 // concurrency of its BullMQ queue), heartbeats into the registry, and
 // carries out the stop orders the server pushes on its control list.
 import { randomUUID } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Queue, Worker, type Job } from "bullmq";
@@ -15,6 +15,7 @@ import type { Outcome } from "../core/scheduler.js";
 import type { JobRecord } from "../core/types.js";
 import { findSpawner, Spawner, type LauncherChoice } from "../exec/spawner.js";
 import { Supervisor } from "../exec/supervisor.js";
+import { descendantGroups, isOurLeader, signalGroup } from "../exec/proc-status.js";
 import { homePaths, makeDirs } from "../home.js";
 import { LogShipper } from "./log-shipper.js";
 import { controlKey, registryKey, REPORTS, requestId, workerQueue, type Report, type RunRequest, type StopOrder, type WorkerInfo } from "./protocol.js";
@@ -71,9 +72,13 @@ export class PllWorker {
     const program = findSpawner(opts.launcher);
     this.supervisor = new Supervisor(
       {
-        started: (id, pid) => void this.report({ type: "started", jobId: id, attempt: this.attemptOf(id), worker: opts.name, pid }),
+        started: (id, pid) => {
+          this.ledger.set(id, { jobId: id, attempt: this.attemptOf(id), pid, at: Date.now() });
+          this.writeLedger();
+          void this.report({ type: "started", jobId: id, attempt: this.attemptOf(id), worker: opts.name, pid });
+        },
         ended: (id, outcome) => this.ended(id, outcome),
-        overrun: (id, what, limit) => void this.report({ type: "overrun", jobId: id, attempt: this.attemptOf(id), what, limit }),
+        overrun: (id, what, limit) => void this.report({ type: "overrun", jobId: id, attempt: this.attemptOf(id), worker: opts.name, what, limit }),
       },
       {
         launcher: (events, pidFile) => new Spawner(program, events, pidFile),
@@ -89,6 +94,7 @@ export class PllWorker {
     await makeDirs(this.opts.home);
     await makeDirs(homePaths(this.opts.home).logs);
     this.supervisor.prepare();
+    this.killLeftovers();
     await this.sendBeat();
     this.heartbeat = setInterval(() => void this.sendBeat(), this.opts.heartbeatMs);
     this.bull = new Worker(workerQueue(this.opts.name), (job) => this.run(job), {
@@ -123,8 +129,10 @@ export class PllWorker {
     if (req.incarnation !== this.incarnation) return; // meant for an earlier run of this worker: the server has written it off
     const job = this.localJob(req.job);
     const files = { out: job.logOut, err: job.logErr };
+    const ids = { jobId: job.id, attempt: req.attempt, prefix: this.opts.queue.prefix, worker: this.opts.name };
+    await LogShipper.begin(this.redis, ids);
     const done = new Promise<void>((resolve) => {
-      const shipper = new LogShipper(files, { jobId: job.id, attempt: req.attempt, prefix: this.opts.queue.prefix }, this.redis, (r) => this.report(r));
+      const shipper = new LogShipper(files, ids, this.redis, (r) => this.report(r));
       this.running.set(job.id, { req, shipper, done: resolve });
     });
     this.supervisor.dispatched(job.id);
@@ -144,6 +152,37 @@ export class PllWorker {
     return { ...job, cwd, logOut: path.join(dir, `${job.id}.out`), logErr: path.join(dir, `${job.id}.err`) };
   }
 
+  /** The jobs this worker runs, with their pids, on its disk: what a restart after a crash finds there. */
+  private readonly ledger = new Map<number, { jobId: number; attempt: number; pid: number; at: number }>();
+
+  private get ledgerFile(): string {
+    return path.join(this.opts.home, "worker-jobs.json");
+  }
+
+  private writeLedger(): void {
+    writeFileSync(this.ledgerFile, JSON.stringify([...this.ledger.values()]));
+  }
+
+  /**
+   * Jobs an earlier run of this worker left running (it was SIGKILLed, or its machine stopped): the
+   * server has written them off as lost (and maybe run them again elsewhere), so they are killed —
+   * an attempt never goes on unseen. Their trees get SIGKILL at once.
+   */
+  private killLeftovers(): void {
+    let left: { jobId: number; attempt: number; pid: number; at: number }[] = [];
+    try {
+      left = JSON.parse(readFileSync(this.ledgerFile, "utf8"));
+    } catch {
+      // none recorded
+    }
+    for (const j of left) {
+      if (!isOurLeader(j.pid, j.at)) continue;
+      for (const g of [j.pid, ...descendantGroups(j.pid)]) signalGroup(g, "SIGKILL");
+      say(`killed job #${j.jobId} (attempt ${j.attempt}), left running by this worker's previous run: the server has written it off as lost`);
+    }
+    this.writeLedger();
+  }
+
   private attemptOf(jobId: number): number {
     return this.running.get(jobId)?.req.attempt ?? 0;
   }
@@ -154,6 +193,8 @@ export class PllWorker {
     await entry.shipper.finish();
     await this.report({ type: "ended", jobId, attempt: entry.req.attempt, worker: this.opts.name, outcome });
     this.running.delete(jobId);
+    this.ledger.delete(jobId);
+    this.writeLedger();
     entry.done();
     void this.sendBeat();
   }

@@ -64,9 +64,9 @@ export interface WorkerProcess {
 }
 
 /** Starts `pll worker ARGS` on a home of its own; resolves once it said it serves. */
-export async function startWorker(url: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> {
-  const home = await mkdtemp(path.join(tmpdir(), "pll-worker-"));
-  homes.push(home);
+export async function startWorker(url: string, args: string[], env: NodeJS.ProcessEnv = {}, onHome?: string): Promise<WorkerProcess> {
+  const home = onHome ?? (await mkdtemp(path.join(tmpdir(), "pll-worker-")));
+  if (!onHome) homes.push(home);
   const child = spawnPll(home, ["worker", ...args], { PLL_QUEUE: url, PLL_WORKER_HEARTBEAT_MS: "200", ...env });
   let err = "";
   child.stderr!.setEncoding("utf8").on("data", (c: string) => (err += c));
