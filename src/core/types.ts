@@ -334,6 +334,15 @@ export type SubmittedRun = Submitted & { run: RunRecord };
  * writes are async because they are persisted before they are acted on.
  * Wrong input (unknown job, wrong state) rejects with a UserError (src/core/errors.ts).
  */
+/** The `pll worker`s of a server's queue (issue 15), as `GET /workers` gives them. */
+export interface WorkersView {
+  /** the queue's URL without its password; null: no queue, role jobs run on the server's machine */
+  queue: string | null;
+  /** roles the server's machine serves itself */
+  localRoles: string[];
+  workers: { name: string; host: string; roles: string[]; slots: number; running: number[]; live: boolean; lastHeartbeat: number }[];
+}
+
 export interface EngineControl {
   /**
    * Store a compiled graph as a new run of its jobset and start it; a file's load (re)registers its jobset's schedules.
@@ -359,6 +368,7 @@ export interface EngineControl {
   listRuns(): RunRecord[];
   getRun(id: number): RunRecord | undefined;
   listSchedules(): ScheduleRecord[];
+  workers(): WorkersView;
   unschedule(name: string): Promise<void>;
   /** every state change, in order; returns an unsubscribe function */
   subscribe(listener: (event: EngineEvent) => void): () => void;

@@ -22,6 +22,7 @@ import {
   type Submitted,
   type SubmitOptions,
   type SubmittedRun,
+  type WorkersView,
 } from "../core/types.js";
 import { unscheduledGraph } from "../core/recurrence-graph.js";
 import { HookRunner } from "../exec/hooks.js";
@@ -138,6 +139,8 @@ export class Engine implements EngineControl {
   private readonly remote?: RemoteRunner;
   /** this machine's name (PLL_WORKER of local jobs) */
   readonly name: string;
+  private readonly queueShown?: string;
+  private readonly localRoles: ReadonlySet<string>;
   private readonly hooks: HookRunner;
   private readonly store: Store;
   private readonly events: EventHub;
@@ -197,6 +200,8 @@ export class Engine implements EngineControl {
     const killGraceMs = opts.killGraceMs ?? 5_000;
     const launcher = opts.launcher ?? "auto";
     this.name = opts.name ?? os.hostname();
+    this.localRoles = new Set(opts.queue?.roles ?? []);
+    if (opts.queue) this.queueShown = opts.queue.config.shown;
     const runnerEvents = {
       started: (id: number, pid: number, worker?: string) => this.jobStarted(id, pid, worker),
       ended: (id: number, outcome: Outcome) => this.jobEnded(id, outcome),
@@ -212,7 +217,7 @@ export class Engine implements EngineControl {
     });
     if (opts.queue) {
       if (!parts.Remote) throw new Error("a queue without its runner (openEngine loads it)");
-      const localRoles = new Set(opts.queue.roles ?? []);
+      const localRoles = this.localRoles;
       this.remote = new parts.Remote(runnerEvents, {
         queue: opts.queue.config,
         heartbeatMs: opts.queue.heartbeatMs ?? 1_000,
@@ -271,6 +276,7 @@ export class Engine implements EngineControl {
       schedules = registered.records;
     }
     const immediate = graph.schedules.length ? unscheduledGraph(graph) : graph;
+    notices.push(...this.roleNotices(immediate));
     if (opts.allowNoRun && immediate.jobs.length === 0 && graph.schedules.length) {
       // Only schedules: nothing runs until they fire, so no (empty) run is made.
       return { jobs: [], notices, ...(schedules ? { schedules } : {}) };
@@ -336,9 +342,21 @@ export class Engine implements EngineControl {
     return this.schedules.list();
   }
 
-  /** The `pll worker`s serving this server's queue, as last read (empty without a queue). */
-  workers() {
-    return this.remote?.workerList() ?? [];
+  /** The `pll worker`s serving this server's queue, as last read. */
+  workers(): WorkersView {
+    return {
+      queue: this.queueShown ?? null,
+      localRoles: [...this.localRoles],
+      workers: (this.remote?.workerList() ?? []).map((w) => ({ name: w.name, host: w.host, roles: w.roles, slots: w.slots, running: w.running.map((r) => r.jobId), live: w.live, lastHeartbeat: w.at })),
+    };
+  }
+
+  /** What the roles of a graph's jobs will do here: run on this machine for want of a queue, or wait for a worker. */
+  private roleNotices(graph: JobGraph): string[] {
+    const roles = [...new Set(graph.jobs.flatMap((j) => (j.role !== undefined ? [j.role] : [])))].sort();
+    if (!this.remote) return roles.length ? [`role ${roles.join(", ")}: this server has no queue (--queue URL or PLL_QUEUE), so these jobs run on its own machine`] : [];
+    const live = new Set(this.remote.workerList().flatMap((w) => (w.live ? w.roles : [])));
+    return roles.filter((r) => !live.has(r) && !this.localRoles.has(r)).map((r) => `role ${r}: no live worker serves it yet, so its jobs wait for one (\`pll worker --role ${r}\`; \`pll workers\` lists them)`);
   }
 
   subscribe(listener: (event: EngineEvent) => void): () => void {

@@ -3,6 +3,7 @@
 // worker with a PLL_HOME of its own (a machine of its own). Everything is
 // stopped by pid however the test ends.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -94,4 +95,13 @@ export async function stopWorker(w: WorkerProcess, signal: NodeJS.Signals = "SIG
   const timer = setTimeout(() => w.child.kill("SIGKILL"), 5_000);
   await w.exited;
   clearTimeout(timer);
+}
+
+/** Is the process there, and not a zombie? */
+export function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
 }

@@ -7,16 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { waitFor, withTempHome } from "../helpers/home.js";
 import { raw, runPll } from "../server/server-process.js";
-import { startQueueServer, startRedis, startWorker, stopWorker } from "./cluster.js";
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-};
+import { alive, startQueueServer, startRedis, startWorker, stopWorker } from "./cluster.js";
 
 test("kill, timeout and cancel of remote jobs stop their trees on the worker", async () => {
   const redis = await startRedis();

@@ -9,15 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { waitFor, withTempHome } from "../helpers/home.js";
 import { raw, runPll } from "../server/server-process.js";
-import { startQueueServer, startRedis, startWorker, stopWorker, type WorkerProcess } from "./cluster.js";
-
-const alive = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-};
+import { alive, startQueueServer, startRedis, startWorker, stopWorker, type WorkerProcess } from "./cluster.js";
 
 const jobOf = async (server: { socket: string }, id: number) => (await raw(server, "GET", `/jobs/${id}`)).json.job;
 
