@@ -127,6 +127,13 @@ export class PllWorker {
   private async run(bullJob: Job): Promise<void> {
     const req = bullJob.data as RunRequest;
     if (req.incarnation !== this.incarnation) return; // meant for an earlier run of this worker: the server has written it off
+    const early = this.stopFirst.get(requestId(req.job.id, req.attempt));
+    if (early) {
+      // Stopped before it was taken: it never runs.
+      this.stopFirst.delete(requestId(req.job.id, req.attempt));
+      await this.report({ type: "ended", jobId: req.job.id, attempt: req.attempt, worker: this.opts.name, outcome: { exitCode: null, reason: early } });
+      return;
+    }
     const job = this.localJob(req.job);
     const files = { out: job.logOut, err: job.logErr };
     const ids = { jobId: job.id, attempt: req.attempt, prefix: this.opts.queue.prefix, worker: this.opts.name };
@@ -137,11 +144,6 @@ export class PllWorker {
     });
     this.supervisor.dispatched(job.id);
     this.supervisor.launch(job);
-    const early = this.stopFirst.get(requestId(job.id, req.attempt));
-    if (early) {
-      this.stopFirst.delete(requestId(job.id, req.attempt));
-      void this.supervisor.stop(job.id, early === "killed" ? "killed" : "cancelled");
-    }
     await done;
   }
 

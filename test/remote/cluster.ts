@@ -9,7 +9,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after } from "node:test";
-import { waitFor } from "../helpers/home.js";
+import { waitFor, withTempHome } from "../helpers/home.js";
 import { spawnPll, exitOf, startServer, type ServerProcess } from "../server/server-process.js";
 
 export interface RedisProcess {
@@ -103,5 +103,35 @@ export function alive(pid: number): boolean {
     return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return false;
+  }
+}
+
+export interface Cluster {
+  redis: RedisProcess;
+  server: ServerProcess;
+  workers: WorkerProcess[];
+  home: string;
+}
+
+/**
+ * Runs `fn` with a Redis, `pll worker`s (one per argument list, each on a home of its own) and a
+ * queue server on a fresh home; all of it is stopped however `fn` ends.
+ */
+export async function withCluster<T>(workerArgs: string[][], fn: (c: Cluster) => Promise<T>, opts: { lostMs?: number; serverArgs?: string[] } = {}): Promise<T> {
+  const redis = await startRedis();
+  const workers: WorkerProcess[] = [];
+  try {
+    return await withTempHome(async (home) => {
+      for (const args of workerArgs) workers.push(await startWorker(redis.url, args));
+      const server = await startQueueServer(home, redis.url, opts.serverArgs, opts.lostMs);
+      try {
+        return await fn({ redis, server, workers, home });
+      } finally {
+        await server.stop();
+      }
+    });
+  } finally {
+    for (const w of workers) await stopWorker(w);
+    await redis.stop();
   }
 }

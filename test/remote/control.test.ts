@@ -5,55 +5,43 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { waitFor, withTempHome } from "../helpers/home.js";
+import { waitFor } from "../helpers/home.js";
 import { raw, runPll } from "../server/server-process.js";
-import { alive, startQueueServer, startRedis, startWorker, stopWorker } from "./cluster.js";
+import { alive, withCluster } from "./cluster.js";
 
 test("kill, timeout and cancel of remote jobs stop their trees on the worker", async () => {
-  const redis = await startRedis();
-  try {
-    await withTempHome(async (home) => {
-      const w = await startWorker(redis.url, ["--role", "gpu", "--slots", "2", "--name", "gpu1"]);
-      const server = await startQueueServer(home, redis.url);
-      const pids = path.join(home, "pids");
-      const never = path.join(home, "never");
-      try {
-        const file = path.join(home, "t.pll");
-        writeFileSync(
-          file,
-          [
-            "jobset t",
-            // A tree: a child in the background and one in the foreground, their pids written down.
-            `k: role gpu $ sleep 1000 & echo $! > ${pids}; sleep 1000`,
-            `t: role gpu timeout 1s $ sleep 1000`,
-            `c: after t role gpu $ touch ${never}`,
-          ].join("\n") + "\n",
-        );
-        const load = await runPll(home, ["load", file]);
-        assert.equal(load.code, 0, load.stderr);
-        await waitFor(() => existsSync(pids) && readFileSync(pids, "utf8").trim(), "the job's child to start", 20_000);
-        const child = Number(readFileSync(pids, "utf8"));
-        assert.ok(alive(child));
-        // Cancelled while it waits for t: it never runs anywhere.
-        assert.equal((await runPll(home, ["cancel", "3"])).code, 0);
-        const killed = await runPll(home, ["kill", "1"]);
-        assert.equal(killed.code, 0, killed.stderr);
-        const k = (await raw(server, "GET", "/jobs/1")).json.job;
-        assert.equal(k.state, "errored");
-        assert.equal(k.attempts.at(-1).reason, "killed");
-        await waitFor(() => !alive(child), "the killed job's child to be gone", 10_000);
-        await waitFor(async () => (await raw(server, "GET", "/jobs/2")).json.job.state === "errored", "the remote timeout", 20_000);
-        const t = (await raw(server, "GET", "/jobs/2")).json.job;
-        assert.equal(t.attempts.at(-1).reason, "timeout");
-        assert.equal(t.attempts.at(-1).worker, "gpu1");
-        assert.equal((await raw(server, "GET", "/jobs/3")).json.job.state, "cancelled");
-        assert.equal(existsSync(never), false);
-      } finally {
-        await server.stop();
-        await stopWorker(w);
-      }
-    });
-  } finally {
-    await redis.stop();
-  }
+  await withCluster([["--role", "gpu", "--slots", "2", "--name", "gpu1"]], async ({ server, home }) => {
+    const pids = path.join(home, "pids");
+    const never = path.join(home, "never");
+    const file = path.join(home, "t.pll");
+    writeFileSync(
+      file,
+      [
+        "jobset t",
+        // A tree: a child in the background and one in the foreground, their pids written down.
+        `k: role gpu $ sleep 1000 & echo $! > ${pids}; sleep 1000`,
+        `t: role gpu timeout 1s $ sleep 1000`,
+        `c: after t role gpu $ touch ${never}`,
+      ].join("\n") + "\n",
+    );
+    const load = await runPll(home, ["load", file]);
+    assert.equal(load.code, 0, load.stderr);
+    await waitFor(() => existsSync(pids) && readFileSync(pids, "utf8").trim(), "the job's child to start", 20_000);
+    const child = Number(readFileSync(pids, "utf8"));
+    assert.ok(alive(child));
+    // Cancelled while it waits for t: it never runs anywhere.
+    assert.equal((await runPll(home, ["cancel", "3"])).code, 0);
+    const killed = await runPll(home, ["kill", "1"]);
+    assert.equal(killed.code, 0, killed.stderr);
+    const k = (await raw(server, "GET", "/jobs/1")).json.job;
+    assert.equal(k.state, "errored");
+    assert.equal(k.attempts.at(-1).reason, "killed");
+    await waitFor(() => !alive(child), "the killed job's child to be gone", 10_000);
+    await waitFor(async () => (await raw(server, "GET", "/jobs/2")).json.job.state === "errored", "the remote timeout", 20_000);
+    const t = (await raw(server, "GET", "/jobs/2")).json.job;
+    assert.equal(t.attempts.at(-1).reason, "timeout");
+    assert.equal(t.attempts.at(-1).worker, "gpu1");
+    assert.equal((await raw(server, "GET", "/jobs/3")).json.job.state, "cancelled");
+    assert.equal(existsSync(never), false);
+  });
 });

@@ -8,87 +8,66 @@ import assert from "node:assert/strict";
 import { statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { waitFor, withTempHome } from "../helpers/home.js";
+import { waitFor } from "../helpers/home.js";
 import { raw, runPll, spawnPll, exitOf } from "../server/server-process.js";
-import { startQueueServer, startRedis, startWorker, stopWorker } from "./cluster.js";
+import { withCluster } from "./cluster.js";
 
 test("pll tail -f of a remote job streams its output live, and ends when the job ends", async () => {
-  const redis = await startRedis();
-  try {
-    await withTempHome(async (home) => {
-      const w = await startWorker(redis.url, ["--role", "gpu", "--slots", "1", "--name", "gpu1"]);
-      const server = await startQueueServer(home, redis.url);
-      try {
-        const go = path.join(home, "go");
-        const file = path.join(home, "t.pll");
-        // It prints, then waits for the test to have seen that line through tail -f before it prints more.
-        writeFileSync(file, `jobset t\na: role gpu $ echo first; echo oops >&2; while [ ! -e ${go} ]; do sleep 0.05; done; echo second\n`);
-        const load = await runPll(home, ["load", file]);
-        assert.equal(load.code, 0, load.stderr);
-        const tail = spawnPll(home, ["tail", "-f", "1"]);
-        let out = "";
-        tail.stdout!.setEncoding("utf8").on("data", (c: string) => (out += c));
-        await waitFor(() => /first/.test(out) && /! oops/.test(out), "tail -f to show the first lines while the job runs", 20_000);
-        assert.doesNotMatch(out, /second/);
-        writeFileSync(go, "");
-        assert.equal(await exitOf(tail), 0);
-        assert.match(out, /first\n(.*\n)*second/);
-        const job = (await raw(server, "GET", "/jobs/1")).json.job;
-        assert.equal(job.state, "success");
-        const shown = await runPll(home, ["show", "1"]);
-        assert.match(shown.stdout, /first/);
-      } finally {
-        await server.stop();
-        await stopWorker(w);
-      }
-    });
-  } finally {
-    await redis.stop();
-  }
+  await withCluster([["--role", "gpu", "--slots", "1", "--name", "gpu1"]], async ({ server, home }) => {
+    const go = path.join(home, "go");
+    const file = path.join(home, "t.pll");
+    // It prints, then waits for the test to have seen that line through tail -f before it prints more.
+    writeFileSync(file, `jobset t\na: role gpu $ echo first; echo oops >&2; while [ ! -e ${go} ]; do sleep 0.05; done; echo second\n`);
+    const load = await runPll(home, ["load", file]);
+    assert.equal(load.code, 0, load.stderr);
+    const tail = spawnPll(home, ["tail", "-f", "1"]);
+    let out = "";
+    tail.stdout!.setEncoding("utf8").on("data", (c: string) => (out += c));
+    await waitFor(() => /first/.test(out) && /! oops/.test(out), "tail -f to show the first lines while the job runs", 20_000);
+    assert.doesNotMatch(out, /second/);
+    writeFileSync(go, "");
+    assert.equal(await exitOf(tail), 0);
+    assert.match(out, /first\n(.*\n)*second/);
+    const job = (await raw(server, "GET", "/jobs/1")).json.job;
+    assert.equal(job.state, "success");
+    const shown = await runPll(home, ["show", "1"]);
+    assert.match(shown.stdout, /first/);
+  });
 });
 
 test("a job printing 40 MB while the server is stopped holds a bounded window of it in Redis; all of it arrives", async () => {
-  const redis = await startRedis();
-  const client = new Redis(redis.url);
-  try {
-    await withTempHome(async (home) => {
-      const w = await startWorker(redis.url, ["--role", "gpu", "--slots", "1", "--name", "gpu1"]);
-      const server = await startQueueServer(home, redis.url);
+  await withCluster([["--role", "gpu", "--slots", "1", "--name", "gpu1"]], async ({ redis, server, home }) => {
+    const client = new Redis(redis.url);
+    try {
+      const printed = path.join(home, "printed");
+      const file = path.join(home, "t.pll");
+      const MB = 40;
+      writeFileSync(file, `jobset t\nbig: role gpu $ head -c ${MB * 1024 * 1024} /dev/zero | tr '\\0' x; touch ${printed}\n`);
+      const load = await runPll(home, ["load", file]);
+      assert.equal(load.code, 0, load.stderr);
+      await waitFor(async () => (await raw(server, "GET", "/jobs/1")).json.job.state === "running", "the job to be sent", 20_000);
+      const base = Number(/used_memory:(\d+)/.exec(await client.info("memory"))![1]);
+      process.kill(server.pid, "SIGSTOP");
+      let peak = 0;
       try {
-        const printed = path.join(home, "printed");
-        const file = path.join(home, "t.pll");
-        const MB = 40;
-        writeFileSync(file, `jobset t\nbig: role gpu $ head -c ${MB * 1024 * 1024} /dev/zero | tr '\\0' x; touch ${printed}\n`);
-        const load = await runPll(home, ["load", file]);
-        assert.equal(load.code, 0, load.stderr);
-        await waitFor(async () => (await raw(server, "GET", "/jobs/1")).json.job.state === "running", "the job to be sent", 20_000);
-        const base = Number(/used_memory:(\d+)/.exec(await client.info("memory"))![1]);
-        process.kill(server.pid, "SIGSTOP");
-        let peak = 0;
-        try {
-          // The job prints all of it to the worker's disk; Redis gets only what the window lets through.
-          await waitFor(() => statSyncSafe(printed), "the job to print everything", 60_000);
-          // Let the worker ship what it may (it polls every 100 ms), then measure.
-          for (let i = 0; i < 20; i++) {
-            await new Promise((r) => setTimeout(r, 100));
-            peak = Math.max(peak, Number(/used_memory:(\d+)/.exec(await client.info("memory"))![1]) - base);
-          }
-        } finally {
-          process.kill(server.pid, "SIGCONT");
+        // The job prints all of it to the worker's disk; Redis gets only what the window lets through.
+        await waitFor(() => statSyncSafe(printed), "the job to print everything", 60_000);
+        // Let the worker ship what it may (it polls every 100 ms), then measure.
+        for (let i = 0; i < 20; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          peak = Math.max(peak, Number(/used_memory:(\d+)/.exec(await client.info("memory"))![1]) - base);
         }
-        assert.ok(peak < 4 * 1024 * 1024, `Redis grew by ${peak} bytes while the job printed ${MB} MB`);
-        await waitFor(async () => (await raw(server, "GET", "/jobs/1")).json.job.state === "success", "the job to end", 60_000);
-        const job = (await raw(server, "GET", "/jobs/1")).json.job;
-        assert.equal(statSync(job.logOut).size, MB * 1024 * 1024);
       } finally {
-        await server.stop();
-        await stopWorker(w);
+        process.kill(server.pid, "SIGCONT");
       }
-    });
-  } finally {
-    client.disconnect();
-    await redis.stop();
-  }
+      assert.ok(peak < 4 * 1024 * 1024, `Redis grew by ${peak} bytes while the job printed ${MB} MB`);
+      await waitFor(async () => (await raw(server, "GET", "/jobs/1")).json.job.state === "success", "the job to end", 60_000);
+      const job = (await raw(server, "GET", "/jobs/1")).json.job;
+      assert.equal(statSync(job.logOut).size, MB * 1024 * 1024);
+    } finally {
+      client.disconnect();
+    }
+  });
 });
 
 function statSyncSafe(p: string): boolean {

@@ -6,50 +6,37 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { withTempHome } from "../helpers/home.js";
 import { raw, runPll } from "../server/server-process.js";
-import { startQueueServer, startRedis, startWorker, stopWorker } from "./cluster.js";
+import { withCluster } from "./cluster.js";
 
 test("role jobs run only on a worker of their role, at most --slots at once; the others run here; each knows its PLL_WORKER", async () => {
-  const redis = await startRedis();
-  try {
-    await withTempHome(async (home) => {
-      const gpu = await startWorker(redis.url, ["--role", "gpu", "--slots", "1", "--name", "gpu1"]);
-      const cpu = await startWorker(redis.url, ["--role", "cpu,io", "--slots", "2", "--name", "cpu1"]);
-      const server = await startQueueServer(home, redis.url, ["--name", "srv"]);
-      try {
-        const busy = path.join(home, "busy");
-        // Two at once on gpu1 would find the other's directory and fail.
-        const gpuJob = (n: number) => `g${n}: role gpu $ mkdir ${busy}-$PLL_WORKER || exit 9; echo g${n} on $PLL_WORKER; sleep 0.2; rmdir ${busy}-$PLL_WORKER`;
-        const file = path.join(home, "t.pll");
-        writeFileSync(file, ["jobset t", gpuJob(1), gpuJob(2), gpuJob(3), "c: role io $ echo c on $PLL_WORKER; exit 4", "l: $ echo l on $PLL_WORKER"].join("\n") + "\n");
-        const ran = await runPll(home, ["run", file]);
-        assert.equal(ran.code, 1, ran.stderr);
-        assert.match(ran.stdout, /4\/5 succeeded, 1 errored/);
-        const jobs = (await raw(server, "GET", "/jobs")).json.jobs as { name: string; logOut: string; exitCode?: number; attempts: { worker?: string; exitCode: number }[] }[];
-        const out = (name: string) => readFileSync(jobs.find((j) => j.name === name)!.logOut, "utf8");
-        for (const n of [1, 2, 3]) assert.equal(out(`g${n}`), `g${n} on gpu1\n`);
-        assert.equal(out("c"), "c on cpu1\n");
-        assert.equal(out("l"), "l on srv\n");
-        const c = jobs.find((j) => j.name === "c")!;
-        assert.equal(c.attempts.at(-1)!.exitCode, 4);
-        assert.equal(c.attempts.at(-1)!.worker, "cpu1");
-        assert.equal(jobs.find((j) => j.name === "l")!.attempts.at(-1)!.worker, undefined);
+  const workers = [["--role", "gpu", "--slots", "1", "--name", "gpu1"], ["--role", "cpu,io", "--slots", "2", "--name", "cpu1"]];
+  await withCluster(workers, async ({ redis, server, home }) => {
+    const busy = path.join(home, "busy");
+    // Two at once on gpu1 would find the other's directory and fail.
+    const gpuJob = (n: number) => `g${n}: role gpu $ mkdir ${busy}-$PLL_WORKER || exit 9; echo g${n} on $PLL_WORKER; sleep 0.2; rmdir ${busy}-$PLL_WORKER`;
+    const file = path.join(home, "t.pll");
+    writeFileSync(file, ["jobset t", gpuJob(1), gpuJob(2), gpuJob(3), "c: role io $ echo c on $PLL_WORKER; exit 4", "l: $ echo l on $PLL_WORKER"].join("\n") + "\n");
+    const ran = await runPll(home, ["run", file]);
+    assert.equal(ran.code, 1, ran.stderr);
+    assert.match(ran.stdout, /4\/5 succeeded, 1 errored/);
+    const jobs = (await raw(server, "GET", "/jobs")).json.jobs as { name: string; logOut: string; exitCode?: number; attempts: { worker?: string; exitCode: number }[] }[];
+    const out = (name: string) => readFileSync(jobs.find((j) => j.name === name)!.logOut, "utf8");
+    for (const n of [1, 2, 3]) assert.equal(out(`g${n}`), `g${n} on gpu1\n`);
+    assert.equal(out("c"), "c on cpu1\n");
+    assert.equal(out("l"), "l on srv\n");
+    const c = jobs.find((j) => j.name === "c")!;
+    assert.equal(c.attempts.at(-1)!.exitCode, 4);
+    assert.equal(c.attempts.at(-1)!.worker, "cpu1");
+    assert.equal(jobs.find((j) => j.name === "l")!.attempts.at(-1)!.worker, undefined);
 
-        const listed = await runPll(home, ["workers", "--json"], { env: { PLL_QUEUE: redis.url } });
-        assert.equal(listed.code, 0, listed.stderr);
-        const workers = JSON.parse(listed.stdout) as { name: string; roles: string[]; slots: number; running: number }[];
-        assert.deepEqual(workers.map((w) => [w.name, w.roles, w.slots, w.running]), [["cpu1", ["cpu", "io"], 2, 0], ["gpu1", ["gpu"], 1, 0]]);
-        const table = await runPll(home, ["workers"], { env: { PLL_QUEUE: redis.url } });
-        assert.match(table.stdout, /^NAME +HOST +ROLES +SLOTS +RUNNING +HEARTBEAT$/m);
-        assert.match(table.stdout, /^gpu1 .* gpu +1 +0 /m);
-      } finally {
-        await server.stop();
-        await stopWorker(gpu);
-        await stopWorker(cpu);
-      }
-    });
-  } finally {
-    await redis.stop();
-  }
+    const listed = await runPll(home, ["workers", "--json"], { env: { PLL_QUEUE: redis.url } });
+    assert.equal(listed.code, 0, listed.stderr);
+    const workers = JSON.parse(listed.stdout) as { name: string; roles: string[]; slots: number; running: number }[];
+    assert.deepEqual(workers.map((w) => [w.name, w.roles, w.slots, w.running]), [["cpu1", ["cpu", "io"], 2, 0], ["gpu1", ["gpu"], 1, 0]]);
+    const table = await runPll(home, ["workers"], { env: { PLL_QUEUE: redis.url } });
+    assert.match(table.stdout, /^NAME +HOST +ROLES +SLOTS +RUNNING +HEARTBEAT$/m);
+    assert.match(table.stdout, /^gpu1 .* gpu +1 +0 /m);
+  }, { serverArgs: ["--name", "srv"] });
 });
 
 test("a queue off loopback without a password is refused in one line, exit 2", async () => {
