@@ -2,11 +2,12 @@
 // routing by role, a worker's slots, results and PLL_WORKER, `pll workers`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { withTempHome } from "../helpers/home.js";
 import { raw, runPll } from "../server/server-process.js";
-import { withCluster } from "./cluster.js";
+import { parseQueueUrl } from "../../src/remote/queue-url.js";
+import { startWorker, stopWorker, withCluster } from "./cluster.js";
 
 test("role jobs run only on a worker of their role, at most --slots at once; the others run here; each knows its PLL_WORKER", async () => {
   const workers = [["--role", "gpu", "--slots", "1", "--name", "gpu1"], ["--role", "cpu,io", "--slots", "2", "--name", "cpu1"]];
@@ -48,5 +49,35 @@ test("a queue off loopback without a password is refused in one line, exit 2", a
     const served = await runPll(home, ["serve", "--queue", "redis://db1:6379"]);
     assert.equal(served.code, 2);
     assert.match(served.stderr, /--queue: refusing a Redis off loopback \(db1\)/);
+  });
+});
+
+test("queue URLs: the key namespace (?ns=), TLS, the password never shown", () => {
+  const q = parseQueueUrl("rediss://:s3cret@db1.example:6380/2?ns=team-a", "PLL_QUEUE");
+  assert.equal(q.prefix, "pll:team-a");
+  assert.equal(q.url, "rediss://:s3cret@db1.example:6380/2");
+  assert.equal(q.shown, "rediss://:***@db1.example:6380/2");
+  assert.equal(parseQueueUrl("redis://127.0.0.1:6379", "x").prefix, "pll:pll");
+  assert.throws(() => parseQueueUrl("redis://127.0.0.1:6379?ns=a:b", "PLL_QUEUE"), /PLL_QUEUE: ns must be 1 to 64 letters/);
+  assert.throws(() => parseQueueUrl("http://127.0.0.1:6379", "--queue"), /--queue: expected a redis:\/\/ or rediss:\/\/ URL/);
+});
+
+test("servers with different namespaces on one Redis never take each other's jobs", async () => {
+  await withCluster([["--role", "gpu", "--slots", "1", "--name", "gpu1"]], async ({ redis, server, home }) => {
+    // A worker of the same name and role in another namespace is not this server's.
+    const other = await startWorker(`${redis.url}?ns=other`, ["--role", "gpu", "--slots", "1", "--name", "gpu1"]);
+    try {
+      const file = path.join(home, "t.pll");
+      writeFileSync(file, ["jobset t", ...[1, 2, 3, 4].map((n) => `g${n}: role gpu $ echo $PLL_WORKER`)].join("\n") + "\n");
+      assert.equal((await runPll(home, ["run", file])).code, 0);
+      const jobs = (await raw(server, "GET", "/jobs")).json.jobs as { logOut: string }[];
+      assert.equal(jobs.length, 4);
+      assert.deepEqual(readdirSync(path.join(other.home, "logs")), [], "the other namespace's worker ran none of them");
+      for (const j of jobs) assert.equal(readFileSync(j.logOut, "utf8"), "gpu1\n");
+      const listed = await runPll(home, ["workers", "--json"], { env: { PLL_QUEUE: `${redis.url}?ns=other` } });
+      assert.deepEqual((JSON.parse(listed.stdout) as { jobs: number[] }[]).map((w) => w.jobs), [[]]);
+    } finally {
+      await stopWorker(other);
+    }
   });
 });
