@@ -81,7 +81,15 @@ export class RemoteRunner implements JobRunner {
     });
     this.reports.on("error", () => this.trouble());
     this.poll = setInterval(() => void this.readRegistry(), this.opts.heartbeatMs);
-    void this.readRegistry();
+    this.firstRead = this.readRegistry();
+  }
+
+  private firstRead: Promise<void> = Promise.resolve();
+
+  /** Resolves once the registry was read (the workers and their slots are known), or after `ms` if Redis does not answer. */
+  known(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([this.firstRead, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
   }
 
   dispatched(jobId: number): void {

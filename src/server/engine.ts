@@ -246,6 +246,8 @@ export class Engine implements EngineControl {
   /** Adopts jobs a previous engine left running, learns how the others ended, then resumes dispatching. */
   async recover(fireSchedules = true): Promise<void> {
     this.runner.prepare();
+    // The workers are known before the first dispatch (and the first submit's notices): a role is not said to have none.
+    await this.remote?.known(2_000);
     for (const job of this.sched.jobs.values()) {
       if (job.state !== "running") continue;
       const ended = this.runner.adopt(job);

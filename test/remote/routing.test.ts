@@ -81,3 +81,17 @@ test("servers with different namespaces on one Redis never take each other's job
     }
   });
 });
+
+test("pll run with no server honours PLL_QUEUE: its role jobs run on the workers, the others in the run's own engine", async () => {
+  await withCluster([["--role", "gpu", "--slots", "1", "--name", "gpu1"]], async ({ redis }) => {
+    await withTempHome(async (home) => {
+      const file = path.join(home, "t.pll");
+      writeFileSync(file, `jobset t\ng: role gpu $ echo g on $PLL_WORKER > ${home}/g\nl: $ echo l on $PLL_WORKER > ${home}/l\n`);
+      const ran = await runPll(home, ["run", file], { env: { PLL_QUEUE: redis.url } });
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.doesNotMatch(ran.stderr, /no live worker|no queue/);
+      assert.equal(readFileSync(path.join(home, "g"), "utf8"), "g on gpu1\n");
+      assert.doesNotMatch(readFileSync(path.join(home, "l"), "utf8"), /gpu1/);
+    });
+  });
+});

@@ -4,6 +4,7 @@ import type { JobGraph, RunRecord } from "../../core/types.js";
 import { homePaths } from "../../home.js";
 import { launcherFromEnv } from "../../exec/spawner.js";
 import { openEngine } from "../../server/engine.js";
+import { queueFrom } from "../../remote/queue-url.js";
 import type { ApiServer } from "../../server/http.js";
 import type { RunOptions } from "./command.js";
 import { RunFollower } from "./follower.js";
@@ -12,7 +13,16 @@ import { RunFollower } from "./follower.js";
 export async function runLocally(home: string, loaded: { graph?: JobGraph; source?: string }, opts: RunOptions): Promise<number> {
   // Schedules are registered here but fire only in a server: this process ends with the run.
   // --pjc N: this file's jobset runs N at a time, as with a server; the global limit is raised to N for this process only.
-  const engine = await openEngine({ home, fireSchedules: false, launcher: launcherFromEnv(), ...(opts.pjc !== undefined ? { sessionPjc: opts.pjc } : {}) });
+  // PLL_QUEUE: role jobs go to the `pll worker`s of that queue, as with a server; its URL stays out of the jobs' environment.
+  const queue = queueFrom(undefined);
+  delete process.env.PLL_QUEUE;
+  const engine = await openEngine({
+    home,
+    fireSchedules: false,
+    launcher: launcherFromEnv(),
+    ...(opts.pjc !== undefined ? { sessionPjc: opts.pjc } : {}),
+    ...(queue ? { queue: { config: queue } } : {}),
+  });
   if (opts.pjc !== undefined && loaded.graph) await engine.setPjc(opts.pjc, loaded.graph.jobset);
   const follower = new RunFollower(opts, { cancel: (ids) => engine.cancel(ids) });
   const unwatch = follower.watchSignals();
