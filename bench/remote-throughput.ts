@@ -3,8 +3,8 @@
 // of this script: jobs/s of each path. Redis, the server and the workers are
 // real processes on temp homes, stopped at the end.
 // Usage: node dist/bench/remote-throughput.js [--jobs N]
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -55,12 +55,22 @@ try {
   const home = dir();
   await start(pll, ["serve"], { PLL_HOME: home, PLL_QUEUE: url }, /role jobs go to/);
   await new Promise((r) => setTimeout(r, 1500)); // the workers' first heartbeats
-  const jobs = (role: string) => ["jobset b", "pjc 8", ...Array.from({ length: N }, (_, i) => `j${i}: ${role}$ true`)].join("\n") + "\n";
+  const marks = path.join(home, "marks");
+  // Each job appends one short line (atomic under PIPE_BUF): its number and when its command ran.
+  const jobs = (role: string) => ["jobset b", "pjc 8", ...Array.from({ length: N }, (_, i) => `j${i}: ${role}$ echo $PLL_JOB_ID $(date +%s%3N) >> ${marks}`)].join("\n") + "\n";
   writeFileSync(path.join(home, "remote.pll"), jobs("role r "));
   writeFileSync(path.join(home, "local.pll"), jobs(""));
   const local = await run(home, path.join(home, "local.pll"));
   const remote = await run(home, path.join(home, "remote.pll"));
-  console.log(`${N} trivial jobs at pjc 8: local ${(N / local).toFixed(0)} jobs/s (${local.toFixed(2)} s), through 2 workers × 4 slots ${(N / remote).toFixed(0)} jobs/s (${remote.toFixed(2)} s): ${(remote / local).toFixed(1)}× the local time`);
+  const ran = new Map(readFileSync(marks, "utf8").trim().split("\n").map((l) => l.split(" ").map(Number) as [number, number]));
+  const listed = JSON.parse(execFileSync(pll, ["status", "--all", "--json"], { env: { ...process.env, PLL_HOME: home }, maxBuffer: 1 << 28 }).toString()) as { jobs: { id: number; role?: string; attempts: { startedAt: number }[] }[] };
+  const latency = (remoteJobs: boolean) => {
+    const ms = listed.jobs.filter((j) => (j.role !== undefined) === remoteJobs).map((j) => ran.get(j.id)! - j.attempts[0]!.startedAt).sort((a, b) => a - b);
+    return `p50 ${ms[Math.floor(ms.length * 0.5)]} ms, p99 ${ms[Math.floor(ms.length * 0.99)]} ms`;
+  };
+  console.log(`${N} trivial jobs at pjc 8:`);
+  console.log(`  local:                 ${(N / local).toFixed(0)} jobs/s (${local.toFixed(2)} s); dispatch → command: ${latency(false)}`);
+  console.log(`  2 workers × 4 slots:   ${(N / remote).toFixed(0)} jobs/s (${remote.toFixed(2)} s), ${(remote / local).toFixed(1)}× the local time; dispatch → command: ${latency(true)}`);
 } finally {
   for (const c of children.reverse()) c.kill("SIGTERM");
   await new Promise((r) => setTimeout(r, 3000));
