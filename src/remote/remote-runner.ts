@@ -8,6 +8,7 @@
 // the scheduler's role limits, and a worker silent for `lostAfterMs` (by our
 // clock, counted only while Redis answers us) has its jobs end as lost.
 import { appendFileSync, closeSync, constants, openSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { makeOwnDir } from "../home-check.js";
 import { Queue, Worker, type Job } from "bullmq";
@@ -144,7 +145,14 @@ export class RemoteRunner implements JobRunner {
     // What is in Redis stays there for the next server (reconcile); nothing of ours keeps this process alive.
     void this.reports?.close(true).catch(() => {});
     for (const q of this.queues.values()) void q.close().catch(() => {});
-    for (const r of this.conns) r.disconnect();
+    // The namespace is free at once for the next server (it would else wait out the claim's expiry).
+    const key = `${this.opts.queue.prefix}:server`;
+    void this.redis
+      .eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, key, this.claimId)
+      .catch(() => {})
+      .finally(() => {
+        for (const r of this.conns) r.disconnect();
+      });
   }
 
   /** The workers as last read from the registry, with whether each is live. */
@@ -264,9 +272,15 @@ export class RemoteRunner implements JobRunner {
     }
   }
 
+  /** this server's claim on its namespace (two servers on one would take each other's reports) */
+  private readonly claimId = `${os.hostname()}:${process.pid}:${Date.now()}`;
+  private clashSaid = false;
+  private foreignSince?: number;
+
   private async pollOnce(): Promise<void> {
     // While Redis is away this waits (its client queues the command) and the next polls are skipped.
     const all = await this.redis.hgetall(registryKey(this.opts.queue.prefix));
+    await this.claimNamespace();
     const now = Date.now();
     if (this.redisDown) {
       this.redisDown = false;
@@ -324,6 +338,21 @@ export class RemoteRunner implements JobRunner {
       const pid = e.state === "sent" ? e.pid : e.job.attempts.at(-1)?.pid;
       void this.end(jobId, pid === undefined ? { exitCode: null, reason: "unstarted" } : { exitCode: null, reason: "lost", detail: `lost: no worker runs it any more${e.state === "sent" ? ` (it ran on ${e.worker})` : ""}` });
     }
+  }
+
+  /** Holds the namespace for this server (renewed at every poll); says once if another server holds it. */
+  private async claimNamespace(): Promise<void> {
+    const key = `${this.opts.queue.prefix}:server`;
+    const ttl = Math.max(3 * this.opts.heartbeatMs, 3_000);
+    const got = await this.redis.set(key, this.claimId, "PX", ttl, "NX");
+    if (got === "OK") return void (this.foreignSince = undefined);
+    const holder = await this.redis.get(key);
+    if (holder === this.claimId) return void (await this.redis.pexpire(key, ttl));
+    // A server killed a moment ago holds it until its claim expires: only a claim that is renewed is another server.
+    this.foreignSince ??= Date.now();
+    if (this.clashSaid || Date.now() - this.foreignSince < ttl) return;
+    this.clashSaid = true;
+    this.opts.notice("error", `another pll server (${holder}) uses the namespace ${this.opts.queue.prefix} on this Redis: their role jobs' reports mix; give each server its own ?ns=NAME`);
   }
 
   /** Adopted jobs the worker says it runs are its. */

@@ -246,8 +246,6 @@ export class Engine implements EngineControl {
   /** Adopts jobs a previous engine left running, learns how the others ended, then resumes dispatching. */
   async recover(fireSchedules = true): Promise<void> {
     this.runner.prepare();
-    // The workers are known before the first dispatch (and the first submit's notices): a role is not said to have none.
-    await this.remote?.known(2_000);
     for (const job of this.sched.jobs.values()) {
       if (job.state !== "running") continue;
       const ended = this.runner.adopt(job);
@@ -258,6 +256,9 @@ export class Engine implements EngineControl {
         this.ends.push([job.id, ended, () => {}]);
       }
     }
+    // The workers are known before the first dispatch (and the first submit's notices): a role is not said to have none.
+    // Read after adopting: knowing them starts a tick, and nothing is dispatched before what runs is adopted.
+    await this.remote?.known(2_000);
     await this.tick();
     if (fireSchedules) await this.schedules.start();
   }

@@ -89,6 +89,8 @@ test("the server SIGKILLed mid-run: the remote job goes on, and its end (and out
         assert.equal(a.attempts[0].exitCode, 5);
         assert.equal(readFileSync(a.logOut, "utf8"), "finished\n");
         await waitFor(async () => (await jobOf(server, 2)).state === "success", "b to run", 20_000);
+        // The killed server's claim on the namespace expires: the new one is not told of another server.
+        assert.doesNotMatch(server.stderr(), /another pll server/);
       } finally {
         await server.stop();
         await stopWorker(w);

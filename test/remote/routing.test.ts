@@ -4,10 +4,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { withTempHome } from "../helpers/home.js";
+import { waitFor, withTempHome } from "../helpers/home.js";
 import { raw, runPll } from "../server/server-process.js";
 import { parseQueueUrl } from "../../src/remote/queue-url.js";
-import { startWorker, stopWorker, withCluster } from "./cluster.js";
+import { startQueueServer, startRedis, startWorker, stopWorker, withCluster } from "./cluster.js";
 
 test("role jobs run only on a worker of their role, at most --slots at once; the others run here; each knows its PLL_WORKER", async () => {
   const workers = [["--role", "gpu", "--slots", "1", "--name", "gpu1"], ["--role", "cpu,io", "--slots", "2", "--name", "cpu1"]];
@@ -83,15 +83,38 @@ test("servers with different namespaces on one Redis never take each other's job
 });
 
 test("pll run with no server honours PLL_QUEUE: its role jobs run on the workers, the others in the run's own engine", async () => {
+  // No server here: one per namespace, and the run's own engine is it.
+  const redis = await startRedis();
+  try {
+    const w = await startWorker(redis.url, ["--role", "gpu", "--slots", "1", "--name", "gpu1"]);
+    try {
+      await withTempHome(async (home) => {
+        const file = path.join(home, "t.pll");
+        writeFileSync(file, `jobset t\ng: role gpu $ echo g on $PLL_WORKER > ${home}/g\nl: $ echo l on $PLL_WORKER > ${home}/l\n`);
+        const ran = await runPll(home, ["run", file], { env: { PLL_QUEUE: redis.url } });
+        assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+        assert.doesNotMatch(ran.stderr, /no live worker|no queue/);
+        assert.equal(readFileSync(path.join(home, "g"), "utf8"), "g on gpu1\n");
+        assert.doesNotMatch(readFileSync(path.join(home, "l"), "utf8"), /gpu1/);
+      });
+    } finally {
+      await stopWorker(w);
+    }
+  } finally {
+    await redis.stop();
+  }
+});
+
+test("a second server on the same namespace is told so, once", async () => {
   await withCluster([["--role", "gpu", "--slots", "1", "--name", "gpu1"]], async ({ redis }) => {
     await withTempHome(async (home) => {
-      const file = path.join(home, "t.pll");
-      writeFileSync(file, `jobset t\ng: role gpu $ echo g on $PLL_WORKER > ${home}/g\nl: $ echo l on $PLL_WORKER > ${home}/l\n`);
-      const ran = await runPll(home, ["run", file], { env: { PLL_QUEUE: redis.url } });
-      assert.equal(ran.code, 0, ran.stderr);
-      assert.doesNotMatch(ran.stderr, /no live worker|no queue/);
-      assert.equal(readFileSync(path.join(home, "g"), "utf8"), "g on gpu1\n");
-      assert.doesNotMatch(readFileSync(path.join(home, "l"), "utf8"), /gpu1/);
+      const second = await startQueueServer(home, redis.url);
+      try {
+        await waitFor(() => /another pll server \(.*\) uses the namespace pll:pll on this Redis/.test(second.stderr()), "the clash to be said", 20_000);
+        assert.equal(second.stderr().match(/another pll server/g)!.length, 1);
+      } finally {
+        await second.stop();
+      }
     });
   });
 });
