@@ -36,13 +36,22 @@ export async function main(args: string[]): Promise<number> {
       continue;
     }
     graphs.push(r.graph);
-    if (!json) process.stdout.write(`${file}: ok — ${summary(r.graph)}\n`);
+    if (!json) process.stdout.write(`${file}: ok — ${summary(r.graph)}\n${roleNote(r.graph)}`);
   }
   if (json && !failed) process.stdout.write(`${JSON.stringify(graphs.length === 1 ? graphs[0] : graphs, null, 2)}\n`);
   return failed ? 2 : 0;
 }
 
 const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** What the file's role jobs will do (issue 15): the check cannot see the server, so it says what decides. */
+function roleNote(g: JobGraph): string {
+  const roles = [...new Set(g.jobs.flatMap((j) => (j.role !== undefined ? [j.role] : [])))].sort();
+  if (roles.length === 0) return "";
+  return process.env.PLL_QUEUE
+    ? `  role ${roles.join(", ")}: run on the \`pll worker\`s serving them, through the server's queue; they wait while none is live\n`
+    : `  role ${roles.join(", ")}: run on the server's machine unless it has a queue (pll serve --queue URL, or PLL_QUEUE): then on its \`pll worker\`s\n`;
+}
 
 export function summary(g: JobGraph): string {
   const edges = g.jobs.reduce((n, j) => n + j.deps.length, 0);

@@ -61,6 +61,8 @@ export const cliVerbs: Record<string, { load: Entry; summary: string }> = {
   start: { load: () => import("./serve.js"), summary: "the server in the background" },
   stop: { load: () => import("./serve.js"), summary: "stop the background server; running jobs keep running" },
   doctor: { load: () => import("./doctor.js"), summary: "check the store; --repair mends a damaged one" },
+  worker: { load: () => import("./worker.js"), summary: "run the role jobs a server's queue sends (--role R --slots N --name NAME)" },
+  workers: { load: () => import("./workers.js"), summary: "the workers of the queue: roles, slots, running, heartbeat (--json)" },
   help: { load: () => import("./help.js"), summary: "this list, or one verb or command in full" },
 };
 

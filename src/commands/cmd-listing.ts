@@ -1,7 +1,7 @@
 // Looking: `status`/`ls` (the job table), `show N`, `runs`, `schedules`.
 import { homedir } from "node:os";
 import { describeSchedule, formatTime as formatZoned, zoneOf } from "../core/recurrence.js";
-import { attemptEnded, type JobRecord, type ScheduleRecord, type Settings } from "../core/types.js";
+import { attemptEnded, type JobRecord, type ScheduleRecord, type Settings, type WorkersView } from "../core/types.js";
 import type { JobListResponse, RunListResponse, RunSummary, ScheduleListResponse, SettingsResponse, StateCounts } from "../server/api-types.js";
 import { countStates, jobStates } from "../server/api-types.js";
 import { displayPath, formatDuration, formatTime, jobDuration, paintState, priorityName, renderTable, type Column } from "./format.js";
@@ -27,6 +27,24 @@ const jobColumns = (style: Style): Column<JobRecord>[] => [
   { title: "EXIT", cell: (j) => exitText(j), max: 30 },
 ];
 
+/** The machine of a job's last attempt: its worker, else here ("-" for a job not run yet). */
+const workerOf = (j: JobRecord): string => j.attempts.at(-1)?.worker ?? (j.attempts.length ? "local" : "-");
+const workerColumn: Column<JobRecord> = { title: "WORKER", cell: workerOf, max: 20 };
+
+/**
+ * What role jobs do here, when some are listed: without a queue they run on the server's machine;
+ * with one, a role no live worker serves keeps its jobs waiting.
+ */
+function roleLines(jobs: JobRecord[], view: WorkersView | undefined): string[] {
+  if (!view) return [];
+  const open = jobs.filter((j) => j.role !== undefined && (j.state === "pending" || (j.state === "running" && j.attempts.at(-1)?.pid === undefined)));
+  if (view.queue === null) return jobs.some((j) => j.role !== undefined) ? ["role jobs run on the server's machine: it has no queue (--queue URL or PLL_QUEUE)"] : [];
+  const live = new Set(view.workers.flatMap((w) => (w.live ? w.roles : [])));
+  const waiting = new Map<string, number>();
+  for (const j of open) if (!live.has(j.role!) && !view.localRoles.includes(j.role!)) waiting.set(j.role!, (waiting.get(j.role!) ?? 0) + 1);
+  return [...waiting].map(([role, n]) => `waiting for a worker of role ${role}: ${n} job${n === 1 ? "" : "s"} (none is live; \`pll workers\`)`);
+}
+
 /** How many jobs `status` prints unless told `--limit`: the newest ones. */
 export const STATUS_SHOWN = 200;
 
@@ -40,6 +58,8 @@ interface StatusResult {
   settings: Settings;
   /** the active runs, for the limits that bind them */
   active: RunSummary[];
+  /** the server's workers (absent from a server without the route) */
+  workers?: WorkersView;
 }
 
 function summaryLine(r: StatusResult, style: Style): string {
@@ -74,11 +94,15 @@ export const status = defineCommand<StatusResult>({
       ctx.client.request<SettingsResponse>("GET", "/settings"),
       ctx.client.request<RunListResponse>("GET", "/runs?state=running"),
     ]);
-    return { jobs: newestRunFirst(page.jobs), counts: page.counts ?? countStates(page.jobs), omitted: (page.total ?? page.jobs.length) - page.jobs.length, settings, active };
+    const jobs = newestRunFirst(page.jobs);
+    const roles = jobs.some((j) => j.role !== undefined || j.attempts.at(-1)?.worker !== undefined);
+    const workers = roles ? await ctx.client.request<WorkersView>("GET", "/workers") : undefined;
+    return { jobs, counts: page.counts ?? countStates(page.jobs), omitted: (page.total ?? page.jobs.length) - page.jobs.length, settings, active, ...(workers ? { workers } : {}) };
   },
   format: (r, style) =>
     (r.omitted > 0 ? style.chalk.dim(`… ${r.omitted} more (older); \`status --limit N\` lists more`) + "\n" : "") +
-    (r.jobs.length ? renderTable(r.jobs, jobColumns(style), style) + "\n" : "") +
+    (r.jobs.length ? renderTable(r.jobs, r.workers ? [...jobColumns(style), workerColumn] : jobColumns(style), style) + "\n" : "") +
+    roleLines(r.jobs, r.workers).map((l) => l + "\n").join("") +
     // A run held below its own pjc by a wider limit: which, and by how much (`pll pjc` shows every active run's).
     r.active
       .map((run) => runLimits(run, r.settings, fewestUnits(r.jobs.filter((j) => j.runId === run.id))))
@@ -111,7 +135,7 @@ export const show = defineCommand<JobWithHooks>({
     if (env.length) lines.push(`env       ${env.length > 12 ? `${env.length} variables (--json shows all)` : env.map(([k, v]) => `${k}=${v}`).join(" ")}`);
     for (const a of j.attempts) {
       const how = !attemptEnded(a) ? "running" : (a.reason ?? (a.signal ? `signal ${a.signal}` : `exit ${a.exitCode}`));
-      lines.push(`attempt ${a.n}  ${formatTime(a.startedAt)}  ${formatDuration(attemptEnded(a) ? a.endedAt - a.startedAt : undefined)}  ${how}`);
+      lines.push(`attempt ${a.n}  ${formatTime(a.startedAt)}  ${formatDuration(attemptEnded(a) ? a.endedAt - a.startedAt : undefined)}  ${how}${a.worker ? `  on worker ${a.worker}` : ""}`);
     }
     lines.push(...hookLines(j, style));
     return lines.join("\n");

@@ -30,12 +30,15 @@ export const blockKey = (scopedBlock: string) => `b:${scopedBlock}`;
 export const runKey = (runId: number) => `r:${runId}`;
 export const jobsetKey = (jobset: string) => `s:${jobset}`;
 export const pauseKey = (jobset: string) => `p:${jobset}`;
+/** the slots of the workers serving a role (issue 15): its limit is the ready queue's to know, not the settings' */
+export const roleKey = (role: string) => `w:${role}`;
 
 /** The counting limiters a running job holds a slot of (units are counted apart). */
 export function heldKeys(job: JobRecord, run: RunRecord | undefined): string[] {
   const keys: string[] = [];
   for (const b of job.blocks) if (run?.blockPjc[b] !== undefined) keys.push(blockKey(b));
   keys.push(runKey(job.runId), jobsetKey(job.jobset));
+  if (job.role !== undefined) keys.push(roleKey(job.role));
   return keys;
 }
 

@@ -32,6 +32,8 @@ export class ReadyQueue {
   private readonly held = new Map<number, Limiter[]>();
   private unitsUsed = 0;
   running = 0;
+  /** slots per role of the live workers (undefined: roles are not limited, every role runs here) */
+  private roleSlots?: ReadonlyMap<string, number>;
 
   constructor(
     private readonly runs: ReadonlyMap<number, RunRecord>,
@@ -118,6 +120,12 @@ export class ReadyQueue {
     if (units?.parked.size) this.roomy.add(units);
   }
 
+  /** The workers' slots per role changed (a role absent from the map has none). */
+  setRoleSlots(slots: ReadonlyMap<string, number> | undefined): void {
+    this.roleSlots = slots;
+    this.limitsChanged();
+  }
+
   /** Limits changed: any limiter with parked jobs may have room now. */
   limitsChanged(): void {
     for (const limiter of this.limiters.values()) if (limiter.parked.size) this.roomy.add(limiter);
@@ -155,10 +163,15 @@ export class ReadyQueue {
     if (isPaused(settings, job.jobset)) return this.limiter(pauseKey(job.jobset));
     for (const key of heldKeys(job, this.runs.get(job.runId))) {
       const l = this.limiters.get(key);
-      if ((l?.running ?? 0) >= limitOf(key, this.runs, settings)) return this.limiter(key);
+      if ((l?.running ?? 0) >= this.limitOf(key, settings)) return this.limiter(key);
     }
     if (settings.capacity !== null && this.unitsUsed + job.units > settings.capacity) return this.limiter(UNITS);
     return undefined;
+  }
+
+  private limitOf(key: string, settings: Settings): number {
+    if (key[0] !== "w") return limitOf(key, this.runs, settings);
+    return this.roleSlots ? (this.roleSlots.get(key.slice(2)) ?? 0) : Infinity;
   }
 
   /** Moves parked jobs of limiters with room back to the ready heap; false if none moved. */
@@ -166,7 +179,7 @@ export class ReadyQueue {
     let moved = false;
     for (const l of this.roomy) {
       // Units differ per job: wake them all once per release; misfits re-park until the next release.
-      const room = l.key === UNITS ? l.parked.size : limitOf(l.key, this.runs, this.settings()) - l.running;
+      const room = l.key === UNITS ? l.parked.size : this.limitOf(l.key, this.settings()) - l.running;
       if (room <= 0 || l.parked.size === 0 || l.key === UNITS) this.roomy.delete(l);
       if (room <= 0) continue;
       for (let i = 0; i < room && l.parked.size; i++) {

@@ -84,11 +84,11 @@ export class RecordBook {
    * Records the pid of a running job's current attempt, without marking the job changed:
    * it is written with the job's next change or at `pidsDue`, whichever is first.
    */
-  notePid(id: number, pid: number): boolean {
+  notePid(id: number, pid: number, worker?: string): boolean {
     const job = this.jobMap.get(id);
     if (job?.state !== "running") return false;
     const attempts = job.attempts.slice();
-    attempts[attempts.length - 1] = { ...attempts[attempts.length - 1]!, pid };
+    attempts[attempts.length - 1] = { ...attempts[attempts.length - 1]!, pid, ...(worker !== undefined ? { worker } : {}) };
     this.jobMap.set(id, { ...job, pid, attempts });
     this.pidsUnwritten.push(id);
     return true;

@@ -124,6 +124,11 @@ export class Scheduler {
     return { start, timerAt: this.dispatchAt() };
   }
 
+  /** How many jobs of each role may run at once (the live workers' slots); undefined: roles are not limited. */
+  setRoleSlots(slots: ReadonlyMap<string, number> | undefined): void {
+    this.queue.setRoleSlots(slots);
+  }
+
   /** When a delayed (backing-off) job becomes ready, if any is waiting. */
   dispatchAt(): number | undefined {
     return this.queue.nextWakeAt();
@@ -144,8 +149,8 @@ export class Scheduler {
    * The running job's process has this pid. Not a change of its own: the record
    * is written with the job's next change, or once `pidsDue` says so.
    */
-  started(id: number, pid: number): boolean {
-    return this.book.notePid(id, pid);
+  started(id: number, pid: number, worker?: string): boolean {
+    return this.book.notePid(id, pid, worker);
   }
 
   /** Marks the running jobs whose pid was learnt since the last call as changed; returns how many. */

@@ -140,6 +140,8 @@ export interface RunningAttempt {
   readonly startedAt: number;
   /** learnt after the spawn (see `Scheduler.started`) */
   readonly pid?: number;
+  /** the `pll worker` that ran it (absent: the server's own machine) */
+  readonly worker?: string;
 }
 
 /** Has this attempt ended (it has an exit, and more, only then)? */
@@ -394,6 +396,15 @@ export interface PruneResult {
   dryRun: boolean;
 }
 
+/** The `pll worker`s of a server's queue (issue 15), as `GET /workers` gives them. */
+export interface WorkersView {
+  /** the queue's URL without its password; null: no queue, role jobs run on the server's machine */
+  queue: string | null;
+  /** roles the server's machine serves itself */
+  localRoles: string[];
+  workers: { name: string; host: string; roles: string[]; slots: number; running: number[]; live: boolean; lastHeartbeat: number }[];
+}
+
 export interface EngineControl {
   /**
    * Store a compiled graph as a new run of its jobset and start it; a file's load (re)registers its jobset's schedules.
@@ -418,6 +429,7 @@ export interface EngineControl {
   listRuns(): RunRecord[];
   getRun(id: number): RunRecord | undefined;
   listSchedules(): ScheduleRecord[];
+  workers(): WorkersView;
   unschedule(name: string): Promise<void>;
   /** forget finished runs (records and logs): those older than `olderThanMs`, else those retention lets go */
   prune(opts: PruneOptions): Promise<PruneResult>;

@@ -1,13 +1,13 @@
 // What the engine needs from whatever runs its jobs' processes: the local
-// Supervisor (supervisor.ts) today; a remote worker pool (issue 15) would
-// be a second implementation. The engine decides (through the scheduler)
+// Supervisor (supervisor.ts), and the pool of `pll worker`s (src/remote/
+// remote-runner.ts), chosen per job by role (src/remote/role-router.ts). The engine decides (through the scheduler)
 // and records; a JobRunner only acts and reports.
 import type { Outcome } from "../core/scheduler.js";
 import type { JobRecord } from "../core/types.js";
 
 export interface JobRunnerEvents {
-  /** the job's process is running with this pid (= its process group) */
-  started(jobId: number, pid: number): void;
+  /** the job's process is running with this pid (= its process group), on that worker's machine if `worker` is set */
+  started(jobId: number, pid: number, worker?: string): void;
   /** the job's process (tree) ended; resolves once the engine has recorded that end */
   ended(jobId: number, outcome: Outcome): Promise<void>;
   /** an `expect` bound was passed (the job keeps running) */

@@ -15,6 +15,8 @@ export class LaunchRequests {
     private readonly now: () => number,
     /** the whole environment of an attempt (job-env.ts) */
     private readonly envOf: (job: JobRecord, attempt: number) => Record<string, string>,
+    /** the name of the machine the job runs on, its PLL_WORKER */
+    private readonly worker: string,
   ) {}
 
   /** The request for the job's current attempt; throws if its log directory cannot be made. */
@@ -38,7 +40,7 @@ export class LaunchRequests {
       err: job.logErr,
       status: statusLogOf(job.logOut),
       command: job.command,
-      env: this.envOf(job, attempt),
+      env: { ...this.envOf(job, attempt), PLL_WORKER: this.worker },
     };
   }
 }

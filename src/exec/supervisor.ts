@@ -41,6 +41,8 @@ export interface SupervisorOptions {
   envOf: (job: JobRecord, attempt: number) => Record<string, string>;
   /** where the spawner's guardian is recorded, so that the next engine can retire it (see prepare) */
   spawnerPidFile?: string;
+  /** this machine's name in pll (its jobs' PLL_WORKER) */
+  workerName: string;
 }
 
 interface Entry {
@@ -77,7 +79,7 @@ export class Supervisor implements JobRunner {
       },
       opts.spawnerPidFile,
     );
-    this.requests = new LaunchRequests(opts.clock, opts.envOf);
+    this.requests = new LaunchRequests(opts.clock, opts.envOf, opts.workerName);
     this.limits = new JobLimits(
       {
         timedOut: (id, detail) => this.ask(id, { reason: "timeout", detail }),

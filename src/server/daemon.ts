@@ -8,7 +8,7 @@ import type { EngineControl } from "../core/types.js";
 import { HomeError, homePaths } from "../home.js";
 import { checkHome, openHomeFile, readHomeFile } from "../home-check.js";
 import { isLoopback, loadOrCreateToken, parseListen } from "./auth.js";
-import { openEngine } from "./engine.js";
+import { openEngine, type QueueOptions } from "./engine.js";
 import { launcherFromEnv } from "../exec/spawner.js";
 import { socketAnswers } from "../client/socket-probe.js";
 import { startApiServer, type ApiServer } from "./http.js";
@@ -19,6 +19,10 @@ export interface ServeOptions {
   listen?: string;
   token?: string;
   allowRemote?: boolean;
+  /** the queue role jobs go through to `pll worker`s (issue 15) */
+  queue?: QueueOptions;
+  /** this machine's name (PLL_WORKER of its jobs) */
+  name?: string;
 }
 
 const say = (line: string) => process.stderr.write(`pll: ${line}\n`);
@@ -60,7 +64,12 @@ export async function serve(opts: ServeOptions): Promise<number> {
 
   let engine: EngineControl;
   try {
-    engine = await openEngine({ home: opts.home, launcher: launcherFromEnv() });
+    engine = await openEngine({
+      home: opts.home,
+      launcher: launcherFromEnv(),
+      ...(opts.queue ? { queue: opts.queue } : {}),
+      ...(opts.name !== undefined ? { name: opts.name } : {}),
+    });
   } catch (err) {
     if (err instanceof UserError && err.kind === "locked") {
       say(`another pll process (a server or a \`pll run\`) is using ${opts.home}${await pidNote(paths.pidFile)}`);
@@ -100,6 +109,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
   const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
   for (const s of signals) process.on(s, stop);
   say(`server ${process.pid} serving ${paths.socket}${api.tcpPort !== undefined ? ` and http://${listen!.host}:${api.tcpPort} (bearer token required)` : ""}`);
+  if (opts.queue) say(`role jobs go to the workers on ${opts.queue.config.shown}${opts.queue.roles?.length ? `; roles served here too: ${opts.queue.roles.join(",")}` : ""}`);
 
   await stopped;
   for (const s of signals) process.off(s, stop);

@@ -6,6 +6,7 @@
 // once, so the next job starts without any polling.
 import { statfsSync } from "node:fs";
 import path from "node:path";
+import os from "node:os";
 import { Scheduler, type Outcome } from "../core/scheduler.js";
 import { UserError } from "../core/errors.js";
 import {
@@ -23,6 +24,7 @@ import {
   type Submitted,
   type SubmitOptions,
   type SubmittedRun,
+  type WorkersView,
 } from "../core/types.js";
 import { unscheduledGraph } from "../core/recurrence-graph.js";
 import { HookRunner } from "../exec/hooks.js";
@@ -43,6 +45,9 @@ import { instantiate } from "./engine-submit.js";
 import { ScheduleRunner } from "./schedule-runner.js";
 import { finishPrune, Pruner } from "./prune.js";
 import { refuseUnrunnable } from "./unrunnable.js";
+import type { QueueConfig } from "../remote/queue-url.js";
+import type { RemoteRunner } from "../remote/remote-runner.js";
+import { RoleRouter } from "../remote/role-router.js";
 
 export interface EngineOptions {
   home: string;
@@ -60,6 +65,20 @@ export interface EngineOptions {
   store?: Store;
   /** fire due schedules (default true); `pll run` without a server only registers them — it is not there to keep firing */
   fireSchedules?: boolean;
+  /** this machine's name in pll: its jobs' PLL_WORKER (default: the host name) */
+  name?: string;
+  /** the queue `role` jobs go through to `pll worker`s (issue 15); without one, role jobs run here */
+  queue?: QueueOptions;
+}
+
+export interface QueueOptions {
+  config: QueueConfig;
+  /** roles this machine serves itself (`pll serve --roles`) */
+  roles?: string[];
+  /** how often the workers' registry is read, ms (default 1000: the workers' heartbeat) */
+  heartbeatMs?: number;
+  /** a worker silent this long is gone and its jobs lost, ms (default 10000; PLL_WORKER_LOST_MS) */
+  lostAfterMs?: number;
 }
 
 /** What the engine is made of: built by openEngine. */
@@ -70,6 +89,8 @@ export interface EngineParts {
   schedules: ScheduleRunner;
   clock: () => number;
   logsDir: string;
+  /** with a queue: the workers' runner (loaded only then: Redis's client is no part of a plain start) */
+  Remote?: typeof RemoteRunner;
 }
 
 /**
@@ -99,7 +120,8 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
     let engine: Engine | undefined;
     const host = scheduleHost(() => engine!, store, clock, (e) => events.emit(e));
     const schedules = new ScheduleRunner(host, contents.schedules);
-    engine = new Engine({ store, contents, events, schedules, clock, logsDir: paths.logs }, opts);
+    const Remote = opts.queue ? (await import("../remote/remote-runner.js")).RemoteRunner : undefined;
+    engine = new Engine({ store, contents, events, schedules, clock, logsDir: paths.logs, ...(Remote ? { Remote } : {}) }, opts);
     await engine.recover(opts.fireSchedules ?? true);
     return engine;
   } catch (err) {
@@ -112,6 +134,13 @@ export class Engine implements EngineControl {
   readonly recovery: Recovery = { adopted: [], endedWhileAway: [], lost: [], requeued: [] };
   private readonly sched: Scheduler;
   private readonly runner: JobRunner;
+  /** with a queue: the runner of each job by its role, and the workers' side */
+  private readonly router?: RoleRouter;
+  private readonly remote?: RemoteRunner;
+  /** this machine's name (PLL_WORKER of local jobs) */
+  readonly name: string;
+  private readonly queueShown?: string;
+  private readonly localRoles: ReadonlySet<string>;
   private readonly hooks: HookRunner;
   private readonly store: Store;
   private readonly events: EventHub;
@@ -163,23 +192,46 @@ export class Engine implements EngineControl {
       this.settingsDirty = true;
     }
     this.sched = new Scheduler(settings, this.clock);
+    // With a queue, a role no live worker serves has no slots until one comes (RemoteRunner reports them).
+    if (opts.queue) this.sched.setRoleSlots(new Map((opts.queue.roles ?? []).map((r) => [r, Infinity])));
     const killGraceMs = opts.killGraceMs ?? 5_000;
     const launcher = opts.launcher ?? "auto";
-    this.runner = new Supervisor(
-      {
-        started: (id, pid) => this.jobStarted(id, pid),
-        ended: (id, outcome) => this.jobEnded(id, outcome),
-        overrun: (jobId, what, limit) => this.overrun(jobId, what, limit),
-      },
-      {
-        // A host that can start no job is found here, at start, in one line (findSpawner).
-        launcher: typeof launcher === "function" ? launcher : spawnerLauncher(launcher),
-        killGraceMs,
-        clock: this.clock,
-        spawnerPidFile: spawnerPidFileOf(this.logsDir),
+    this.name = opts.name ?? os.hostname();
+    this.localRoles = new Set(opts.queue?.roles ?? []);
+    if (opts.queue) this.queueShown = opts.queue.config.shown;
+    const runnerEvents = {
+      started: (id: number, pid: number, worker?: string) => this.jobStarted(id, pid, worker),
+      ended: (id: number, outcome: Outcome) => this.jobEnded(id, outcome),
+      overrun: (jobId: number, what: "time" | "output", limit: number) => this.overrun(jobId, what, limit),
+    };
+    const local = new Supervisor(runnerEvents, {
+      // A host that can start no job is found here, at start, in one line (findSpawner).
+      launcher: typeof launcher === "function" ? launcher : spawnerLauncher(launcher),
+      killGraceMs,
+      clock: this.clock,
+      spawnerPidFile: spawnerPidFileOf(this.logsDir),
+      envOf: (job, attempt) => this.envOf(job, attempt),
+      workerName: this.name,
+    });
+    if (opts.queue) {
+      if (!parts.Remote) throw new Error("a queue without its runner (openEngine loads it)");
+      const localRoles = this.localRoles;
+      this.remote = new parts.Remote(runnerEvents, {
+        queue: opts.queue.config,
+        heartbeatMs: opts.queue.heartbeatMs ?? 1_000,
+        lostAfterMs: opts.queue.lostAfterMs ?? 10_000,
         envOf: (job, attempt) => this.envOf(job, attempt),
-      },
-    );
+        // Roles served here are not limited by the workers' slots.
+        slots: (byRole) => {
+          for (const role of localRoles) byRole.set(role, Infinity);
+          this.sched.setRoleSlots(byRole);
+          this.ticks.nudge();
+        },
+        notice: (level, text) => this.events.notice(level, text),
+      });
+      this.router = new RoleRouter(local, this.remote, localRoles, (id) => this.sched.jobs.get(id));
+      this.runner = this.router;
+    } else this.runner = local;
     this.hooks = new HookRunner(undefined, killGraceMs, (job, hook) => this.events.emit({ type: "hook", jobId: job.id, hook }));
     const byRun = new Map<number, JobRecord[]>();
     for (const job of contents.jobs) {
@@ -218,6 +270,9 @@ export class Engine implements EngineControl {
         this.ends.push([job.id, ended, () => {}]);
       }
     }
+    // The workers are known before the first dispatch (and the first submit's notices): a role is not said to have none.
+    // Read after adopting: knowing them starts a tick, and nothing is dispatched before what runs is adopted.
+    await this.remote?.known(2_000);
     await this.tick();
     if (fireSchedules) await this.schedules.start();
     this.pruner.start();
@@ -240,6 +295,7 @@ export class Engine implements EngineControl {
       schedules = registered.records;
     }
     const immediate = graph.schedules.length ? unscheduledGraph(graph) : graph;
+    notices.push(...this.roleNotices(immediate));
     if (opts.allowNoRun && immediate.jobs.length === 0 && graph.schedules.length) {
       // Only schedules: nothing runs until they fire, so no (empty) run is made.
       return { jobs: [], notices, ...(schedules ? { schedules } : {}) };
@@ -299,6 +355,23 @@ export class Engine implements EngineControl {
 
   listSchedules(): ScheduleRecord[] {
     return this.schedules.list();
+  }
+
+  /** The `pll worker`s serving this server's queue, as last read. */
+  workers(): WorkersView {
+    return {
+      queue: this.queueShown ?? null,
+      localRoles: [...this.localRoles],
+      workers: (this.remote?.workerList() ?? []).map((w) => ({ name: w.name, host: w.host, roles: w.roles, slots: w.slots, running: w.running.map((r) => r.jobId), live: w.live, lastHeartbeat: w.at })),
+    };
+  }
+
+  /** What the roles of a graph's jobs will do here: run on this machine for want of a queue, or wait for a worker. */
+  private roleNotices(graph: JobGraph): string[] {
+    const roles = [...new Set(graph.jobs.flatMap((j) => (j.role !== undefined ? [j.role] : [])))].sort();
+    if (!this.remote) return roles.length ? [`role ${roles.join(", ")}: this server has no queue (--queue URL or PLL_QUEUE), so these jobs run on its own machine`] : [];
+    const live = new Set(this.remote.workerList().flatMap((w) => (w.live ? w.roles : [])));
+    return roles.filter((r) => !live.has(r) && !this.localRoles.has(r)).map((r) => `role ${r}: no live worker serves it yet, so its jobs wait for one (\`pll worker --role ${r}\`; \`pll workers\` lists them)`);
   }
 
   subscribe(listener: (event: EngineEvent) => void): () => void {
@@ -489,8 +562,8 @@ export class Engine implements EngineControl {
     this.ticks.nudge(); // dispatch what waited
   }
 
-  private jobStarted(id: number, pid: number): void {
-    if (!this.sched.started(id, pid)) return;
+  private jobStarted(id: number, pid: number, worker?: string): void {
+    if (!this.sched.started(id, pid, worker)) return;
     // The status log holds the pid already (adoption reads it there), so the store and the
     // event stream learn it lazily: within 200 ms, or with the job's next change, whichever
     // is first. A short job's pid thus costs no record of its own (2,000 trivial jobs wrote
@@ -504,6 +577,7 @@ export class Engine implements EngineControl {
   /** Resolves once the end is recorded (what a stop waits for). */
   private jobEnded(id: number, outcome: Outcome): Promise<void> {
     const recorded = new Promise<void>((resolve) => this.ends.push([id, outcome, resolve]));
+    if (this.router) void recorded.then(() => this.router!.forget(id));
     this.ticks.nudge();
     if (outcome.exitCode !== 0 && diskFull(this.logsDir)) {
       // What the job wrote meanwhile (its own "No space left on device" among it) could not reach its log.

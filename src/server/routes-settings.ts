@@ -1,4 +1,4 @@
-// /settings (pjc, capacity, pause/resume), /schedules, and the server's own
+// /settings (pjc, capacity, pause/resume), /schedules, /workers (issue 15), and the server's own
 // /health and /shutdown.
 import type { HealthResponse, ScheduleListResponse, SettingsResponse } from "./api-types.js";
 import type { EngineControl } from "../core/types.js";
@@ -58,6 +58,7 @@ export const settingsRoutes: Route[] = [
   { method: "GET", path: "/schedules", handler: schedules },
   { method: "DELETE", path: "/schedules/:name", handler: unschedule },
   { method: "POST", path: "/schedules/:name/unschedule", handler: unschedule },
+  { method: "GET", path: "/workers", handler: (ctx: RouteContext) => ({ body: ctx.engine.workers() }) },
   { method: "GET", path: "/health", handler: health },
   { method: "POST", path: "/shutdown", handler: shutdown },
 ];

@@ -70,15 +70,18 @@ const COLUMNS: Column[] = [
   { title: "started", width: 8, align: "left", cell: (j) => formatClock(waiting(j) ? undefined : j.startedAt) },
   { title: "time", width: 7, align: "right", cell: (j, now) => formatDuration(jobDuration(j, now)) },
   { title: "exit", width: 6, align: "right", cell: exitText },
+  // The `pll worker` of the last attempt (issue 15): only where the name keeps 30 columns.
+  { title: "worker", width: 8, align: "left", cell: (j) => j.attempts.at(-1)?.worker ?? "" },
 ];
 
 /** A longer name ends in `…`: the numbers to its right stay near it on a wide terminal. */
 export const NAME_WIDTH_MAX = 32;
 
-/** The columns that fit `width`: the name takes what is left, up to NAME_WIDTH_MAX; `started` goes first when narrow. */
+/** The columns that fit `width`: the name takes what is left, up to NAME_WIDTH_MAX; `worker`, then `started`, go first when narrow. */
 export function tableLayout(width: number): { columns: Column[]; nameWidth: number } {
   let columns = COLUMNS;
   const fixed = (cols: Column[]) => cols.reduce((n, c) => n + c.width + 1, 0);
+  if (width - fixed(columns) < 30) columns = columns.filter((c) => c.title !== "worker");
   if (width - fixed(columns) < 12) columns = columns.filter((c) => c.title !== "started");
   // fixed() counts a separator after every column; a row has one fewer.
   return { columns, nameWidth: Math.max(6, Math.min(NAME_WIDTH_MAX, width - fixed(columns) + 1)) };

@@ -5,6 +5,7 @@ import { homePaths } from "../../home.js";
 import { submittedEnv } from "../../exec/job-env.js";
 import { launcherFromEnv } from "../../exec/spawner.js";
 import { openEngine } from "../../server/engine.js";
+import { queueFrom } from "../../remote/queue-url.js";
 import type { ApiServer } from "../../server/http.js";
 import type { RunOptions } from "./command.js";
 import { sayBinding } from "./binding.js";
@@ -13,7 +14,10 @@ import { RunFollower } from "./follower.js";
 /** `loaded` is emptied once submitted, so the compiled graph can be collected during the run. */
 export async function runLocally(home: string, loaded: { graph?: JobGraph; source?: string }, opts: RunOptions): Promise<number> {
   // Schedules are registered here but fire only in a server: this process ends with the run.
-  const engine = await openEngine({ home, fireSchedules: false, launcher: launcherFromEnv() });
+  // PLL_QUEUE: role jobs go to the `pll worker`s of that queue, as with a server; its URL stays out of the jobs' environment.
+  const queue = queueFrom(undefined);
+  delete process.env.PLL_QUEUE;
+  const engine = await openEngine({ home, fireSchedules: false, launcher: launcherFromEnv(), ...(queue ? { queue: { config: queue } } : {}) });
   const follower = new RunFollower(opts, { cancel: (ids) => engine.cancel(ids) });
   const unwatch = follower.watchSignals();
   // Served alongside once the run is submitted (below): its jobs do not wait for the HTTP modules to load.
