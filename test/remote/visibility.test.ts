@@ -20,7 +20,7 @@ test("status and show name each job's worker; a role with no live worker is said
     await waitFor(async () => (await raw(server, "GET", "/jobs/1")).json.job.state === "success", "g to run", 20_000);
     const status = await runPll(home, ["status"]);
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /^#.*EXIT +WORKER$/m);
+    assert.match(status.stdout, /^RUN +#.*EXIT +WORKER$/m);
     assert.match(status.stdout, /^1 +g +success .* gpu1$/m);
     assert.match(status.stdout, /^2 +l +success .* local$/m);
     assert.match(status.stdout, /^3 +x +pending .* -$/m);
