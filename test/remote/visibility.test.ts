@@ -21,9 +21,9 @@ test("status and show name each job's worker; a role with no live worker is said
     const status = await runPll(home, ["status"]);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^RUN +#.*EXIT +WORKER$/m);
-    assert.match(status.stdout, /^1 +g +success .* gpu1$/m);
-    assert.match(status.stdout, /^2 +l +success .* local$/m);
-    assert.match(status.stdout, /^3 +x +pending .* -$/m);
+    assert.match(status.stdout, /^ *r1 +1 +g +success .* gpu1$/m);
+    assert.match(status.stdout, /^ *r1 +2 +l +success .* local$/m);
+    assert.match(status.stdout, /^ *r1 +3 +x +pending .* -$/m);
     assert.match(status.stdout, /^waiting for a worker of role tpu: 1 job/m);
     const show = await runPll(home, ["show", "1"]);
     assert.match(show.stdout, /^attempt 1 .* on worker gpu1$/m);
