@@ -1,16 +1,18 @@
 // `prune [--older-than D] [--jobset NAME] [--dry-run]`: forget finished runs,
 // their records and their log directories (POST /prune).
+import { runRef } from "../core/ref-syntax.js";
 import type { PruneResult } from "../core/types.js";
 import { parseDuration } from "../lang/values.js";
 import { requireJobset } from "./jobs-api.js";
 import { defineCommand, UsageError } from "./types.js";
 
+/** Runs as users write them (r4, r7-r9), consecutive ones as a range. */
 const ranges = (ids: number[]): string => {
   const out: string[] = [];
   for (let i = 0; i < ids.length; ) {
     let j = i;
     while (j + 1 < ids.length && ids[j + 1] === ids[j]! + 1) j++;
-    out.push(i === j ? String(ids[i]) : `${ids[i]}-${ids[j]}`);
+    out.push(i === j ? runRef(ids[i]!) : `${runRef(ids[i]!)}-${runRef(ids[j]!)}`);
     i = j + 1;
   }
   return out.length > 12 ? `${out.slice(0, 12).join(", ")}, …` : out.join(", ");

@@ -11,21 +11,15 @@ import { localZone } from "../core/recurrence.js";
 import type { JobRecord } from "../core/types.js";
 import { buildReport, type HookRun, type ReportData } from "../report/model.js";
 import { reportHtml } from "../report/html.js";
-import type { LogLine, RunListResponse, RunResponse, SettingsResponse } from "../server/api-types.js";
-import { CommandFailed, defineCommand, UsageError, type CommandContext } from "./types.js";
+import type { LogLine, RunResponse, SettingsResponse } from "../server/api-types.js";
+import { runArg, runIdOf } from "./run-arg.js";
+import { CommandFailed, defineCommand, type CommandContext } from "./types.js";
 
 /** stderr lines kept per failed job, and how many failed jobs get theirs */
 const STDERR_LINES = 20;
 const STDERR_JOBS = 500;
 
 type ReportResult = ReportData & { path?: string };
-
-/** `r12`, `12` or `#12` → 12. */
-function parseRun(word: string): number {
-  const m = /^[r#]?(\d+)$/.exec(word);
-  if (!m || Number(m[1]) < 1) throw new UsageError(`report: '${word}' is not a run (a run number such as r12 or 12)`);
-  return Number(m[1]);
-}
 
 export const report = defineCommand<ReportResult>({
   name: "report",
@@ -36,10 +30,10 @@ export const report = defineCommand<ReportResult>({
     "RUN is a run number (r12 or 12). The page is one self-contained file (no network) drawn on canvases, usable for 100,000 jobs. " +
     "With --json it prints the same data instead, and writes the page only when -o is given.",
   check(inv) {
-    if (inv.args[0] !== undefined) parseRun(inv.args[0]);
+    if (inv.args[0] !== undefined) runArg("report", inv.args[0]);
   },
   async handler(inv, ctx) {
-    const runId = inv.args[0] !== undefined ? parseRun(inv.args[0]) : await newestRun(ctx);
+    const runId = await runIdOf(ctx.client, "report", inv.args[0]);
     let got: RunResponse;
     try {
       got = await ctx.client.request<RunResponse>("GET", `/runs/${runId}`);
@@ -69,12 +63,6 @@ export const report = defineCommand<ReportResult>({
   },
   format: (r) => `${r.path}  (r${r.run.id} ${r.run.jobset}: ${r.jobs.length} jobs, ${r.jobs.reduce((n, j) => n + j.attempts.length, 0)} attempts)`,
 });
-
-async function newestRun(ctx: CommandContext): Promise<number> {
-  const { runs } = await ctx.client.request<RunListResponse>("GET", "/runs?limit=1");
-  if (!runs.length) throw new CommandFailed("report: no runs yet");
-  return runs[runs.length - 1]!.id;
-}
 
 /** The last lines of each job's stderr, a few jobs at a time. */
 async function stderrTails(ctx: CommandContext, jobs: readonly JobRecord[]): Promise<Map<number, string[]>> {

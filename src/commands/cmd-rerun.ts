@@ -2,7 +2,7 @@
 // jobset (POST /runs/ID/rerun, src/server/rerun.ts). Like `load`, it gives the
 // server jobs to run, so the CLI starts one when none runs.
 import type { SubmitResponse } from "../server/api-types.js";
-import { runIdOf } from "./cmd-joblog.js";
+import { runArg, runIdOf } from "./run-arg.js";
 import { describe } from "./cmd-load.js";
 import { defineCommand, UsageError } from "./types.js";
 
@@ -19,12 +19,13 @@ export const rerun = defineCommand<SubmitResponse>({
   details:
     "RUN is r12 or 12. Jobs left out count as done: what waits only for them starts at once. A run whose file changed since is rerun from the graph stored with it (said so) unless --reload. Follow the new run with `wait` or the shell.",
   check(inv) {
-    if (!/^r?\d{1,9}$/.test(inv.args[0] ?? "")) throw new UsageError(`rerun: expected a run (r12 or 12), got '${inv.args[0]}'`);
+    if (inv.args[0] === undefined) throw new UsageError("rerun: expected a run (r12 or 12)");
+    runArg("rerun", inv.args[0]);
     if (inv.options.failed === true && inv.options.from !== undefined) throw new UsageError("rerun: --failed and --from exclude each other");
     if (inv.options.from === "") throw new UsageError("rerun: --from needs a JOB");
   },
   async handler(inv, ctx) {
-    const id = await runIdOf(ctx.client, inv.args[0]);
+    const id = await runIdOf(ctx.client, "rerun", inv.args[0]);
     const body = {
       ...(inv.options.failed === true ? { failed: true } : {}),
       ...(typeof inv.options.from === "string" ? { from: inv.options.from } : {}),

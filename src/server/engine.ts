@@ -325,7 +325,9 @@ export class Engine implements EngineControl {
     this.sched.addRun(made.run, made.jobs);
     this.events.emit({ type: "run", run: made.run });
     for (const job of made.jobs) this.events.emit({ type: "job", job });
-    await this.tick();
+    // The run is on disk: it is made, whatever its first dispatch meets. A tick whose write fails (a full
+    // disk) has said so and tries again; failing this submit for it would report a recorded run as refused.
+    await this.tick().catch(() => {});
     // Records are immutable values: what the tick did to them (dispatch) is in the current ones.
     return { run: this.sched.runs.get(made.run.id)!, jobs: made.jobs.map((j) => this.need(j.id)) };
   }

@@ -129,7 +129,7 @@ describe("pll prune and POST /prune", () => {
       await writeFile(file, "jobset p\nkeep forever\na: $ echo a\n");
       for (let i = 0; i < 3; i++) assert.equal((await runPll(home, ["run", file])).code, 0);
       const dry = await runPll(home, ["prune", "--older-than", "0s", "--dry-run"]);
-      assert.deepEqual([dry.code, dry.stdout], [0, "would prune 3 runs (3 jobs): 1-3\n"]);
+      assert.deepEqual([dry.code, dry.stdout], [0, "would prune 3 runs (3 jobs): r1-r3\n"]);
       assert.deepEqual(logDirs(home), [1, 2, 3]);
       assert.deepEqual((await runPll(home, ["prune"])).stdout, "nothing to prune\n", "keep forever: retention keeps them");
       const bad = await runPll(home, ["prune", "--older-than", "3 days"]);
@@ -143,7 +143,7 @@ describe("pll prune and POST /prune", () => {
       assert.equal((await raw(server, "POST", "/prune", JSON.stringify({ olderThan: "soon" }))).status, 400);
       assert.equal((await raw(server, "POST", "/prune", JSON.stringify({ older: "1d" }))).status, 400);
       const listed = await runPll(home, ["runs", "--json"]);
-      assert.deepEqual(JSON.parse(listed.stdout), []);
+      assert.deepEqual(JSON.parse(listed.stdout).runs, []);
     });
   });
 });

@@ -203,6 +203,9 @@ test("report: a run that does not exist, and a word that is not a run", async ()
     assert.deepEqual([missing.code, missing.stderr], [1, "pll: no such run: r7\n"]);
     const bad = await runPll(home, ["report", "seven"], { cwd: home });
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /^pll: report: 'seven' is not a run/);
+    assert.match(bad.stderr, /^pll: report: expected a run \(r12 or 12\), got 'seven'/);
+    // `#3` is a job, whatever the command: never read as run 3.
+    const job = await runPll(home, ["report", "#3"], { cwd: home });
+    assert.deepEqual([job.code, job.stderr], [2, "pll: report: expected a run (r12 or 12), got '#3': #3 is a job\n"]);
   });
 });
