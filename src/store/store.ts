@@ -533,8 +533,10 @@ async function buildIndex(db: Level<string, unknown>): Promise<void> {
     if (pending.size >= BATCH_ENTRIES) await flush();
   }
   const fresh = new Map<string, { at: number; runId: number }>();
-  for await (const [, job] of db.iterator(range("job"))) {
-    const entry = jobIndex(job as JobRecord);
+  // Read as text: only the few records of `fresh` jobs are worth parsing.
+  for await (const [, text] of db.iterator<string, string>({ ...range("job"), valueEncoding: "utf8" })) {
+    if (!text.includes('"freshMs"')) continue;
+    const entry = jobIndex(JSON.parse(text) as JobRecord);
     if (!entry) continue;
     const value = JSON.parse(entry[1]) as { at: number; runId: number };
     if ((fresh.get(entry[0])?.at ?? -Infinity) <= value.at) fresh.set(entry[0], value);
