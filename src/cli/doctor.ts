@@ -110,7 +110,7 @@ async function mend(paths: ReturnType<typeof homePaths>): Promise<number> {
     process.stderr.write(`pll doctor: LevelDB's repair failed: ${(err as Error).message}; the copy is in ${copy}\n`);
     return 1;
   }
-  const store = await Store.open(paths.db);
+  const store = await Store.open(paths.db, { reindex: true });
   try {
     const contents = await store.load();
     const fromRecords = {

@@ -38,7 +38,7 @@ export async function finishPrune(store: Store, contents: StoreContents, logsDir
   const gone = new Set(contents.prune.runs);
   await removeLogs(logsDir, gone);
   const jobs = contents.jobs.filter((j) => gone.has(j.runId));
-  await store.write({ deleteRuns: gone, deleteJobs: jobs.map((j) => j.id), prune: null });
+  await store.write({ deleteRuns: contents.runs.filter((r) => gone.has(r.id)), deleteJobs: jobs.map((j) => j.id), prune: null });
   const { prune: _, ...rest } = contents;
   return { ...rest, runs: contents.runs.filter((r) => !gone.has(r.id)), jobs: contents.jobs.filter((j) => !gone.has(j.runId)) };
 }
@@ -120,7 +120,7 @@ export class Pruner {
       throw err;
     }
     await removeLogs(this.logsDir, ids);
-    const last: StoreWrite = { deleteRuns: ids, deleteJobs: jobIds, prune: null };
+    const last: StoreWrite = { deleteRuns: runs, deleteJobs: jobIds, prune: null };
     try {
       await this.store.write(last);
     } catch (err) {

@@ -39,8 +39,8 @@ export interface StoreWrite {
   runs?: Iterable<RunRecord>;
   schedules?: ScheduleRecord[];
   deleteSchedules?: string[];
-  /** pruned runs and jobs (src/server/prune.ts) */
-  deleteRuns?: Iterable<number>;
+  /** pruned runs (their jobset names their index key) and jobs (src/server/prune.ts) */
+  deleteRuns?: Iterable<Pick<RunRecord, "id" | "jobset">>;
   deleteJobs?: Iterable<number>;
   /** a prune's intent; null deletes it */
   prune?: PruneIntent | null;
@@ -71,10 +71,44 @@ const K = {
   settings: "meta:settings",
   counters: "meta:counters",
   prune: "meta:prune",
+  // Index keys, written in the same journal line as the records they index (see runIndex, jobIndex):
+  /** a run not finished: what an open needs of the runs */
+  active: (id: number) => `active:${num(id)}`,
+  /** a jobset's runs in number order: its latest run, its history */
+  runOf: (jobset: string, id: number) => `${jobsetPrefix(jobset)}${num(id)}`,
+  /** the last success of a `fresh` job, by jobset and name: {at, runId} */
+  fresh: (jobset: string, name: string) => `fresh:${jobset}\u0000${name}`,
+  /** present once the index keys cover every record (stores of older versions are indexed at their first open) */
+  indexed: "meta:indexed",
 };
+// NUL cannot be in a jobset's name, so one jobset's keys are never inside another's range ("a" and "a:b").
+const jobsetPrefix = (jobset: string) => `jobset-run:${jobset}\u0000`;
 const RUN_CHUNK = 5_000;
 // ";" sorts right after ":", closing each prefix range.
 const range = (prefix: string) => ({ gt: `${prefix}:`, lt: `${prefix};` });
+/** The first key after every key that starts with `prefix`. */
+const prefixEnd = (prefix: string) => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+
+/** The index entries of a run record: `active:` while it runs, its jobset's run key always. */
+function runIndex(r: RunRecord): [string, string | null][] {
+  return [
+    [K.active(r.id), r.state === "running" ? "1" : null],
+    [K.runOf(r.jobset, r.id), "1"],
+  ];
+}
+
+/** The index entry of a job record: a success of a `fresh` job. */
+function jobIndex(j: JobRecord): [string, string] | undefined {
+  if (j.state !== "success" || j.freshMs === undefined) return undefined;
+  return [K.fresh(j.jobset, j.name), JSON.stringify({ at: j.endedAt, runId: j.runId })];
+}
+
+/** A page of runs, newest first. */
+export interface RunPage {
+  /** runs numbered below this one (the page before); absent: from the newest */
+  before?: number;
+  limit: number;
+}
 
 interface Generation {
   journal: JournalFile;
@@ -113,8 +147,11 @@ export class Store {
     this.current = { journal: new JournalFile(path, gen), entries: new Map() };
   }
 
-  /** Opens (creating) the store and replays its journal; a store held by a live process → UserError (kind "locked") naming it. */
-  static async open(path: string): Promise<Store> {
+  /**
+   * Opens (creating) the store and replays its journal; a store held by a live process → UserError (kind "locked") naming it.
+   * `reindex`: build the index keys again from the records (after LevelDB's repair, which may have lost some of either).
+   */
+  static async open(path: string, opts: { reindex?: boolean } = {}): Promise<Store> {
     // A store that was there must still be there: with its CURRENT file gone LevelDB would quietly start an
     // empty one over the old files (and delete them as obsolete), so it is made only where none exists.
     const db = new Level<string, unknown>(path, { valueEncoding: "json", createIfMissing: !hasLevelFiles(path) });
@@ -132,6 +169,7 @@ export class Store {
       await batchAll(db, left);
       // A replayed file left behind would be replayed again later, over newer values folded since: fail instead.
       for (const f of files) rmSync(f.file, { force: true });
+      if (opts.reindex || (await db.get(K.indexed)) === undefined) await buildIndex(db);
       return new Store(db, path, (files.at(-1)?.gen ?? 0) + 1);
     } catch (err) {
       clearHolder(path);
@@ -140,13 +178,28 @@ export class Store {
     }
   }
 
-  async load(): Promise<StoreContents> {
+  /** Everything the store holds. */
+  load(): Promise<StoreContents> {
+    return this.contents(async () => {
+      const [runs, jobs] = await Promise.all([this.values<RunRecord>("run"), this.values<JobRecord>("job")]);
+      return { runs, jobs };
+    });
+  }
+
+  /** What a scheduler needs at open: the runs not finished and their jobs (with settings, counters, schedules, a prune's intent). */
+  loadActive(): Promise<StoreContents> {
+    return this.contents(async () => {
+      const runs = await this.activeRuns();
+      return { runs, jobs: (await Promise.all(runs.map((r) => this.jobsOf(r)))).flat() };
+    });
+  }
+
+  private async contents(records: () => Promise<Pick<StoreContents, "runs" | "jobs">>): Promise<StoreContents> {
     try {
-      const [settings, counters, runs, jobs, schedules, prune] = await Promise.all([
+      const [settings, counters, { runs, jobs }, schedules, prune] = await Promise.all([
         this.get<Settings>(K.settings),
         this.get<Counters>(K.counters),
-        this.values<RunRecord>("run"),
-        this.values<JobRecord>("job"),
+        records(),
         this.values<ScheduleRecord>("schedule"),
         this.get<PruneIntent>(K.prune),
       ]);
@@ -159,12 +212,16 @@ export class Store {
   /** One atomic write, on disk (in the journal) when the promise resolves. */
   async write(w: StoreWrite): Promise<void> {
     const entries: [string, string | null][] = [];
-    for (const j of w.jobs ?? []) entries.push([K.job(j.id), JSON.stringify(j)]);
-    for (const r of w.runs ?? []) entries.push([K.run(r.id), JSON.stringify(r)]);
+    for (const j of w.jobs ?? []) {
+      entries.push([K.job(j.id), JSON.stringify(j)]);
+      const fresh = jobIndex(j);
+      if (fresh) entries.push(fresh);
+    }
+    for (const r of w.runs ?? []) entries.push([K.run(r.id), JSON.stringify(r)], ...runIndex(r));
     for (const s of w.schedules ?? []) entries.push([K.schedule(s.name), JSON.stringify(s)]);
     for (const n of w.deleteSchedules ?? []) entries.push([K.schedule(n), null]);
     for (const id of w.deleteJobs ?? []) entries.push([K.job(id), null]);
-    for (const id of w.deleteRuns ?? []) entries.push([K.run(id), null]);
+    for (const r of w.deleteRuns ?? []) entries.push([K.run(r.id), null], [K.active(r.id), null], [K.runOf(r.jobset, r.id), null]);
     if (w.prune !== undefined) entries.push([K.prune, w.prune && JSON.stringify(w.prune)]);
     if (w.settings) entries.push([K.settings, JSON.stringify(w.settings)]);
     if (w.counters) entries.push([K.counters, JSON.stringify(w.counters)]);
@@ -204,6 +261,41 @@ export class Store {
 
   listSchedules(): Promise<ScheduleRecord[]> {
     return this.values<ScheduleRecord>("schedule");
+  }
+
+  // ── reads over the index keys: what is not in memory is read here, a range at a time ──
+
+  getRun(id: number): Promise<RunRecord | undefined> {
+    return this.get<RunRecord>(K.run(id));
+  }
+
+  getJob(id: number): Promise<JobRecord | undefined> {
+    return this.get<JobRecord>(K.job(id));
+  }
+
+  /** The runs not finished, in number order. */
+  async activeRuns(): Promise<RunRecord[]> {
+    const keys = await this.entriesIn("active:");
+    return this.getMany<RunRecord>(keys.map(([k]) => K.run(Number(k.slice("active:".length)))));
+  }
+
+  /** A run's jobs, in job order (a job whose record is missing is left out). */
+  jobsOf(run: Pick<RunRecord, "jobIds">): Promise<JobRecord[]> {
+    return this.getMany<JobRecord>([...run.jobIds].sort((a, b) => a - b).map(K.job));
+  }
+
+  /** Runs newest first, a page at a time; with `jobset`, that jobset's only. */
+  async runsNewestFirst(page: RunPage, jobset?: string): Promise<RunRecord[]> {
+    const prefix = jobset === undefined ? "run:" : jobsetPrefix(jobset);
+    const below = page.before === undefined ? undefined : `${prefix}${num(page.before)}`;
+    const keys = await this.entriesIn(prefix, { reverse: true, limit: page.limit, ...(below ? { below } : {}) });
+    if (jobset === undefined) return keys.map(([, v]) => v as RunRecord);
+    return this.getMany<RunRecord>(keys.map(([k]) => K.run(Number(k.slice(prefix.length)))));
+  }
+
+  /** The last success recorded of a `fresh` job of `jobset` named `name`. */
+  lastSuccess(jobset: string, name: string): Promise<{ at: number; runId: number } | undefined> {
+    return this.get(K.fresh(jobset, name));
   }
 
   /** Folds what the journal holds into LevelDB and closes both; a fold that fails leaves its journal for the next open. */
@@ -337,6 +429,51 @@ export class Store {
     return [...merged.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map((k) => merged.get(k) as T);
   }
 
+  /** The newest values of `keys`, those that exist, in the order asked. */
+  private async getMany<T>(keys: string[]): Promise<T[]> {
+    await this.reopening;
+    const overlays = this.overlays(true);
+    const found: (string | null | undefined)[] = keys.map((k) => {
+      for (const e of overlays) {
+        const v = e.get(k);
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    });
+    const fromDb = keys.filter((_, i) => found[i] === undefined);
+    const stored = fromDb.length ? await this.db.getMany(fromDb) : [];
+    let next = 0;
+    const out: T[] = [];
+    for (const v of found) {
+      const value = v === undefined ? stored[next++] : v === null ? undefined : JSON.parse(v);
+      if (value !== undefined) out.push(value as T);
+    }
+    return out;
+  }
+
+  /**
+   * The entries whose keys start with `prefix` (and sort before `below`), in key order or reversed,
+   * at most `limit`: LevelDB's, with the journal's newer values over them.
+   */
+  private async entriesIn(prefix: string, opts: { reverse?: boolean; limit?: number; below?: string } = {}): Promise<[string, unknown][]> {
+    await this.reopening;
+    const end = opts.below ?? prefixEnd(prefix);
+    const inRange = (k: string) => k.startsWith(prefix) && Buffer.compare(Buffer.from(k), Buffer.from(end)) < 0;
+    const newer = new Map<string, string | null>();
+    for (const e of this.overlays(false)) for (const [k, v] of e) if (inRange(k)) newer.set(k, v);
+    let deleted = 0;
+    for (const v of newer.values()) if (v === null) deleted++;
+    // Each deletion in the journal may hide one of LevelDB's entries: read that many more.
+    const limit = opts.limit === undefined ? -1 : opts.limit + deleted;
+    const fromDb = await this.db.iterator({ gte: prefix, lt: end, reverse: opts.reverse ?? false, limit }).all();
+    if (!newer.size) return fromDb;
+    const merged = new Map<string, unknown>(fromDb);
+    for (const [k, v] of newer) v === null ? merged.delete(k) : merged.set(k, JSON.parse(v));
+    const keys = [...merged.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    if (opts.reverse) keys.reverse();
+    return keys.slice(0, opts.limit ?? keys.length).map((k) => [k, merged.get(k)]);
+  }
+
   private overlays(newestFirst: boolean): Entries[] {
     const all = [...this.folding.map((g) => g.entries), this.current.entries];
     return newestFirst ? all.reverse() : all;
@@ -376,6 +513,37 @@ function writeError(path: string, err: unknown): Error {
   if (code === "ENOSPC" || code === "EDQUOT")
     return new StoreError("store-full", `cannot record the change: the disk holding ${path} is full (${code}); nothing was changed — free some space and try again`);
   return new StoreError("store-unwritable", `cannot record the change in ${path}: ${(err as Error)?.message ?? String(err)}; nothing was changed`);
+}
+
+/**
+ * Writes the index keys of every run and job record again (a store of an older version has none;
+ * a repaired one may have lost some), then marks it indexed. Streams the records; a crash halfway
+ * only means it is done again at the next open.
+ */
+async function buildIndex(db: Level<string, unknown>): Promise<void> {
+  await db.batch([{ type: "del", key: K.indexed }], { sync: true }); // first: a crash below means "not indexed"
+  for (const prefix of ["active:", "jobset-run:", "fresh:"]) await db.clear({ gte: prefix, lt: prefixEnd(prefix) });
+  const pending = new Map<string, string | null>();
+  const flush = async () => {
+    await batchAll(db, pending);
+    pending.clear();
+  };
+  for await (const [, run] of db.iterator(range("run"))) {
+    for (const [k, v] of runIndex(run as RunRecord)) pending.set(k, v);
+    if (pending.size >= BATCH_ENTRIES) await flush();
+  }
+  const fresh = new Map<string, { at: number; runId: number }>();
+  // Read as text: only the few records of `fresh` jobs are worth parsing.
+  for await (const [, text] of db.iterator<string, string>({ ...range("job"), valueEncoding: "utf8" })) {
+    if (!text.includes('"freshMs"')) continue;
+    const entry = jobIndex(JSON.parse(text) as JobRecord);
+    if (!entry) continue;
+    const value = JSON.parse(entry[1]) as { at: number; runId: number };
+    if ((fresh.get(entry[0])?.at ?? -Infinity) <= value.at) fresh.set(entry[0], value);
+  }
+  for (const [k, v] of fresh) pending.set(k, JSON.stringify(v));
+  pending.set(K.indexed, "1");
+  await flush();
 }
 
 /** Puts `entries` into LevelDB, on disk (fsync) when this resolves: its journal file may go next. */

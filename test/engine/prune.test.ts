@@ -40,11 +40,14 @@ const logDirs = (home: string): number[] =>
 const logFiles = (home: string): number => logDirs(home).reduce((n, d) => n + readdirSync(path.join(homePaths(home).logs, String(d))).length, 0);
 
 /** What LevelDB itself holds, read with the engine closed. */
-async function stored(home: string): Promise<{ runs: RunRecord[]; jobs: number; prune: boolean }> {
+async function stored(home: string): Promise<{ runs: RunRecord[]; jobs: number; prune: boolean; indexed: number[] }> {
   const store = await Store.open(homePaths(home).db);
   try {
     const c = await store.load();
-    return { runs: c.runs, jobs: c.jobs.length, prune: c.prune !== undefined };
+    const jobsets = [...new Set(c.runs.map((r) => r.jobset))];
+    const ofJobsets = await Promise.all(jobsets.map((js) => store.runsNewestFirst({ limit: Infinity }, js)));
+    const indexed = ofJobsets.flat().map((r) => r.id).sort((a, b) => a - b);
+    return { runs: c.runs, jobs: c.jobs.length, prune: c.prune !== undefined, indexed };
   } finally {
     await store.close();
   }
@@ -54,6 +57,7 @@ async function stored(home: string): Promise<{ runs: RunRecord[]; jobs: number; 
 async function consistent(home: string): Promise<RunRecord[]> {
   const s = await stored(home);
   assert.equal(s.prune, false, "a prune intent was left");
+  assert.deepEqual(s.indexed, s.runs.map((r) => r.id), "the jobsets' index keys and the run records differ");
   assert.deepEqual(
     s.runs.map((r) => r.id),
     logDirs(home),

@@ -11,27 +11,11 @@ import { Store, type StoreContents } from "../../src/store/store.js";
 import { journalFiles } from "../../src/store/journal.js";
 import type { JobRecord, ScheduleRecord } from "../../src/core/types.js";
 import { repoRoot, withTempHome } from "../helpers/home.js";
+import { withStore } from "../helpers/store.js";
 
 const job = (id: number, command: string) => ({ id, command }) as JobRecord;
 const schedule = (name: string) => ({ name }) as ScheduleRecord;
 const fixture = path.join(repoRoot, "dist/test/fixtures/write-then-die.js");
-
-/**
- * Runs `fn` on a store opened in a fresh temporary home and closes it whatever
- * happens; then `after` (checks of what a later open finds), before the home goes.
- */
-async function withStore(fn: (store: Store, db: string) => Promise<void>, after?: (db: string) => Promise<void>): Promise<void> {
-  await withTempHome(async (home) => {
-    const db = path.join(home, "db");
-    const store = await Store.open(db);
-    try {
-      await fn(store, db);
-    } finally {
-      await store.close();
-    }
-    await after?.(db);
-  });
-}
 
 /** What a fresh open of the store at `db` loads (it is closed again). */
 async function reopened(db: string): Promise<StoreContents> {
