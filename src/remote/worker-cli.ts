@@ -12,7 +12,8 @@ import { PllWorker } from "./worker.js";
 export const WORKER_USAGE = `usage: pll worker --role R[,R…] [--slots N] [--name NAME] [--queue URL] [--cwd DIR]
 Runs the jobs with \`role R\` that the server of the queue (--queue URL, else PLL_QUEUE) sends,
 at most N at once (default: the number of CPUs). NAME (default: the host name) is their PLL_WORKER.
-A job whose cwd does not exist on this machine runs in DIR (default: the current directory).
+DIR (default: the current directory) stands for the directory of a job's jobset file: a cwd inside it runs
+at the same place under DIR; a cwd outside it is used as it is.
 Its own state (job logs, spawner) is in PLL_HOME. SIGTERM or SIGINT stops it: its running jobs are cancelled.`;
 
 export const WORKERS_USAGE = `usage: pll workers [--json] [--queue URL]
