@@ -8,6 +8,7 @@ import { pllHome } from "../home.js";
 import { registryKey, type WorkerInfo } from "./protocol.js";
 import { parseRoles, queueFrom, type QueueConfig } from "./queue-url.js";
 import { PllWorker } from "./worker.js";
+import { workersTable } from "./workers-table.js";
 
 export const WORKER_USAGE = `usage: pll worker --role R[,R…] [--slots N] [--name NAME] [--queue URL] [--cwd DIR]
 Runs the jobs with \`role R\` that the server of the queue (--queue URL, else PLL_QUEUE) sends,
@@ -112,8 +113,6 @@ export async function workersMain(args: string[]): Promise<number> {
     process.stdout.write(`no workers on ${queue.shown}\n`);
     return 0;
   }
-  const rows = [["NAME", "HOST", "ROLES", "SLOTS", "RUNNING", "HEARTBEAT"], ...workers.map((w) => [w.name, w.host, w.roles.join(","), String(w.slots), String(w.running), `${(w.ageMs / 1000).toFixed(1)}s ago`])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) process.stdout.write(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ") + "\n");
+  process.stdout.write(workersTable(workers.map((w) => ({ ...w, at: now - w.ageMs })), now) + "\n");
   return 0;
 }
