@@ -1,6 +1,7 @@
 // Issue 15: 2,000 trivial jobs through 2 `pll worker`s (4 slots each) on
 // this machine, against the same jobs run by the server itself, in one run
-// of this script: jobs/s of each path. Redis, the server and the workers are
+// of this script: jobs/s of each path, dispatch latency, and the CPU each
+// process spent per job (what stays readable on a loaded machine). Redis, the server and the workers are
 // real processes on temp homes, stopped at the end.
 // Usage: node dist/bench/remote-throughput.js [--jobs N]
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -29,6 +30,16 @@ const dir = () => {
   dirs.push(d);
   return d;
 };
+/** CPU seconds (user + system) each started process has used so far: Redis, the workers, the server, by name. */
+const cpu = () =>
+  new Map(
+    children.map((c, i) => {
+      const f = readFileSync(`/proc/${c.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return [i === 0 ? "redis" : i === children.length - 1 ? "server" : `worker${i}`, (Number(f[11]) + Number(f[12])) / 100];
+    }),
+  );
+const cpuPerJob = (before: Map<string, number>, after: Map<string, number>) =>
+  [...after].map(([name, s]) => `${name} ${(((s - before.get(name)!) * 1000) / N).toFixed(2)}`).join(", ") + " ms CPU per job";
 const start = (cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp) =>
   new Promise<void>((resolve, reject) => {
     const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
@@ -60,17 +71,22 @@ try {
   const jobs = (role: string) => ["jobset b", "pjc 8", ...Array.from({ length: N }, (_, i) => `j${i}: ${role}$ echo $PLL_JOB_ID $(date +%s%3N) >> ${marks}`)].join("\n") + "\n";
   writeFileSync(path.join(home, "remote.pll"), jobs("role r "));
   writeFileSync(path.join(home, "local.pll"), jobs(""));
+  const c0 = cpu();
   const local = await run(home, path.join(home, "local.pll"));
+  const c1 = cpu();
   const remote = await run(home, path.join(home, "remote.pll"));
+  const c2 = cpu();
   const ran = new Map(readFileSync(marks, "utf8").trim().split("\n").map((l) => l.split(" ").map(Number) as [number, number]));
-  const listed = JSON.parse(execFileSync(pll, ["status", "--all", "--json"], { env: { ...process.env, PLL_HOME: home }, maxBuffer: 1 << 28 }).toString()) as { jobs: { id: number; role?: string; attempts: { startedAt: number }[] }[] };
+  const listed = JSON.parse(execFileSync(pll, ["status", "--all", "--json", "--limit", String(2 * N)], { env: { ...process.env, PLL_HOME: home }, maxBuffer: 1 << 28 }).toString()) as { jobs: { id: number; role?: string; attempts: { startedAt: number }[] }[] };
   const latency = (remoteJobs: boolean) => {
     const ms = listed.jobs.filter((j) => (j.role !== undefined) === remoteJobs).map((j) => ran.get(j.id)! - j.attempts[0]!.startedAt).sort((a, b) => a - b);
     return `p50 ${ms[Math.floor(ms.length * 0.5)]} ms, p99 ${ms[Math.floor(ms.length * 0.99)]} ms`;
   };
   console.log(`${N} trivial jobs at pjc 8:`);
   console.log(`  local:                 ${(N / local).toFixed(0)} jobs/s (${local.toFixed(2)} s); dispatch → command: ${latency(false)}`);
+  console.log(`    ${cpuPerJob(c0, c1)}`);
   console.log(`  2 workers × 4 slots:   ${(N / remote).toFixed(0)} jobs/s (${remote.toFixed(2)} s), ${(remote / local).toFixed(1)}× the local time; dispatch → command: ${latency(true)}`);
+  console.log(`    ${cpuPerJob(c1, c2)}`);
 } finally {
   for (const c of children.reverse()) c.kill("SIGTERM");
   await new Promise((r) => setTimeout(r, 3000));

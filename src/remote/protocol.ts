@@ -36,6 +36,8 @@ export interface RunRequest {
   job: JobRecord;
   /** the attempt's whole environment, as the server builds it for any job (job-env.ts; the worker adds PLL_WORKER) */
   env: Record<string, string>;
+  /** the directory of the job's jobset file here, which the worker's `--cwd` stands for (worker-cwd.ts); absent: unknown */
+  base?: string;
 }
 
 export type Report =

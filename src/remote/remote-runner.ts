@@ -28,6 +28,8 @@ export interface RemoteOptions {
   lostAfterMs: number;
   /** the whole environment of a job's attempt (job-env.ts), sent with it */
   envOf(job: JobRecord, attempt: number): Record<string, string>;
+  /** the directory of the job's jobset file, which a worker's `--cwd` stands for (worker-cwd.ts) */
+  baseOf(job: JobRecord): string | undefined;
   /** the live workers' slots per role changed */
   slots(byRole: Map<string, number>): void;
   notice(level: "info" | "warn" | "error", text: string): void;
@@ -215,7 +217,7 @@ export class RemoteRunner implements JobRunner {
       const { name, incarnation } = best.info;
       used.set(name, (used.get(name) ?? 0) + 1);
       this.jobs.set(jobId, { state: "sent", job: entry.job, attempt: entry.attempt, worker: name, sentAt: now });
-      const req: RunRequest = { incarnation, attempt: entry.attempt, job: entry.job, env: this.opts.envOf(entry.job, entry.attempt) };
+      const req: RunRequest = { incarnation, attempt: entry.attempt, job: entry.job, env: this.opts.envOf(entry.job, entry.attempt), base: this.opts.baseOf(entry.job) };
       this.queueOf(name)
         .add("run", req, { jobId: requestId(jobId, entry.attempt), removeOnComplete: true, removeOnFail: true })
         .catch(() => this.trouble());

@@ -8,11 +8,13 @@ import { pllHome } from "../home.js";
 import { registryKey, type WorkerInfo } from "./protocol.js";
 import { parseRoles, queueFrom, type QueueConfig } from "./queue-url.js";
 import { PllWorker } from "./worker.js";
+import { workersTable } from "./workers-table.js";
 
 export const WORKER_USAGE = `usage: pll worker --role R[,R…] [--slots N] [--name NAME] [--queue URL] [--cwd DIR]
 Runs the jobs with \`role R\` that the server of the queue (--queue URL, else PLL_QUEUE) sends,
 at most N at once (default: the number of CPUs). NAME (default: the host name) is their PLL_WORKER.
-A job whose cwd does not exist on this machine runs in DIR (default: the current directory).
+DIR (default: the current directory) stands for the directory of a job's jobset file: a cwd inside it runs
+at the same place under DIR; a cwd outside it is used as it is.
 Its own state (job logs, spawner) is in PLL_HOME. SIGTERM or SIGINT stops it: its running jobs are cancelled.`;
 
 export const WORKERS_USAGE = `usage: pll workers [--json] [--queue URL]
@@ -111,8 +113,6 @@ export async function workersMain(args: string[]): Promise<number> {
     process.stdout.write(`no workers on ${queue.shown}\n`);
     return 0;
   }
-  const rows = [["NAME", "HOST", "ROLES", "SLOTS", "RUNNING", "HEARTBEAT"], ...workers.map((w) => [w.name, w.host, w.roles.join(","), String(w.slots), String(w.running), `${(w.ageMs / 1000).toFixed(1)}s ago`])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) process.stdout.write(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ") + "\n");
+  process.stdout.write(workersTable(workers.map((w) => ({ ...w, at: now - w.ageMs })), now) + "\n");
   return 0;
 }

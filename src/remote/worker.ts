@@ -6,7 +6,7 @@
 // concurrency of its BullMQ queue), heartbeats into the registry, and
 // carries out the stop orders the server pushes on its control list.
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Queue, Worker, type Job } from "bullmq";
@@ -20,6 +20,7 @@ import { homePaths, makeDirs } from "../home.js";
 import { LogShipper } from "./log-shipper.js";
 import { controlKey, registryKey, REPORTS, requestId, workerQueue, type Report, type RunRequest, type StopOrder, type WorkerInfo } from "./protocol.js";
 import { connectQueue } from "./connect.js";
+import { workerCwd } from "./worker-cwd.js";
 import type { QueueConfig } from "./queue-url.js";
 
 export interface WorkerOptions {
@@ -28,7 +29,7 @@ export interface WorkerOptions {
   name: string;
   roles: string[];
   slots: number;
-  /** where a job whose cwd does not exist on this machine runs */
+  /** what stands for the directory of a job's jobset file (worker-cwd.ts) */
   cwd: string;
   launcher: LauncherChoice;
   heartbeatMs: number;
@@ -136,7 +137,7 @@ export class PllWorker {
       await this.report({ type: "ended", jobId: req.job.id, attempt: req.attempt, worker: this.opts.name, outcome: { exitCode: null, reason: early } });
       return;
     }
-    const job = this.localJob(req.job);
+    const job = this.localJob(req);
     const files = { out: job.logOut, err: job.logErr };
     const ids = { jobId: job.id, attempt: req.attempt, prefix: this.opts.queue.prefix, worker: this.opts.name };
     await LogShipper.begin(this.redis, ids);
@@ -150,9 +151,9 @@ export class PllWorker {
   }
 
   /** The job as it runs here: its logs in this worker's home, its cwd here. */
-  private localJob(job: JobRecord): JobRecord {
+  private localJob({ job, base }: RunRequest): JobRecord {
     const dir = path.join(homePaths(this.opts.home).logs, `job-${job.id}.${job.attempts.length}`);
-    const cwd = isDir(job.cwd) ? job.cwd : this.opts.cwd;
+    const cwd = workerCwd(job.cwd, base, this.opts.cwd);
     return { ...job, cwd, logOut: path.join(dir, `${job.id}.out`), logErr: path.join(dir, `${job.id}.err`) };
   }
 
@@ -251,13 +252,5 @@ export class PllWorker {
     if (this.redisDown || this.closing) return;
     this.redisDown = true;
     say(`cannot reach Redis at ${this.opts.queue.shown}; running jobs go on, and their reports wait until it answers`);
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return existsSync(p) && statSync(p).isDirectory();
-  } catch {
-    return false;
   }
 }

@@ -48,6 +48,7 @@ import { refuseUnrunnable } from "./unrunnable.js";
 import type { QueueConfig } from "../remote/queue-url.js";
 import type { RemoteRunner } from "../remote/remote-runner.js";
 import { RoleRouter } from "../remote/role-router.js";
+import { jobsetDir } from "../remote/worker-cwd.js";
 
 export interface EngineOptions {
   home: string;
@@ -221,6 +222,7 @@ export class Engine implements EngineControl {
         heartbeatMs: opts.queue.heartbeatMs ?? 1_000,
         lostAfterMs: opts.queue.lostAfterMs ?? 10_000,
         envOf: (job, attempt) => this.envOf(job, attempt),
+        baseOf: (job) => jobsetDir(this.sched.runs.get(job.runId)),
         // Roles served here are not limited by the workers' slots.
         slots: (byRole) => {
           for (const role of localRoles) byRole.set(role, Infinity);

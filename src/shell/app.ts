@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Widgets } from "blessed";
 import type { Client } from "../client/client.js";
 import { clientEnv } from "../client/env.js";
-import type { EngineEvent, JobRecord } from "../core/types.js";
+import type { EngineEvent, JobRecord, WorkersView } from "../core/types.js";
 import type { CommandContext, ExecuteResult } from "../commands/types.js";
 import { homePaths } from "../home.js";
 import { CommandLine } from "./command-line.js";
@@ -20,6 +20,7 @@ import { renderChart, renderScreen, type Pane, type UiState } from "./render.js"
 import { appendToPane, filterFromText, helpScreen, outputNotice, paneLine, placeOutput, textPane, welcomePane } from "./panes.js";
 import { divertStderr } from "./stderr-log.js";
 import { escapeTags } from "./format.js";
+import { WORKERS_TITLE, workersPaneText } from "./workers-pane.js";
 
 /** The command language, as the shell uses it (src/commands/index.ts). */
 export interface ShellCommands {
@@ -38,6 +39,7 @@ export interface ShellOptions {
 const FRAME_MS = 100;
 const SAMPLE_MS = 1000;
 const FOLLOW_DELAY_MS = 250;
+const WORKERS_POLL_MS = 1000;
 const DETACH_MESSAGE = "pll: detached — jobs keep running in the server (`pll shell` to come back, `pll stop` to stop it)\n";
 
 export async function runShell(opts: ShellOptions): Promise<number> {
@@ -99,6 +101,7 @@ class ShellApp implements KeyActions {
       return await done;
     } finally {
       clearInterval(this.sampler);
+      this.stopWorkers();
       clearTimeout(this.frame);
       clearTimeout(this.followSoon);
       this.follower?.stop();
@@ -237,6 +240,45 @@ class ShellApp implements KeyActions {
     if (!job) return this.model.notify("warn", "no job selected");
     const what = `#${job.id} ${job.name}`;
     this.ui.confirm = { question: `${verb} ${what}?`, yes: () => this.submit(`${verb} ${job.id}`, false), no: `${what} ${not}` };
+  }
+
+  /** the pane the workers view fills, while it is shown, and its poll */
+  private workersPane: Pane | undefined;
+  private workersPoll: NodeJS.Timeout | undefined;
+
+  toggleWorkers(): void {
+    if (this.workersPane && this.ui.pane === this.workersPane) {
+      this.stopWorkers();
+      if (this.model.selected()) return this.showLog();
+      this.ui.pane = welcomePane();
+      return;
+    }
+    this.takePane();
+    const pane = (this.workersPane = this.ui.pane = textPane(WORKERS_TITLE, "reading the workers…"));
+    const read = () => {
+      // Anything else took the pane: the view is gone, and so is its poll.
+      if (this.ui.pane !== pane) return this.stopWorkers();
+      this.opts.client.request<WorkersView>("GET", "/workers").then(
+        (view) => {
+          if (this.ui.pane !== pane) return;
+          pane.lines = textPane("", workersPaneText(view, Date.now())).lines;
+          this.changed();
+        },
+        (err: Error) => {
+          if (this.ui.pane !== pane) return;
+          pane.lines = textPane("", `cannot read the workers: ${err.message}`).lines;
+          this.changed();
+        },
+      );
+    };
+    read();
+    this.workersPoll = setInterval(() => this.guarded(read), WORKERS_POLL_MS);
+  }
+
+  private stopWorkers(): void {
+    clearInterval(this.workersPoll);
+    this.workersPoll = undefined;
+    this.workersPane = undefined;
   }
 
   reportSelected(): void {

@@ -1,6 +1,6 @@
 // What each key does, by mode. In the command bar (the default) keys edit
 // the line; Esc switches to the table, where single keys act on the
-// selected job (j/k move, r, x, c, +, -, /, ?, q) and only `:` goes back to
+// selected job (j/k move, r, x, c, w, +, -, /, ?, q) and only `:` goes back to
 // the command bar — so a word typed in the table never fires keys it happens
 // to spell. Destructive keys (x kill, c cancel) ask y/N in the status line.
 // Ctrl-C stops what runs in the shell and never leaves it: `q` does.
@@ -31,6 +31,8 @@ export interface KeyActions {
   interrupt(): void;
   /** `report` of the selected job's run: writes the page and prints its path */
   reportSelected(): void;
+  /** `w`: the log pane shows the workers, or (shown) the selected job's log again */
+  toggleWorkers(): void;
   changePjc(delta: number): void;
   showHelp(): void;
   leave(): void;
@@ -108,6 +110,8 @@ function tableKey(ch: string | undefined, name: string, model: ShellModel, ui: U
       return act.cancelSelected();
     case "R":
       return act.reportSelected();
+    case "w":
+      return act.toggleWorkers();
     case "+":
     case "=":
       return act.changePjc(1);

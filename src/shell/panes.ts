@@ -15,6 +15,7 @@ export const KEY_HELP = [
   "  j/k ↑↓ PgUp/PgDn g/G move · Enter log",
   "  r retry · x kill · c cancel (ask y/N)",
   "  R report of the run (writes, prints path)",
+  "  w workers (w again: the log)",
   "  +/- PJC · / filter · ? help",
   "  Tab log pane (j/k scroll, End follows)",
   "  : command bar · q quit (jobs keep on)",

@@ -13,6 +13,7 @@ function setup() {
   const act: KeyActions = {
     submit: record("submit"), applyFilter: record("filter"), complete: record("complete"), showLog: record("log"),
     selectionMoved: record("moved"), retrySelected: record("retry"), killSelected: record("kill"), cancelSelected: record("cancel"), reportSelected: record("report"),
+    toggleWorkers: record("workers"),
     interrupt: record("interrupt"), changePjc: record("pjc"),
     showHelp: record("help"), leave: record("leave"), pageRows: () => 5, paneRows: () => 3,
   };
@@ -39,8 +40,8 @@ test("typing a command never fires table keys, Enter submits it", () => {
 
 test("after Esc, single keys act on the table; other characters are not typed, `:` goes back to the command bar", () => {
   const { calls, ui, press } = setup();
-  press("<escape>", "r", "x", "c", "R", "+", "-", "?", "<down>", "<enter>");
-  assert.deepEqual(calls, ["retry", "kill", "cancel", "report", "pjc 1", "pjc -1", "help", "moved", "log"]);
+  press("<escape>", "r", "x", "c", "R", "w", "+", "-", "?", "<down>", "<enter>");
+  assert.deepEqual(calls, ["retry", "kill", "cancel", "report", "workers", "pjc 1", "pjc -1", "help", "moved", "log"]);
   press("p");
   assert.equal(ui.mode, "table");
   assert.equal(ui.line.text, "");
