@@ -13,7 +13,7 @@ export const PAGE_SCRIPT = String.raw`
   var t0 = performance.now();
   var data = JSON.parse(document.getElementById("pll-data").textContent);
   var COLORS = { success: "#2e9e4f", failed: "#d63b3b", timeout: "#e08a00", killed: "#8e44ad", lost: "#7f8c8d", spawn: "#b03060", running: "#2f7fd8" };
-  var ROW = 16, BAR = 10, LABEL = 240, AXIS = 22, MINW = 4;
+  var ROW = 16, BAR = 10, LABEL = 240, AXIS = 22, MINW = 4, GAP = 3;
   var tz = data.timeZone;
   var fmtClock = new Intl.DateTimeFormat(undefined, { timeZone: tz, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
   var fmtFull = new Intl.DateTimeFormat(undefined, { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" });
@@ -53,7 +53,8 @@ export const PAGE_SCRIPT = String.raw`
   var crit = el("span", "key", "critical path"); var cs = el("i", "crit"); crit.prepend(cs); legend.appendChild(crit);
 
   // ── the model: rows (block headers and jobs) and one bar per attempt ──
-  var lines = [], bars = [], lastGroup = -1;
+  // before: a bar's index → the index of the attempt before it on its row (a retry follows its failure there).
+  var lines = [], bars = [], before = new Map(), lastGroup = -1;
   data.jobs.forEach(function (j) {
     if (j.group !== lastGroup) {
       lastGroup = j.group;
@@ -62,7 +63,8 @@ export const PAGE_SCRIPT = String.raw`
     }
     var row = lines.length;
     lines.push({ job: j });
-    j.attempts.forEach(function (a) {
+    j.attempts.forEach(function (a, k) {
+      if (k > 0) before.set(bars.length, bars.length - 1);
       bars.push({ job: j.id, name: j.name, attempt: a.n, outcome: a.outcome, color: COLORS[a.outcome], critical: j.critical, row: row, start: a.start, end: a.end === undefined ? data.end : a.end });
     });
   });
@@ -75,8 +77,15 @@ export const PAGE_SCRIPT = String.raw`
   var dpr = window.devicePixelRatio || 1;
   function plotWidth() { return Math.max(100, gwrap.clientWidth - LABEL - 12); }
   function xOf(t) { return LABEL + (t - view.from) / (view.to - view.from) * plotWidth(); }
-  function barBox(b) {
-    var x = xOf(b.start), w = Math.max(MINW, xOf(b.end) - x);
+  /**
+   * Where bar i is drawn, on whole pixels (no blended edges). An attempt never covers the one before it on
+   * its row: a retry that starts within a few pixels of its failure is drawn just after it (GAP leaves room
+   * for the critical path's outline), so every attempt stays visible at any zoom.
+   */
+  function barBox(i) {
+    var b = bars[i], x = Math.round(xOf(b.start)), p = before.get(i);
+    if (p !== undefined) { var pb = barBox(p); x = Math.max(x, pb.x + pb.w + GAP); }
+    var w = Math.max(MINW, Math.round(xOf(b.end)) - x);
     return { x: x, y: AXIS + b.row * ROW + (ROW - BAR) / 2, w: w, h: BAR };
   }
   function niceStep(ms) {
@@ -128,7 +137,7 @@ export const PAGE_SCRIPT = String.raw`
     grid(ctx, top, h);
     var lo = bars.length ? lowerBound(first) : 0;
     for (var i = lo; i < bars.length && bars[i].row <= last; i++) {
-      var b = bars[i], box = barBox(b);
+      var b = bars[i], box = barBox(i);
       if (b.critical) { ctx.fillStyle = "#111"; ctx.fillRect(box.x - 2, box.y - 2, box.w + 4, box.h + 4); }
       ctx.fillStyle = b.color; ctx.fillRect(box.x, box.y, box.w, box.h);
     }
@@ -148,7 +157,7 @@ export const PAGE_SCRIPT = String.raw`
     if (line && line.job) {
       var j = line.job; text = "#" + j.id + " " + j.name + " · " + j.state + (j.reason ? " (" + j.reason + ")" : "");
       for (var i = lowerBound(r); i < bars.length && bars[i].row === r; i++) {
-        var b = bars[i], box = barBox(b);
+        var b = bars[i], box = barBox(i);
         if (x >= box.x - 2 && x <= box.x + box.w + 2) text += "\nattempt " + b.attempt + ": " + b.outcome + " · " + fmtClock.format(b.start) + " · " + dur(b.end - b.start);
       }
     }
@@ -267,11 +276,11 @@ export const PAGE_SCRIPT = String.raw`
     data: data,
     colors: COLORS,
     /** every bar, in drawing order (rows top to bottom), with its box on the Gantt */
-    bars: bars.map(function (b, i) { var box = barBox(b); return { index: i, job: b.job, name: b.name, attempt: b.attempt, outcome: b.outcome, color: b.color, critical: b.critical, row: b.row, x: box.x, y: box.y, w: box.w, h: box.h }; }),
+    bars: bars.map(function (b, i) { var box = barBox(i); return { index: i, job: b.job, name: b.name, attempt: b.attempt, outcome: b.outcome, color: b.color, critical: b.critical, row: b.row, x: box.x, y: box.y, w: box.w, h: box.h }; }),
     rows: lines.map(function (l) { return l.group !== undefined ? { group: l.group } : { job: l.job.id }; }),
     /** scrolls bar i into view, draws, and reads the colour at its middle back from the canvas */
     probe: function (i) {
-      var b = bars[i], box = barBox(b);
+      var b = bars[i], box = barBox(i);
       gwrap.scrollTop = Math.max(0, box.y - gwrap.clientHeight / 2);
       drawGantt();
       var px = gctx.getImageData(Math.floor((box.x + Math.min(box.w, 40) / 2) * dpr), Math.floor((box.y - gwrap.scrollTop + box.h / 2) * dpr), 1, 1).data;

@@ -37,6 +37,9 @@ interface PageBar {
   outcome: string;
   color: string;
   row: number;
+  /** where the page drew it, in CSS pixels */
+  x: number;
+  w: number;
 }
 
 /**
@@ -84,6 +87,9 @@ async function runAndCheck(
   );
   for (const b of bars) assert.equal(b.color, COLOR[b.outcome], `#${b.job} attempt ${b.attempt}`);
   for (let i = 1; i < bars.length; i++) assert.ok(bars[i]!.row >= bars[i - 1]!.row && (bars[i]!.row > bars[i - 1]!.row || bars[i]!.job === bars[i - 1]!.job), "bars in row order");
+  // A retry never covers the attempt before it: on a row, each bar starts after the one before ends.
+  for (let i = 1; i < bars.length; i++)
+    if (bars[i]!.row === bars[i - 1]!.row) assert.ok(bars[i]!.x >= bars[i - 1]!.x + bars[i - 1]!.w, `#${bars[i]!.job} attempt ${bars[i]!.attempt} drawn clear of attempt ${bars[i - 1]!.attempt}`);
   // What is on the canvas, read back from it.
   const probed = opts.probe ? opts.probe(bars) : bars.map((b) => b.index);
   const pixels = (await page.evaluate(`(${JSON.stringify(probed)}).map((i) => window.pllReport.probe(i))`)) as string[];
