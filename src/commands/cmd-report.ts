@@ -9,8 +9,9 @@ import path from "node:path";
 import { ApiError } from "../client/errors.js";
 import { localZone } from "../core/recurrence.js";
 import type { JobRecord } from "../core/types.js";
-import { buildReport, type HookRun, type ReportData } from "../report/model.js";
-import { reportHtml } from "../report/html.js";
+import { runRef } from "../core/ref-syntax.js";
+// The report's modules (the page's script among them) are loaded by `report` alone, not by every command.
+import type { HookRun, ReportData } from "../report/model.js";
 import type { LogLine, RunResponse, SettingsResponse } from "../server/api-types.js";
 import { runArg, runIdOf } from "./run-arg.js";
 import { CommandFailed, defineCommand, type CommandContext } from "./types.js";
@@ -38,10 +39,14 @@ export const report = defineCommand<ReportResult>({
     try {
       got = await ctx.client.request<RunResponse>("GET", `/runs/${runId}`);
     } catch (err) {
-      if (err instanceof ApiError && err.kind === "not-found") throw new CommandFailed(`no such run: r${runId}`);
+      if (err instanceof ApiError && err.kind === "not-found") throw new CommandFailed(`no such run: ${runRef(runId)}`);
       throw err;
     }
-    const { settings } = await ctx.client.request<SettingsResponse>("GET", "/settings");
+    const [{ settings }, { buildReport }, { reportHtml }] = await Promise.all([
+      ctx.client.request<SettingsResponse>("GET", "/settings"),
+      import("../report/model.js"),
+      import("../report/html.js"),
+    ]);
     const data: ReportResult = buildReport(got.run, got.jobs, settings, {
       host: hostname(),
       timeZone: localZone(),
@@ -49,7 +54,7 @@ export const report = defineCommand<ReportResult>({
       stderr: await stderrTails(ctx, got.jobs.filter((j) => j.state === "errored").slice(0, STDERR_JOBS)),
       hooks: hookRuns(got.hooks),
     });
-    const out = typeof inv.options.output === "string" ? inv.options.output : ctx.json ? undefined : `pll-report-${data.run.jobset.replace(/[^\w.-]/g, "_")}-r${runId}.html`;
+    const out = typeof inv.options.output === "string" ? inv.options.output : ctx.json ? undefined : `pll-report-${data.run.jobset.replace(/[^\w.-]/g, "_")}-${runRef(runId)}.html`;
     if (out !== undefined) {
       const file = path.resolve(ctx.cwd, out);
       try {
@@ -61,7 +66,7 @@ export const report = defineCommand<ReportResult>({
     }
     return data;
   },
-  format: (r) => `${r.path}  (r${r.run.id} ${r.run.jobset}: ${r.jobs.length} jobs, ${r.jobs.reduce((n, j) => n + j.attempts.length, 0)} attempts)`,
+  format: (r) => `${r.path}  (${runRef(r.run.id)} ${r.run.jobset}: ${r.jobs.length} jobs, ${r.jobs.reduce((n, j) => n + j.attempts.length, 0)} attempts)`,
 });
 
 /** The last lines of each job's stderr, a few jobs at a time. */

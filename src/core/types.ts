@@ -346,7 +346,6 @@ export type EngineEvent =
 
 export interface JobFilter {
   runId?: number;
-  jobset?: string;
   state?: JobState;
   /** page: jobs with id > afterId, at most limit */
   afterId?: number;

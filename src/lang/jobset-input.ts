@@ -65,7 +65,8 @@ function isStdin(info: Stats): boolean {
   }
 }
 
-async function readStdin(): Promise<Uint8Array> {
+/** All of this process's stdin. */
+export async function readStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

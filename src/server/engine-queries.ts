@@ -13,7 +13,6 @@ export function filterJobs(
   for (const job of source) {
     if (out.length >= limit) break;
     if (f.afterId !== undefined && job.id <= f.afterId) continue;
-    if (f.jobset !== undefined && job.jobset !== f.jobset) continue;
     if (f.state !== undefined && job.state !== f.state) continue;
     out.push(job);
   }

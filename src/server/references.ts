@@ -61,7 +61,7 @@ export function scopeRuns(engine: EngineControl, scope: Scope = {}): RunRecord[]
 }
 
 /** Every job of some runs (all history when `runs` is undefined), in job order. */
-function jobsOf(engine: EngineControl, runs: RunRecord[] | undefined): JobRecord[] {
+export function jobsOf(engine: EngineControl, runs: RunRecord[] | undefined): JobRecord[] {
   if (runs === undefined) return engine.listJobs();
   return runs
     .flatMap((r) => r.jobIds)

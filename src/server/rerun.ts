@@ -8,7 +8,7 @@
 import { stat } from "node:fs/promises";
 import type { JobGraph, JobRecord, JobSpec, RunRecord } from "../core/types.js";
 import { UserError } from "../core/errors.js";
-import { runRef } from "../core/ref-syntax.js";
+import { parseRef, runRef } from "../core/ref-syntax.js";
 
 export interface RerunRequest {
   failed?: boolean;
@@ -65,8 +65,8 @@ export function storedGraph(run: RunRecord, jobs: readonly JobRecord[]): JobGrap
 
 /** The job of `ref` (`12`, `#12`, or a name) among the run's jobs. */
 function findJob(ref: string, run: RunRecord, jobs: readonly JobRecord[]): JobRecord {
-  const id = /^#?(\d+)$/.exec(ref);
-  const found = id ? jobs.find((j) => j.id === Number(id[1])) : jobs.find((j) => j.name === ref);
+  const r = parseRef(ref);
+  const found = r.kind === "job" ? jobs.find((j) => j.id === r.id) : jobs.find((j) => j.name === ref);
   if (!found) throw new UserError("not-found", `--from ${ref}: no such job in run ${runRef(run.id)}`);
   return found;
 }

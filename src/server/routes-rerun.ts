@@ -4,7 +4,7 @@
 // the run's file anew instead of using the graph stored with the run.
 import { UserError } from "../core/errors.js";
 import { restrictGraph, unscheduledGraph } from "../core/recurrence-graph.js";
-import type { JobRecord } from "../core/types.js";
+import { jobsOf } from "./references.js";
 import type { SubmitResponse } from "./api-types.js";
 import { jobsNow } from "./routes-jobs.js";
 import { fileChange, selectRerun, storedGraph } from "./rerun.js";
@@ -17,12 +17,8 @@ async function rerun(ctx: RouteContext): Promise<{ status: number; body: SubmitR
   const run = ctx.engine.getRun(id);
   if (!run) throw new UserError("not-found", `no such run: ${id}`);
   if (run.state === "running") throw new UserError("conflict", `run ${id} is still running`);
-  const jobs = run.jobIds.flatMap((j): JobRecord[] => {
-    const job = ctx.engine.getJob(j);
-    return job ? [job] : [];
-  });
+  const jobs = jobsOf(ctx.engine, [run]);
   const notices: string[] = [];
-  const change = await fileChange(run);
   let graph;
   if (body.reload) {
     if (!run.file.startsWith("/")) throw new UserError("usage", `run ${id} was not made from a file (${run.file}): there is nothing to reload`);
@@ -32,6 +28,7 @@ async function rerun(ctx: RouteContext): Promise<{ status: number; body: SubmitR
     graph = compiled.graph.schedules.length ? unscheduledGraph(compiled.graph) : compiled.graph;
   } else {
     graph = storedGraph(run, jobs);
+    const change = await fileChange(run);
     if (change) notices.push(`${change}; rerunning the graph stored with it (--reload loads the file)`);
   }
   const keep = selectRerun(graph, run, jobs, body);

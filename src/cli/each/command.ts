@@ -2,6 +2,7 @@
 // one-liner as a run of the engine. The jobs are generated as a `.pll` source
 // (jobs.ts) and run as `pll run` runs a file (logs, status, retry, the shell).
 // Exit status: 0, or the number of jobs that did not succeed, at most 101.
+import { readStdin } from "../../lang/jobset-input.js";
 import { readFile } from "node:fs/promises";
 import type { RunOptions } from "../run/command.js";
 import { OUTPUT_USAGE, outputMode, runJobset } from "../run/command.js";
@@ -110,16 +111,10 @@ function parseEach(argv: string[]): EachOptions | "help" | { error: string } {
 
 /** Lines of a file or of stdin, without their line ends; an empty last line is no argument. */
 async function linesOf(file: string | undefined): Promise<string[]> {
-  const text = file === undefined || file === "-" ? await readStdin() : await readFile(file, "utf8");
+  const text = file === undefined || file === "-" ? Buffer.from(await readStdin()).toString("utf8") : await readFile(file, "utf8");
   const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 export async function main(argv: string[]): Promise<number> {
