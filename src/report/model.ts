@@ -122,8 +122,9 @@ export function buildReport(run: RunRecord, records: readonly JobRecord[], setti
       const last = attempts[attempts.length - 1]!;
       if (last.end !== undefined) job.end = last.end;
     }
-    const worker = (j as { worker?: unknown }).worker;
-    if (typeof worker === "string") job.worker = worker;
+    // The worker is an attempt's (the last one's): a job record has none of its own.
+    const worker = j.attempts.at(-1)?.worker;
+    if (worker !== undefined) job.worker = worker;
     const tail = extras.stderr.get(j.id);
     if (tail) job.stderrTail = tail;
     const hooks = extras.hooks.get(j.id);

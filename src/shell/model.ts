@@ -261,7 +261,7 @@ export class ShellModel {
 
   /** The newest active run's effective pjc and what binds it (src/core/pjc-limits.ts). */
   private runPjc(active: RunRecord[]): { runPjc?: string } {
-    const run = active.at(-1);
+    const run = active[0]; // currentRunsOf: newest first
     return run && this.settings ? { runPjc: `run ${run.id}: ${limitsBrief(runLimits(run, this.settings))}` } : {};
   }
 

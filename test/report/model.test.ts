@@ -29,3 +29,12 @@ test("jobs in number order, grouped by block path; bars per attempt; concurrency
   assert.deepEqual([r.start, r.end], [1000, 1100]);
 });
 
+
+test("a job's worker is its last attempt's", () => {
+  const jobs = [
+    job(10, { attempts: [{ n: 1, startedAt: 1000, endedAt: 1010, exitCode: 1, worker: "gpu1" }, { n: 2, startedAt: 1010, endedAt: 1020, exitCode: 0, worker: "gpu2" }] }),
+    job(11, { attempts: [{ n: 1, startedAt: 1000, endedAt: 1010, exitCode: 0 }] }),
+  ];
+  const r = buildReport({ ...run, jobIds: [10, 11] }, jobs, settings, { host: "h", timeZone: "UTC", now: 2000, stderr: new Map(), hooks: new Map() });
+  assert.deepEqual(r.jobs.map((j) => j.worker), ["gpu2", undefined]);
+});

@@ -138,3 +138,13 @@ test("100,000 jobs: a stream of state changes and windows stays cheap", () => {
   model.moveTo("last");
   assert.equal(model.selected()!.id, 1);
 });
+
+test("header: the run pjc line names the newest active run", () => {
+  const model = new ShellModel(() => 10_000);
+  model.loadSnapshot({
+    runs: [run(1, [1], { createdAt: 1000, blockPjc: { "": 3 } }), run(2, [2], { createdAt: 2000, blockPjc: { "": 5 } })],
+    jobs: [job(1, "running"), job(2, "running")],
+    settings: { pjc: null, capacity: null, paused: [], jobsetPjc: {} },
+  });
+  assert.match(model.header().runPjc ?? "", /^run 2: /);
+});
